@@ -1,0 +1,374 @@
+//! The one error type of the crate.
+//!
+//! Every failure, whether a caller's mistake, a system call that failed or a segment that
+//! another process filled with something unexpected, comes back as an [`Error`] value that
+//! names what is wrong. The library never prints, logs or exits.
+
+use std::fmt;
+use std::io;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, with the data needed to act on it.
+///
+/// The variants that describe a segment's contents (`BadMagic` to `Corrupt`) come from
+/// validation: the bytes of a shared-memory segment are never trusted, so a segment that
+/// another process wrote badly, or on purpose, is reported here instead of being read.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A segment name or entry name breaks the naming rules; nothing was done.
+    InvalidName {
+        /// The name as given.
+        name: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+    /// An entry name is longer than the 31 bytes a table entry holds.
+    NameTooLong {
+        /// The name as given.
+        name: String,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// No segment, or no table entry, of that name exists.
+    NotFound {
+        /// The segment or entry name.
+        name: String,
+    },
+    /// A segment, or a table entry, of that name exists already.
+    AlreadyExists {
+        /// The segment or entry name.
+        name: String,
+    },
+    /// Every entry slot of the table is in use.
+    TableFull {
+        /// The number of slots in the table.
+        max_entries: u32,
+    },
+    /// The segment has too little room left for a new structure, or the size asked for
+    /// cannot hold what it must.
+    OutOfSpace {
+        /// Bytes needed.
+        requested: u64,
+        /// Bytes available.
+        available: u64,
+    },
+    /// The segment exists but its creator has not published it (stored its magic) within the
+    /// time allowed.
+    NotReady {
+        /// The segment name.
+        name: String,
+    },
+    /// The segment does not start with the format's magic number.
+    BadMagic {
+        /// The value found at offset 0.
+        found: u32,
+    },
+    /// The segment is of a format version this crate does not read.
+    UnsupportedVersion {
+        /// The version found at offset 4.
+        found: u32,
+    },
+    /// The header claims more entries in use than the table has slots.
+    TooManyEntries {
+        /// `entry_count` from the header.
+        entry_count: u32,
+        /// `max_entries` from the header.
+        max_entries: u32,
+    },
+    /// The table, as the header describes it, does not fit in the segment.
+    TableTooLarge {
+        /// Bytes the table needs (`32 + 48 * max_entries`).
+        table_size: u64,
+        /// The segment's real size.
+        segment_size: u64,
+    },
+    /// The header's `memory_size` is larger than the segment really is.
+    SizeMismatch {
+        /// `memory_size` from the header.
+        header: u64,
+        /// The segment's real size, from the operating system.
+        actual: u64,
+    },
+    /// The header's `next_offset` lies inside the table, past the segment, or before the end
+    /// of an existing entry.
+    BadNextOffset {
+        /// `next_offset` from the header.
+        next_offset: u64,
+    },
+    /// A table entry's name has no terminating NUL within its 32 bytes, or is not UTF-8.
+    BadEntryName {
+        /// The index of the entry in the table.
+        index: u32,
+    },
+    /// A table entry reaches past the end of the segment (or its end overflows).
+    EntryOutOfBounds {
+        /// The entry's name.
+        name: String,
+        /// Its offset.
+        offset: u64,
+        /// Its size.
+        size: u64,
+        /// The segment's size.
+        segment_size: u64,
+    },
+    /// A table entry's offset is not a multiple of 8.
+    MisalignedEntry {
+        /// The entry's name.
+        name: String,
+        /// Its offset.
+        offset: u64,
+    },
+    /// A table entry starts inside the table itself.
+    EntryInTable {
+        /// The entry's name.
+        name: String,
+        /// Its offset.
+        offset: u64,
+        /// Where the table ends.
+        table_end: u64,
+    },
+    /// Two table entries share bytes.
+    OverlappingEntries {
+        /// The entry that starts first.
+        first: String,
+        /// The entry that starts inside it.
+        second: String,
+    },
+    /// A structure's stored capacity does not match the size of its table entry.
+    CapacityMismatch {
+        /// The entry's name.
+        name: String,
+        /// The capacity stored in the structure's header.
+        capacity: u64,
+        /// The entry's size in the table.
+        entry_size: u64,
+    },
+    /// A structure holds elements of another size than the type it is opened as.
+    ElementSizeMismatch {
+        /// The entry's name.
+        name: String,
+        /// `size_of::<T>()` of the type asked for.
+        expected: u64,
+        /// The element size the segment records or implies.
+        found: u64,
+    },
+    /// A structure's own header is inconsistent in some other way.
+    Corrupt {
+        /// The entry's name.
+        name: String,
+        /// What is wrong.
+        what: String,
+    },
+    /// A declared field of a `#[zeroipc::segment]` struct did not match the segment.
+    Field {
+        /// The field's name in the Rust struct.
+        field: &'static str,
+        /// What was wrong with its entry.
+        source: Box<Error>,
+    },
+    /// An index past the end of a structure.
+    IndexOutOfBounds {
+        /// The index asked for.
+        index: usize,
+        /// The structure's length.
+        len: usize,
+    },
+    /// A wait ran out of time.
+    Timeout,
+    /// A system call failed.
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The operating system's error.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps an error so that it names the declared field it happened in.
+    #[must_use]
+    pub fn in_field(self, field: &'static str) -> Error {
+        Error::Field {
+            field,
+            source: Box::new(self),
+        }
+    }
+
+    pub(crate) fn io(op: &'static str) -> Error {
+        Error::Io {
+            op,
+            source: io::Error::last_os_error(),
+        }
+    }
+
+    pub(crate) fn corrupt(name: &str, what: impl Into<String>) -> Error {
+        Error::Corrupt {
+            name: name.to_owned(),
+            what: what.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidName { name, reason } => write!(f, "invalid name {name:?}: {reason}"),
+            Error::NameTooLong { name, len } => write!(
+                f,
+                "entry name {name:?} is {len} bytes long; a table entry holds at most 31"
+            ),
+            Error::NotFound { name } => write!(f, "{name:?} does not exist"),
+            Error::AlreadyExists { name } => write!(
+                f,
+                "{name:?} already exists; open it, or remove it first if it is stale"
+            ),
+            Error::TableFull { max_entries } => write!(
+                f,
+                "the segment's table is full ({max_entries} entries); create the segment with a larger table"
+            ),
+            Error::OutOfSpace {
+                requested,
+                available,
+            } => write!(
+                f,
+                "not enough room in the segment: {requested} bytes needed, {available} available"
+            ),
+            Error::NotReady { name } => write!(
+                f,
+                "segment {name:?} exists but its creator has not finished initialising it"
+            ),
+            Error::BadMagic { found } => write!(
+                f,
+                "not a zeroipc segment: magic is {found:#010x}, expected 0x5a49504d"
+            ),
+            Error::UnsupportedVersion { found } => {
+                write!(f, "segment has format version {found}; this crate reads version 2")
+            }
+            Error::TooManyEntries {
+                entry_count,
+                max_entries,
+            } => write!(
+                f,
+                "corrupt table: entry_count {entry_count} is larger than max_entries {max_entries}"
+            ),
+            Error::TableTooLarge {
+                table_size,
+                segment_size,
+            } => write!(
+                f,
+                "corrupt table: the table needs {table_size} bytes but the segment has {segment_size}"
+            ),
+            Error::SizeMismatch { header, actual } => write!(
+                f,
+                "corrupt header: memory_size is {header} bytes but the segment has {actual}"
+            ),
+            Error::BadNextOffset { next_offset } => write!(
+                f,
+                "corrupt header: next_offset {next_offset} is inside the table, past the segment, or before an entry's end"
+            ),
+            Error::BadEntryName { index } => write!(
+                f,
+                "corrupt table: the name of entry {index} is not NUL-terminated UTF-8"
+            ),
+            Error::EntryOutOfBounds {
+                name,
+                offset,
+                size,
+                segment_size,
+            } => write!(
+                f,
+                "corrupt entry {name:?}: offset {offset} + size {size} reaches past the segment's {segment_size} bytes"
+            ),
+            Error::MisalignedEntry { name, offset } => write!(
+                f,
+                "corrupt entry {name:?}: offset {offset} is not a multiple of 8"
+            ),
+            Error::EntryInTable {
+                name,
+                offset,
+                table_end,
+            } => write!(
+                f,
+                "corrupt entry {name:?}: offset {offset} lies inside the table, which ends at {table_end}"
+            ),
+            Error::OverlappingEntries { first, second } => {
+                write!(f, "corrupt table: entries {first:?} and {second:?} overlap")
+            }
+            Error::CapacityMismatch {
+                name,
+                capacity,
+                entry_size,
+            } => write!(
+                f,
+                "corrupt entry {name:?}: a capacity of {capacity} does not fit its entry size of {entry_size} bytes"
+            ),
+            Error::ElementSizeMismatch {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "entry {name:?} holds elements of {found} bytes, not {expected}; open it with the element type it was created with"
+            ),
+            Error::Corrupt { name, what } => write!(f, "corrupt entry {name:?}: {what}"),
+            Error::Field { field, source } => write!(f, "field `{field}`: {source}"),
+            Error::IndexOutOfBounds { index, len } => {
+                write!(f, "index {index} is out of bounds for length {len}")
+            }
+            Error::Timeout => write!(f, "the wait timed out"),
+            Error::Io { op, source } => write!(f, "{op} failed: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Field { source, .. } => Some(source.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_lower_case_line() {
+        let errors = [
+            Error::NotFound {
+                name: "/x".into(),
+            },
+            Error::BadMagic { found: 7 },
+            Error::Timeout,
+            Error::Field {
+                field: "temps",
+                source: Box::new(Error::NotFound {
+                    name: "sensor_data".into(),
+                }),
+            },
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(!text.contains('\n'), "{text}");
+            assert!(!text.ends_with('.'), "{text}");
+            let first = text.chars().next().unwrap();
+            assert!(!first.is_uppercase(), "{text}");
+        }
+    }
+
+    #[test]
+    fn field_error_names_field_and_entry() {
+        let e = Error::NotFound {
+            name: "sensor_data".into(),
+        }
+        .in_field("temps");
+        assert_eq!(e.to_string(), "field `temps`: \"sensor_data\" does not exist");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}

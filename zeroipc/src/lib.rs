@@ -1,0 +1,67 @@
+//! Typed, zero-copy data structures in POSIX shared memory, in the ZeroIPC format v2.
+//!
+//! Processes on one machine, written in any language that speaks the format (there are C++,
+//! C, Go and Python implementations), share named arrays, queues, stacks and
+//! synchronisation primitives through one shared-memory segment: no copies, no
+//! serialisation, no broker. A segment starts with a table of `(name, offset, size)`
+//! entries; each entry is a structure laid out as the format fixes, byte for byte.
+//!
+//! Nothing in a segment is trusted. Another process may write anything there, at any time;
+//! this crate validates every number it reads before it becomes a pointer, and reports what
+//! is wrong as an [`Error`], never a panic or undefined behaviour.
+//!
+//! # Example
+//!
+//! ```
+//! use zeroipc::{Array, Memory};
+//!
+//! # let name = format!("/zeroipc_doc_crate_{}", std::process::id());
+//! // One process creates the segment and an array in it...
+//! let mem = Memory::create(&name, 10 << 20)?;
+//! let temps = Array::<f32>::create(&mem, "temperature", 1000)?;
+//! temps.set(0, 23.5)?;
+//!
+//! // ...another opens both by name; the table says where the array is, and the
+//! // array's size is checked against `f32`.
+//! let mem2 = Memory::open(&name)?;
+//! let temps2 = Array::<f32>::open(&mem2, "temperature")?;
+//! assert_eq!(temps2.get(0)?, 23.5);
+//!
+//! Memory::unlink(&name)?;
+//! # Ok::<(), zeroipc::Error>(())
+//! ```
+//!
+//! The format is described in the repository's `SPECIFICATION.md`; [`layout`] holds its
+//! arithmetic.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+#[cfg(target_endian = "big")]
+compile_error!("zeroipc: format v2 is little-endian; big-endian targets are not supported");
+
+mod atomic;
+mod error;
+pub mod layout;
+#[cfg(not(loom))]
+mod memory;
+#[cfg(not(loom))]
+mod region;
+#[cfg(not(loom))]
+mod shm;
+#[cfg(not(loom))]
+mod structures;
+#[cfg(not(loom))]
+mod table;
+#[cfg(all(test, not(loom)))]
+mod test_util;
+
+pub use error::{Error, Result};
+#[cfg(not(loom))]
+pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
+#[cfg(not(loom))]
+pub use structures::array::{Array, Iter};
+#[cfg(not(loom))]
+pub use table::Entry;
+
+pub use zeroipc_derive::segment;

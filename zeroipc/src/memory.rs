@@ -1,0 +1,299 @@
+//! `Memory`: a mapped segment and its table.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::region::Region;
+use crate::shm::{self, Shm};
+use crate::table::{Entry, Table};
+
+/// How long [`Memory::open`] waits for a segment whose creator has not published it yet.
+pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A shared-memory segment in format v2, mapped into this process.
+///
+/// A `Memory` is cheap to clone: clones, and every structure handle made from it, share one
+/// mapping, which is unmapped when the last of them is dropped. Dropping never removes the
+/// segment itself; [`Memory::unlink`] does.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Array, Memory};
+/// # let name = format!("/zeroipc_doc_memory_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 20)?;
+/// let temps = Array::<f32>::create(&mem, "temperature", 1000)?;
+/// temps.set(0, 23.5)?;
+///
+/// // Another process (here, another mapping) opens it by name.
+/// let other = Memory::open(&name)?;
+/// let seen = Array::<f32>::open(&other, "temperature")?;
+/// assert_eq!(seen.get(0)?, 23.5);
+/// Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Memory {
+    region: Region,
+    table: Table,
+}
+
+impl Memory {
+    /// Creates a segment of `size` bytes with a table of 64 entries and mode `0o600`.
+    ///
+    /// The segment must not exist: an existing one, live or stale, is never replaced (see
+    /// [`Options::replace`]). The whole segment starts zeroed; the table's magic is written
+    /// last, so a process that opens the segment meanwhile waits rather than reads a
+    /// half-written table.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for a bad name (before any system call),
+    /// [`Error::AlreadyExists`] if the name is taken, [`Error::OutOfSpace`] if `size` cannot
+    /// hold the table, [`Error::Io`] if the system refuses. On error nothing is left behind.
+    pub fn create(name: &str, size: usize) -> Result<Memory> {
+        Options::new().create(name, size)
+    }
+
+    /// Options for creating (or opening) a segment: table size, permissions, wait time.
+    pub fn options() -> Options {
+        Options::new()
+    }
+
+    /// Opens an existing segment and validates its table.
+    ///
+    /// Nothing in the segment is trusted: the magic, version, table size, `memory_size`
+    /// (against the real size from `fstat`), `next_offset` and every entry (name, alignment,
+    /// bounds, overlap) are checked before anything is used. A segment whose magic is still
+    /// zero is waited for, up to [`DEFAULT_OPEN_TIMEOUT`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`], [`Error::InvalidName`], [`Error::NotReady`], and one variant for
+    /// each validation rule: [`Error::BadMagic`], [`Error::UnsupportedVersion`],
+    /// [`Error::TooManyEntries`], [`Error::TableTooLarge`], [`Error::SizeMismatch`],
+    /// [`Error::BadNextOffset`], [`Error::BadEntryName`], [`Error::EntryOutOfBounds`],
+    /// [`Error::MisalignedEntry`], [`Error::EntryInTable`], [`Error::OverlappingEntries`].
+    pub fn open(name: &str) -> Result<Memory> {
+        Options::new().open(name)
+    }
+
+    /// Removes the segment called `name`. Processes that have it mapped keep using it; the
+    /// memory is freed when the last of them unmaps it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`], [`Error::NotFound`], [`Error::Io`].
+    pub fn unlink(name: &str) -> Result<()> {
+        shm::unlink(name)
+    }
+
+    /// The segment's name, with its leading `/`.
+    pub fn name(&self) -> &str {
+        self.region.shm().name()
+    }
+
+    /// The segment's size in bytes, as its header records it (never more than the mapping).
+    pub fn size(&self) -> u64 {
+        self.table.memory_size()
+    }
+
+    /// The number of entry slots in the table.
+    pub fn max_entries(&self) -> u32 {
+        self.table.max_entries()
+    }
+
+    /// Bytes in use: the table and every structure so far (the header's `next_offset`).
+    ///
+    /// # Errors
+    ///
+    /// A validation error if another process has corrupted the table since it was opened.
+    pub fn used(&self) -> Result<u64> {
+        self.table.used(&self.region)
+    }
+
+    /// The table's entries in table order, read and validated now (other processes may have
+    /// added entries since this segment was opened).
+    ///
+    /// # Errors
+    ///
+    /// A validation error if another process has corrupted the table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use zeroipc::{Array, Memory};
+    /// # let name = format!("/zeroipc_doc_entries_{}", std::process::id());
+    /// let mem = Memory::create(&name, 1 << 16)?;
+    /// Array::<u64>::create(&mem, "counters", 16)?;
+    /// for entry in mem.entries()? {
+    ///     println!("{} at {} ({} bytes)", entry.name(), entry.offset(), entry.size());
+    /// }
+    /// # Memory::unlink(&name)?;
+    /// # Ok::<(), zeroipc::Error>(())
+    /// ```
+    pub fn entries(&self) -> Result<Entries> {
+        Ok(Entries {
+            inner: self.table.entries(&self.region)?.into_iter(),
+        })
+    }
+
+    /// The entry called `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`], or a validation error if the table is corrupt.
+    pub fn find(&self, name: &str) -> Result<Entry> {
+        self.table.find(&self.region, name)
+    }
+
+    /// Adds a table entry of `size` bytes; `init` writes the structure's header at the
+    /// offset it is given before the entry is published.
+    pub(crate) fn add(
+        &self,
+        name: &str,
+        size: u64,
+        init: impl FnOnce(&Region, u64) -> Option<()>,
+    ) -> Result<Entry> {
+        self.table
+            .add(&self.region, name, size, |offset| init(&self.region, offset))
+    }
+
+    pub(crate) fn region(&self) -> &Region {
+        &self.region
+    }
+}
+
+impl fmt::Debug for Memory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Memory")
+            .field("name", &self.name())
+            .field("size", &self.size())
+            .field("max_entries", &self.max_entries())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The entries of a segment's table, in table order. See [`Memory::entries`].
+#[derive(Debug)]
+pub struct Entries {
+    inner: std::vec::IntoIter<Entry>,
+}
+
+impl Iterator for Entries {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        self.inner.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Entries {}
+
+/// How to create or open a segment.
+///
+/// # Examples
+///
+/// ```
+/// # use zeroipc::Memory;
+/// # let name = format!("/zeroipc_doc_options_{}", std::process::id());
+/// let mem = Memory::options().max_entries(128).mode(0o640).create(&name, 1 << 20)?;
+/// assert_eq!(mem.max_entries(), 128);
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options {
+    max_entries: u32,
+    mode: u32,
+    timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
+}
+
+impl Options {
+    /// 64 table entries, mode `0o600`, a wait of [`DEFAULT_OPEN_TIMEOUT`].
+    pub fn new() -> Options {
+        Options {
+            max_entries: layout::DEFAULT_MAX_ENTRIES,
+            mode: 0o600,
+            timeout: DEFAULT_OPEN_TIMEOUT,
+        }
+    }
+
+    /// The number of entry slots of a segment to create. Segments meant for the other
+    /// implementations keep the default, 64: some of them assume it.
+    pub fn max_entries(mut self, max_entries: u32) -> Options {
+        self.max_entries = max_entries;
+        self
+    }
+
+    /// The permission bits of a segment to create, applied exactly (the umask does not
+    /// narrow them).
+    pub fn mode(mut self, mode: u32) -> Options {
+        self.mode = mode & 0o7777;
+        self
+    }
+
+    /// How long `open` waits for a segment whose creator has not published it yet.
+    pub fn timeout(mut self, timeout: Duration) -> Options {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Creates a segment; see [`Memory::create`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Memory::create`].
+    pub fn create(&self, name: &str, size: usize) -> Result<Memory> {
+        shm::check_segment_name(name)?;
+        let table_size = layout::table_size_u64(self.max_entries);
+        if (size as u64) < table_size {
+            return Err(Error::OutOfSpace {
+                requested: table_size,
+                available: size as u64,
+            });
+        }
+        let region = Region::new(Shm::create(name, size, self.mode)?);
+        let table = Table::create(&region, self.max_entries)
+            .unwrap_or_else(|_| unreachable!("the size was checked against the table above"));
+        Ok(Memory { region, table })
+    }
+
+    /// Removes any segment called `name`, then creates a new one: for replacing a stale
+    /// segment left by a process that died. Processes that still have the old one mapped
+    /// keep it, and no longer share anything with the new one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Memory::create`], and [`Error::Io`] if the old segment cannot be removed.
+    pub fn replace(&self, name: &str, size: usize) -> Result<Memory> {
+        match shm::unlink(name) {
+            Ok(()) | Err(Error::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        self.create(name, size)
+    }
+
+    /// Opens a segment; see [`Memory::open`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Memory::open`].
+    pub fn open(&self, name: &str) -> Result<Memory> {
+        let region = Region::new(Shm::open(name, self.timeout)?);
+        let table = Table::open(&region, name, self.timeout)?;
+        Ok(Memory { region, table })
+    }
+}

@@ -1,0 +1,163 @@
+//! A bounds-checked view of a mapping: the only place where offsets become pointers.
+//!
+//! Every number read from a segment is untrusted. Here it meets checked arithmetic against
+//! the mapping's real length (from the operating system, never from the segment) and the
+//! alignment the pointee needs; what does not fit comes back as `None`, which callers turn
+//! into an error that names the entry. A pointer handed out by this module points into the
+//! mapping, is aligned for its type, and stays valid while any clone of the `Region` lives,
+//! because every clone shares ownership of the mapping.
+
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use bytemuck::Pod;
+
+use crate::atomic::{AtomicI32, AtomicU32, AtomicU64};
+use crate::shm::Shm;
+
+/// A mapping, shared by the `Memory` that made it and every handle into it.
+#[derive(Clone, Debug)]
+pub(crate) struct Region {
+    /// The mapping. Its base is page-aligned and its length fixed, so an offset's alignment
+    /// is the pointer's alignment.
+    shm: Arc<Shm>,
+}
+
+impl Region {
+    pub(crate) fn new(shm: Shm) -> Region {
+        Region { shm: Arc::new(shm) }
+    }
+
+    pub(crate) fn shm(&self) -> &Shm {
+        &self.shm
+    }
+
+    /// The mapping's length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.shm.len()
+    }
+
+    /// Checks that `len` bytes at `offset` lie inside the mapping and that `offset` is a
+    /// multiple of `align`; returns the offset as a `usize`.
+    pub(crate) fn check(&self, offset: u64, len: u64, align: usize) -> Option<usize> {
+        let end = offset.checked_add(len)?;
+        if end > self.len() as u64 || offset % align as u64 != 0 {
+            return None;
+        }
+        usize::try_from(offset).ok()
+    }
+
+    /// A pointer to `count` values of `T` at `offset`, after checking bounds and alignment.
+    pub(crate) fn ptr<T>(&self, offset: u64, count: u64) -> Option<NonNull<T>> {
+        let len = count.checked_mul(size_of::<T>() as u64)?;
+        let offset = self.check(offset, len, align_of::<T>())?;
+        // SAFETY: `check` proved `offset + len <= self.len()`, so the result stays within
+        // (or one past the end of) the mapping, one allocation.
+        let ptr = unsafe { self.shm.as_ptr().add(offset) };
+        NonNull::new(ptr.cast::<T>())
+    }
+
+    /// Copies the `T` at `offset` out of the mapping.
+    ///
+    /// The read is volatile: another process may write these bytes at any time, so the value
+    /// is read once, into private memory, and `T: Pod` accepts whatever bytes it finds.
+    pub(crate) fn read<T: Pod>(&self, offset: u64) -> Option<T> {
+        let ptr = self.ptr::<T>(offset, 1)?;
+        // SAFETY: `ptr` is in bounds and aligned for `T` (checked by `ptr`) and the mapping
+        // is alive (we hold it). Any bit pattern is a valid `T` (`Pod`).
+        Some(unsafe { ptr.as_ptr().read_volatile() })
+    }
+
+    /// Copies `value` into the mapping at `offset`; `None` if it does not fit there.
+    pub(crate) fn write<T: Pod>(&self, offset: u64, value: T) -> Option<()> {
+        let ptr = self.ptr::<T>(offset, 1)?;
+        // SAFETY: `ptr` is in bounds and aligned for `T` (checked by `ptr`), the mapping is
+        // alive and writable (mapped read-write).
+        unsafe { ptr.as_ptr().write_volatile(value) };
+        Some(())
+    }
+
+    /// Copies `bytes` into the mapping at `offset`; `None` if they do not fit there.
+    pub(crate) fn write_bytes(&self, offset: u64, bytes: &[u8]) -> Option<()> {
+        let ptr = self.ptr::<u8>(offset, bytes.len() as u64)?;
+        // SAFETY: the destination range is in bounds (checked by `ptr`) and writable; the
+        // source is a private slice, so the two cannot overlap.
+        unsafe { ptr.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
+        Some(())
+    }
+
+    /// The atomic `u32` at `offset`.
+    #[cfg(not(loom))]
+    pub(crate) fn atomic_u32(&self, offset: u64) -> Option<&AtomicU32> {
+        let ptr = self.ptr::<AtomicU32>(offset, 1)?;
+        // SAFETY: in bounds and aligned (checked by `ptr`); every bit pattern is a valid
+        // `u32`; the reference lives no longer than `&self`, which keeps the mapping; the
+        // word is only ever accessed atomically by this crate, and other processes reach it
+        // with their own atomic instructions.
+        Some(unsafe { AtomicU32::from_ptr(ptr.as_ptr().cast()) })
+    }
+
+    /// The atomic `i32` at `offset`.
+    #[cfg(not(loom))]
+    pub(crate) fn atomic_i32(&self, offset: u64) -> Option<&AtomicI32> {
+        let ptr = self.ptr::<AtomicI32>(offset, 1)?;
+        // SAFETY: as in `atomic_u32`.
+        Some(unsafe { AtomicI32::from_ptr(ptr.as_ptr().cast()) })
+    }
+
+    /// The atomic `u64` at `offset`.
+    #[cfg(not(loom))]
+    pub(crate) fn atomic_u64(&self, offset: u64) -> Option<&AtomicU64> {
+        let ptr = self.ptr::<AtomicU64>(offset, 1)?;
+        // SAFETY: as in `atomic_u32`; `ptr` checked the 8-byte alignment.
+        Some(unsafe { AtomicU64::from_ptr(ptr.as_ptr().cast()) })
+    }
+
+    /// The `count` atomic `u32`s starting at `offset`, as a slice of atomics.
+    #[cfg(not(loom))]
+    pub(crate) fn atomic_u32_slice(&self, offset: u64, count: u64) -> Option<&[AtomicU32]> {
+        let ptr = self.ptr::<AtomicU32>(offset, count)?;
+        let len = usize::try_from(count).ok()?;
+        // SAFETY: `count` atomics at `ptr` are in bounds and aligned (checked by `ptr`);
+        // `AtomicU32` has the layout of `u32` and any bit pattern is valid; the slice lives
+        // no longer than `&self`; the words are only accessed atomically.
+        Some(unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::unique_name;
+
+    fn region(size: usize) -> (Region, String) {
+        let name = unique_name();
+        let shm = Shm::create(&name, size, 0o600).unwrap();
+        crate::shm::unlink(&name).unwrap();
+        (Region::new(shm), name)
+    }
+
+    #[test]
+    fn ranges_past_the_end_or_misaligned_are_refused() {
+        let (r, _) = region(4096);
+        assert_eq!(r.check(0, 4096, 8), Some(0));
+        assert_eq!(r.check(4096, 0, 8), Some(4096));
+        assert_eq!(r.check(4096, 1, 1), None);
+        assert_eq!(r.check(4, 4, 8), None);
+        assert_eq!(r.check(u64::MAX, 2, 1), None);
+        assert!(r.ptr::<u64>(4088, 1).is_some());
+        assert!(r.ptr::<u64>(4089, 1).is_none());
+        assert!(r.ptr::<u64>(8, u64::MAX).is_none());
+    }
+
+    #[test]
+    fn values_round_trip() {
+        let (r, _) = region(4096);
+        r.write(16u64, 0xdead_beef_u64).unwrap();
+        assert_eq!(r.read::<u64>(16), Some(0xdead_beef));
+        assert_eq!(r.atomic_u64(16).unwrap().load(crate::atomic::Ordering::Relaxed), 0xdead_beef);
+        assert!(r.write(4092, 1u64).is_none());
+        r.write_bytes(100, b"abc").unwrap();
+        assert_eq!(r.read::<[u8; 3]>(100), Some(*b"abc"));
+    }
+}

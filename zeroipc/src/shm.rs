@@ -1,0 +1,308 @@
+//! POSIX shared-memory objects: naming, creation, opening, mapping, locking, removal.
+//!
+//! This is the only module that calls `libc`. It knows nothing of the table: it hands out a
+//! mapping of a known length, which `region` turns into bounds-checked pointers.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use memmap2::{MmapOptions, MmapRaw};
+
+use crate::error::{Error, Result};
+
+/// The longest segment name the system accepts, leading `/` excluded (`NAME_MAX`).
+pub(crate) const MAX_SEGMENT_NAME_LEN: usize = 255;
+
+/// How long `lock` waits for another process's advisory lock before giving up.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Checks a segment name: one leading `/`, then 1 to 255 bytes with no `/` and no NUL, and
+/// not `.` or `..`.
+///
+/// # Errors
+///
+/// [`Error::InvalidName`] naming the rule broken.
+pub(crate) fn check_segment_name(name: &str) -> Result<()> {
+    let invalid = |reason| {
+        Err(Error::InvalidName {
+            name: name.to_owned(),
+            reason,
+        })
+    };
+    let Some(rest) = name.strip_prefix('/') else {
+        return invalid("a segment name starts with `/`");
+    };
+    if rest.is_empty() {
+        return invalid("a segment name has at least one character after `/`");
+    }
+    if rest.len() > MAX_SEGMENT_NAME_LEN {
+        return invalid("a segment name has at most 255 bytes after `/`");
+    }
+    if rest.contains('/') {
+        return invalid("a segment name has no `/` after the first");
+    }
+    if rest.contains('\0') {
+        return invalid("a segment name has no NUL byte");
+    }
+    if rest == "." || rest == ".." {
+        return invalid("`/.` and `/..` are not segment names");
+    }
+    Ok(())
+}
+
+/// An open, mapped shared-memory object.
+#[derive(Debug)]
+pub(crate) struct Shm {
+    name: String,
+    /// The object's descriptor, kept open for `flock`.
+    file: File,
+    /// The mapping of the whole object as it was when mapped; its length never changes.
+    map: MmapRaw,
+    /// Serialises `lock` between threads of this process, which share one descriptor and so
+    /// one `flock`.
+    local_lock: Mutex<()>,
+}
+
+impl Shm {
+    /// Creates a new object of `size` bytes (zero-filled by the system) with permissions
+    /// `mode`, failing if the name exists. On failure nothing is left behind.
+    pub(crate) fn create(name: &str, size: usize, mode: u32) -> Result<Shm> {
+        check_segment_name(name)?;
+        assert!(size > 0, "a segment has a size above zero");
+        let c_name = c_name(name);
+        // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
+        let fd = unsafe {
+            libc::shm_open(
+                c_name.as_ptr(),
+                libc::O_CREAT | libc::O_EXCL | libc::O_RDWR | libc::O_CLOEXEC,
+                0o600 as libc::mode_t,
+            )
+        };
+        if fd < 0 {
+            let source = std::io::Error::last_os_error();
+            return Err(if source.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::AlreadyExists {
+                    name: name.to_owned(),
+                }
+            } else {
+                Error::Io {
+                    op: "shm_open",
+                    source,
+                }
+            });
+        }
+        // SAFETY: `fd` was just returned by a successful `shm_open` and is owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let file = File::from(fd);
+        let built = Self::size_new(&file, size, mode).and_then(|()| Self::map(&file, size));
+        match built {
+            Ok(map) => Ok(Shm {
+                name: name.to_owned(),
+                file,
+                map,
+                local_lock: Mutex::new(()),
+            }),
+            Err(e) => {
+                // The object is ours (O_EXCL) and unpublished: remove it so a failed create
+                // leaves nothing behind. A failure here cannot be reported better than `e`.
+                let _ = unlink(name);
+                Err(e)
+            }
+        }
+    }
+
+    fn size_new(file: &File, size: usize, mode: u32) -> Result<()> {
+        let fd = file.as_raw_fd();
+        // SAFETY: `fd` is an open descriptor owned by `file`; fchmod has no memory effects.
+        if unsafe { libc::fchmod(fd, mode as libc::mode_t) } != 0 {
+            return Err(Error::io("fchmod"));
+        }
+        let len = libc::off_t::try_from(size).map_err(|_| Error::OutOfSpace {
+            requested: size as u64,
+            available: libc::off_t::MAX as u64,
+        })?;
+        // SAFETY: `fd` is an open descriptor owned by `file`; ftruncate has no memory effects.
+        if unsafe { libc::ftruncate(fd, len) } != 0 {
+            return Err(Error::io("ftruncate"));
+        }
+        Ok(())
+    }
+
+    /// Opens an existing object. Its size is taken from the system (`fstat`); while it is
+    /// still zero (a creator between `shm_open` and `ftruncate`), this waits up to `timeout`.
+    pub(crate) fn open(name: &str, timeout: Duration) -> Result<Shm> {
+        check_segment_name(name)?;
+        let c_name = c_name(name);
+        // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
+        let fd = unsafe { libc::shm_open(c_name.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC, 0) };
+        if fd < 0 {
+            let source = std::io::Error::last_os_error();
+            return Err(if source.kind() == std::io::ErrorKind::NotFound {
+                Error::NotFound {
+                    name: name.to_owned(),
+                }
+            } else {
+                Error::Io {
+                    op: "shm_open",
+                    source,
+                }
+            });
+        }
+        // SAFETY: `fd` was just returned by a successful `shm_open` and is owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let file = File::from(fd);
+        let deadline = Instant::now() + timeout;
+        let size = loop {
+            let size = file.metadata().map_err(|source| Error::Io {
+                op: "fstat",
+                source,
+            })?;
+            let size = usize::try_from(size.len()).map_err(|_| Error::OutOfSpace {
+                requested: size.len(),
+                available: usize::MAX as u64,
+            })?;
+            if size > 0 {
+                break size;
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::NotReady {
+                    name: name.to_owned(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let map = Self::map(&file, size)?;
+        Ok(Shm {
+            name: name.to_owned(),
+            file,
+            map,
+            local_lock: Mutex::new(()),
+        })
+    }
+
+    fn map(file: &File, size: usize) -> Result<MmapRaw> {
+        MmapOptions::new()
+            .len(size)
+            .map_raw(file)
+            .map_err(|source| Error::Io { op: "mmap", source })
+    }
+
+    /// The segment's name, with its leading `/`.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The mapping's first byte. Page-aligned.
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.map.as_mut_ptr()
+    }
+
+    /// The mapping's length in bytes: the object's size when it was mapped.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Takes the advisory lock that serialises changes to the table, between processes
+    /// (`flock` on the object) and between threads of this one. Gives up with
+    /// [`Error::Timeout`] if another holder keeps it for ten seconds.
+    pub(crate) fn lock(&self) -> Result<ShmLock<'_>> {
+        let local = self
+            .local_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let fd = self.file.as_raw_fd();
+        let deadline = Instant::now() + LOCK_TIMEOUT;
+        let mut pause = Duration::from_micros(20);
+        loop {
+            // SAFETY: `fd` is an open descriptor owned by `self.file`; flock has no memory
+            // effects.
+            if unsafe { libc::flock(fd, libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(ShmLock {
+                    shm: self,
+                    _local: local,
+                });
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EWOULDBLOCK | libc::EINTR) => {}
+                _ => return Err(Error::Io { op: "flock", source: err }),
+            }
+            // Exit: the lock was taken above, or the deadline passed here.
+            if Instant::now() >= deadline {
+                return Err(Error::Timeout);
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(2));
+        }
+    }
+}
+
+/// The table lock, held until dropped.
+pub(crate) struct ShmLock<'a> {
+    shm: &'a Shm,
+    _local: MutexGuard<'a, ()>,
+}
+
+impl Drop for ShmLock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is open for as long as `self.shm` lives, which outlives
+        // this guard; flock has no memory effects. An unlock failure leaves the lock to be
+        // released when the descriptor closes, which is all that could be done anyway.
+        unsafe { libc::flock(self.shm.file.as_raw_fd(), libc::LOCK_UN) };
+    }
+}
+
+/// Removes the object called `name`. Processes that have it mapped keep their mapping.
+pub(crate) fn unlink(name: &str) -> Result<()> {
+    check_segment_name(name)?;
+    let c_name = c_name(name);
+    // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
+    if unsafe { libc::shm_unlink(c_name.as_ptr()) } == 0 {
+        return Ok(());
+    }
+    let source = std::io::Error::last_os_error();
+    Err(if source.kind() == std::io::ErrorKind::NotFound {
+        Error::NotFound {
+            name: name.to_owned(),
+        }
+    } else {
+        Error::Io {
+            op: "shm_unlink",
+            source,
+        }
+    })
+}
+
+/// `name` as a C string. Names are checked before this is called, so a NUL cannot occur.
+fn c_name(name: &str) -> CString {
+    CString::new(name).unwrap_or_else(|_| unreachable!("names are checked for NUL first"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_names_follow_the_posix_rules() {
+        assert!(check_segment_name("/sensors").is_ok());
+        assert!(check_segment_name(&format!("/{}", "a".repeat(255))).is_ok());
+        for bad in [
+            "sensors",
+            "/",
+            "/a/b",
+            "/.",
+            "/..",
+            "/a\0b",
+            "//a",
+            &format!("/{}", "a".repeat(256)),
+        ] {
+            assert!(
+                matches!(check_segment_name(bad), Err(Error::InvalidName { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+}

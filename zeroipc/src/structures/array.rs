@@ -1,0 +1,419 @@
+//! `Array<T>`: a fixed number of elements, read and written in place.
+//!
+//! Layout (offsets from the structure's start): `u64 capacity` at 0, then `capacity`
+//! elements of `size_of::<T>()` bytes at 8.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+use bytemuck::Pod;
+
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::memory::Memory;
+use crate::region::Region;
+
+/// A fixed-size array of `T` in a segment.
+///
+/// Elements move by copy: [`get`](Array::get) and [`set`](Array::set) for one,
+/// [`copy_to_slice`](Array::copy_to_slice) and [`copy_from_slice`](Array::copy_from_slice)
+/// for runs, [`iter`](Array::iter) by value. Nothing orders these accesses between
+/// processes: a read that races another process's write of the same element may see a torn
+/// element (a mix of old and new bytes), and which writes a reader sees when is for the user
+/// to arrange, with a synchronisation primitive or a queue. `T` is
+/// [`Pod`](bytemuck::Pod), so a torn element is still a valid value.
+///
+/// The handle shares ownership of the mapping: it stays valid after the [`Memory`] it came
+/// from is dropped.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Array, Memory};
+/// # let name = format!("/zeroipc_doc_array_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 20)?;
+/// let temps = Array::<f32>::create(&mem, "temperature", 4)?;
+/// temps.copy_from_slice(0, &[20.0, 20.5, 21.0, 21.5])?;
+/// assert_eq!(temps.get(2)?, 21.0);
+/// assert_eq!(temps.iter().sum::<f32>(), 83.0);
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+pub struct Array<T> {
+    /// Keeps the mapping alive for `data`.
+    region: Region,
+    /// First element. Points into the mapping, aligned for `T`, followed by `len` elements
+    /// in bounds; set once in `from_parts` after `Region::ptr` checked all of that.
+    data: NonNull<T>,
+    /// Element count, read once from the segment at open (or chosen at create) and never
+    /// re-read.
+    len: usize,
+    name: String,
+    _marker: PhantomData<T>,
+}
+
+// SAFETY: an `Array` is a pointer into a shared mapping plus private geometry. Every access
+// to the elements is a copy through a raw pointer (volatile or `copy_nonoverlapping`), never
+// a reference, so using the handle from several threads at once is the same as several
+// processes sharing the segment, which the type is made for. `T: Send` because values of
+// `T` cross between threads through the segment.
+unsafe impl<T: Pod + Send> Send for Array<T> {}
+// SAFETY: as for `Send`: `&Array` only allows the same copies in and out.
+unsafe impl<T: Pod + Send> Sync for Array<T> {}
+
+impl<T: Pod> Array<T> {
+    const ALIGN_OK: () = assert!(
+        align_of::<T>() <= 8,
+        "zeroipc: element types with an alignment above 8 are not supported by format v2"
+    );
+
+    /// Adds an array of `len` zeroed elements called `name` to the segment.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NameTooLong`] or [`Error::InvalidName`] for a bad name,
+    /// [`Error::AlreadyExists`] if the table has that name, [`Error::TableFull`],
+    /// [`Error::OutOfSpace`]; a validation error if the table is corrupt. On error the
+    /// segment is unchanged.
+    ///
+    /// # Panics
+    ///
+    /// If `len` is zero.
+    pub fn create(mem: &Memory, name: &str, len: usize) -> Result<Array<T>> {
+        let () = Self::ALIGN_OK;
+        assert!(len > 0, "an array has at least one element");
+        let size = layout::checked_array_size(len, size_of::<T>()).ok_or(Error::OutOfSpace {
+            requested: u64::MAX,
+            available: mem.size(),
+        })?;
+        let entry = mem.add(name, size as u64, |region, offset| {
+            region.write(offset, len as u64)
+        })?;
+        Self::from_parts(mem.region(), name, entry.offset(), len)
+    }
+
+    /// Opens the array called `name`, checking that its entry holds exactly
+    /// `8 + capacity * size_of::<T>()` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`]; [`Error::ElementSizeMismatch`] if the entry holds elements of
+    /// another size; [`Error::CapacityMismatch`] if the stored capacity does not fit the
+    /// entry at all; a validation error if the table is corrupt.
+    pub fn open(mem: &Memory, name: &str) -> Result<Array<T>> {
+        let () = Self::ALIGN_OK;
+        let entry = mem.find(name)?;
+        let capacity_mismatch = |capacity| Error::CapacityMismatch {
+            name: name.to_owned(),
+            capacity,
+            entry_size: entry.size(),
+        };
+        if entry.size() < layout::ARRAY_HEADER_SIZE as u64 {
+            return Err(capacity_mismatch(0));
+        }
+        let region = mem.region();
+        let capacity: u64 = region
+            .read(entry.offset())
+            .ok_or_else(|| capacity_mismatch(0))?;
+        let data_bytes = entry.size() - layout::ARRAY_HEADER_SIZE as u64;
+        let elem = size_of::<T>() as u64;
+        if capacity.checked_mul(elem) != Some(data_bytes) {
+            return Err(match data_bytes.checked_div(capacity) {
+                Some(found) if data_bytes % capacity == 0 => Error::ElementSizeMismatch {
+                    name: name.to_owned(),
+                    expected: elem,
+                    found,
+                },
+                _ => capacity_mismatch(capacity),
+            });
+        }
+        let len = usize::try_from(capacity).map_err(|_| capacity_mismatch(capacity))?;
+        Self::from_parts(region, name, entry.offset(), len)
+    }
+
+    fn from_parts(region: &Region, name: &str, offset: u64, len: usize) -> Result<Array<T>> {
+        let data = region
+            .ptr::<T>(offset + layout::ARRAY_HEADER_SIZE as u64, len as u64)
+            .ok_or_else(|| Error::corrupt(name, "array data lies outside the segment"))?;
+        Ok(Array {
+            region: region.clone(),
+            data,
+            len,
+            name: name.to_owned(),
+            _marker: PhantomData,
+        })
+    }
+
+    /// The table name of this array.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the array has no elements (only possible for one another implementation made).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// A copy of element `index`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`].
+    #[inline]
+    pub fn get(&self, index: usize) -> Result<T> {
+        if index >= self.len {
+            return Err(Error::IndexOutOfBounds {
+                index,
+                len: self.len,
+            });
+        }
+        // SAFETY: `index < len` and `data` is followed by `len` in-bounds, aligned elements
+        // (invariant of `data`); the mapping is alive while `self` is. The read is volatile
+        // because another process may change the element at any time; any bytes are a valid
+        // `T` (`Pod`).
+        Ok(unsafe { self.data.as_ptr().add(index).read_volatile() })
+    }
+
+    /// Stores `value` in element `index`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`].
+    #[inline]
+    pub fn set(&self, index: usize, value: T) -> Result<()> {
+        if index >= self.len {
+            return Err(Error::IndexOutOfBounds {
+                index,
+                len: self.len,
+            });
+        }
+        // SAFETY: as in `get`; the mapping is writable.
+        unsafe { self.data.as_ptr().add(index).write_volatile(value) };
+        Ok(())
+    }
+
+    /// Copies `dst.len()` elements, starting at element `start`, into `dst`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`] if the run reaches past the end; `dst` is then untouched.
+    pub fn copy_to_slice(&self, start: usize, dst: &mut [T]) -> Result<()> {
+        self.check_run(start, dst.len())?;
+        // SAFETY: `start + dst.len() <= len` (checked), so the source run is in the mapping
+        // and aligned (invariant of `data`); `dst` is private memory and cannot overlap the
+        // mapping. Each byte of the source is read once into `dst`; a concurrent write by
+        // another process can only make an element torn, and any bytes are a valid `T`.
+        unsafe {
+            self.data
+                .as_ptr()
+                .add(start)
+                .copy_to_nonoverlapping(dst.as_mut_ptr(), dst.len());
+        }
+        Ok(())
+    }
+
+    /// Copies `src` into the array, starting at element `start`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`] if the run reaches past the end; the array is then
+    /// untouched.
+    pub fn copy_from_slice(&self, start: usize, src: &[T]) -> Result<()> {
+        self.check_run(start, src.len())?;
+        // SAFETY: as in `copy_to_slice`, with the mapping as the (writable) destination.
+        unsafe {
+            self.data
+                .as_ptr()
+                .add(start)
+                .copy_from_nonoverlapping(src.as_ptr(), src.len());
+        }
+        Ok(())
+    }
+
+    /// Stores `value` in every element.
+    pub fn fill(&self, value: T) {
+        for i in 0..self.len {
+            // SAFETY: `i < len`, as in `set`.
+            unsafe { self.data.as_ptr().add(i).write_volatile(value) };
+        }
+    }
+
+    /// A copy of every element.
+    pub fn to_vec(&self) -> Vec<T> {
+        let mut out = vec![T::zeroed(); self.len];
+        self.copy_to_slice(0, &mut out)
+            .unwrap_or_else(|_| unreachable!("a run of `len` elements from 0 fits"));
+        out
+    }
+
+    /// An iterator over copies of the elements, read one at a time as it advances.
+    pub fn iter(&self) -> Iter<'_, T> {
+        Iter {
+            array: self,
+            next: 0,
+        }
+    }
+
+    /// The elements as a shared slice, without copying.
+    ///
+    /// # Safety
+    ///
+    /// For as long as the slice lives, the caller promises that:
+    /// - no process (this one included, through any handle) writes to this array's elements;
+    /// - the elements are initialised as `T` wants (always true: `T` is `Pod`).
+    ///
+    /// The type cannot check the first point: another process may write at any time, and a
+    /// shared slice over bytes that change is undefined behaviour. Arrange it with a
+    /// synchronisation primitive, or use [`copy_to_slice`](Array::copy_to_slice).
+    pub unsafe fn as_slice(&self) -> &[T] {
+        // SAFETY: `data` is followed by `len` in-bounds, aligned elements in a mapping that
+        // lives as long as `&self`; the caller promises no writes while the slice lives.
+        unsafe { std::slice::from_raw_parts(self.data.as_ptr(), self.len) }
+    }
+
+    /// The elements as a mutable slice, without copying.
+    ///
+    /// # Safety
+    ///
+    /// For as long as the slice lives, the caller promises that:
+    /// - no process (this one included, through any handle or any other slice) reads or
+    ///   writes this array's elements;
+    /// - no other slice from `as_slice` or `as_mut_slice` of this array is alive.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn as_mut_slice(&self) -> &mut [T] {
+        // SAFETY: `data` is followed by `len` in-bounds, aligned, writable elements in a
+        // mapping that lives as long as `&self`; the caller promises exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(self.data.as_ptr(), self.len) }
+    }
+
+    fn check_run(&self, start: usize, count: usize) -> Result<()> {
+        match start.checked_add(count) {
+            Some(end) if end <= self.len => Ok(()),
+            _ => Err(Error::IndexOutOfBounds {
+                index: start.saturating_add(count).saturating_sub(1),
+                len: self.len,
+            }),
+        }
+    }
+}
+
+impl<T> Clone for Array<T> {
+    fn clone(&self) -> Self {
+        Array {
+            region: self.region.clone(),
+            data: self.data,
+            len: self.len,
+            name: self.name.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Array<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Array")
+            .field("name", &self.name)
+            .field("len", &self.len)
+            .field("segment", &self.region.shm().name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, T: Pod> IntoIterator for &'a Array<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+/// An iterator over copies of an [`Array`]'s elements. See [`Array::iter`].
+#[derive(Debug)]
+pub struct Iter<'a, T> {
+    array: &'a Array<T>,
+    next: usize,
+}
+
+impl<T: Pod> Iterator for Iter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        let value = self.array.get(self.next).ok()?;
+        self.next += 1;
+        Some(value)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.array.len - self.next.min(self.array.len);
+        (left, Some(left))
+    }
+}
+
+impl<T: Pod> ExactSizeIterator for Iter<'_, T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    #[test]
+    fn elements_start_zeroed_and_round_trip() {
+        let seg = Segment::new(1 << 16);
+        let a = Array::<u32>::create(&seg.mem, "a", 10).unwrap();
+        assert_eq!(a.to_vec(), vec![0; 10]);
+        a.set(3, 7).unwrap();
+        assert_eq!(a.get(3).unwrap(), 7);
+        assert!(matches!(
+            a.get(10),
+            Err(Error::IndexOutOfBounds { index: 10, len: 10 })
+        ));
+        assert!(a.set(10, 1).is_err());
+    }
+
+    #[test]
+    fn runs_past_the_end_are_refused_untouched() {
+        let seg = Segment::new(1 << 16);
+        let a = Array::<u8>::create(&seg.mem, "a", 4).unwrap();
+        assert!(a.copy_from_slice(2, &[1, 2, 3]).is_err());
+        assert_eq!(a.to_vec(), vec![0; 4]);
+        a.copy_from_slice(1, &[1, 2, 3]).unwrap();
+        let mut out = [9u8; 2];
+        assert!(a.copy_to_slice(usize::MAX, &mut out).is_err());
+        assert_eq!(out, [9, 9]);
+        a.copy_to_slice(2, &mut out).unwrap();
+        assert_eq!(out, [2, 3]);
+    }
+
+    #[test]
+    fn opening_with_another_element_size_names_both_sizes() {
+        let seg = Segment::new(1 << 16);
+        Array::<u32>::create(&seg.mem, "a", 10).unwrap();
+        match Array::<u64>::open(&seg.mem, "a") {
+            Err(Error::ElementSizeMismatch {
+                name,
+                expected: 8,
+                found: 4,
+            }) => assert_eq!(name, "a"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn iterator_yields_every_element_in_order() {
+        let seg = Segment::new(1 << 16);
+        let a = Array::<i16>::create(&seg.mem, "a", 5).unwrap();
+        for i in 0..5 {
+            a.set(i, i as i16 * 3).unwrap();
+        }
+        let seen: Vec<i16> = a.iter().collect();
+        assert_eq!(seen, [0, 3, 6, 9, 12]);
+        assert_eq!(a.iter().len(), 5);
+    }
+}

@@ -1,0 +1,3 @@
+//! The data structures a segment holds, one per file.
+
+pub(crate) mod array;

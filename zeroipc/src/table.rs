@@ -1,0 +1,411 @@
+//! The table at the start of every segment: its header, its entries, their validation and
+//! the allocation of new entries.
+//!
+//! The table is read through atomics and volatile copies, because other processes may change
+//! it at any time: they add entries (bumping `entry_count` last), and a hostile or broken one
+//! may write anything. Geometry that never changes after creation (`max_entries`,
+//! `memory_size`) is read once, validated, and kept here; what can change (`entry_count`,
+//! `next_offset`, the entries) is re-read and re-validated on every use.
+
+use std::time::{Duration, Instant};
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::atomic::Ordering;
+use crate::error::{Error, Result};
+use crate::layout::{self, MAGIC, NAME_FIELD_SIZE, VERSION};
+use crate::region::Region;
+
+/// The table header, 32 bytes at offset 0 of a segment.
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+#[repr(C)]
+pub(crate) struct TableHeader {
+    /// 0x00: [`MAGIC`] once the segment is published.
+    pub(crate) magic: u32,
+    /// 0x04: [`VERSION`].
+    pub(crate) version: u32,
+    /// 0x08: entries in use.
+    pub(crate) entry_count: u32,
+    /// 0x0C: entry slots in the table.
+    pub(crate) max_entries: u32,
+    /// 0x10: size of the whole segment.
+    pub(crate) memory_size: u64,
+    /// 0x18: where the next structure may start.
+    pub(crate) next_offset: u64,
+}
+
+/// One table entry, 48 bytes.
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+#[repr(C)]
+pub(crate) struct TableEntry {
+    /// 0x00: UTF-8 name, NUL-terminated and NUL-padded.
+    pub(crate) name: [u8; NAME_FIELD_SIZE],
+    /// 0x20: offset of the structure from the segment start.
+    pub(crate) offset: u64,
+    /// 0x28: size of the structure in bytes.
+    pub(crate) size: u64,
+}
+
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<TableHeader>() == layout::TABLE_HEADER_SIZE);
+    assert!(offset_of!(TableHeader, magic) == 0x00);
+    assert!(offset_of!(TableHeader, version) == 0x04);
+    assert!(offset_of!(TableHeader, entry_count) == 0x08);
+    assert!(offset_of!(TableHeader, max_entries) == 0x0C);
+    assert!(offset_of!(TableHeader, memory_size) == 0x10);
+    assert!(offset_of!(TableHeader, next_offset) == 0x18);
+    assert!(size_of::<TableEntry>() == layout::TABLE_ENTRY_SIZE);
+    assert!(offset_of!(TableEntry, name) == 0x00);
+    assert!(offset_of!(TableEntry, offset) == 0x20);
+    assert!(offset_of!(TableEntry, size) == 0x28);
+};
+
+const MAGIC_OFFSET: u64 = 0x00;
+const ENTRY_COUNT_OFFSET: u64 = 0x08;
+const NEXT_OFFSET_OFFSET: u64 = 0x18;
+
+/// A table entry, as read from a segment and validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    name: String,
+    offset: u64,
+    size: u64,
+}
+
+impl Entry {
+    /// The entry's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where its structure starts, from the segment's start.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The size of its structure in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// One past its last byte.
+    pub fn end(&self) -> u64 {
+        // Cannot overflow: validation checked `offset + size` against the segment's size.
+        self.offset + self.size
+    }
+}
+
+/// The parts of a table that never change after creation, validated.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Table {
+    /// Entry slots; `table_end` fits in the segment.
+    max_entries: u32,
+    /// The header's segment size, no larger than the mapping. Everything lies below it.
+    memory_size: u64,
+    /// `32 + 48 * max_entries`; no entry starts below it.
+    table_end: u64,
+}
+
+impl Table {
+    /// Writes a fresh table into a zero-filled mapping and publishes it: every field first,
+    /// then the magic, with release ordering.
+    pub(crate) fn create(region: &Region, max_entries: u32) -> Result<Table> {
+        let table_end = layout::table_size_u64(max_entries);
+        let memory_size = region.len() as u64;
+        if table_end > memory_size {
+            return Err(Error::OutOfSpace {
+                requested: table_end,
+                available: memory_size,
+            });
+        }
+        let header = TableHeader {
+            magic: 0,
+            version: VERSION,
+            entry_count: 0,
+            max_entries,
+            memory_size,
+            next_offset: table_end,
+        };
+        region
+            .write(0, header)
+            .unwrap_or_else(|| unreachable!("the header fits: checked against table_end"));
+        // Release: pairs with the Acquire load of the magic in `Table::open`, so an opener that
+        // sees the magic sees the whole header.
+        atomic_u32(region, MAGIC_OFFSET).store(MAGIC, Ordering::Release);
+        Ok(Table {
+            max_entries,
+            memory_size,
+            table_end,
+        })
+    }
+
+    /// Reads and validates the table of a mapped segment. Waits up to `timeout` for a segment
+    /// whose magic is still zero (its creator has not published it yet).
+    pub(crate) fn open(region: &Region, name: &str, timeout: Duration) -> Result<Table> {
+        let segment_size = region.len() as u64;
+        if segment_size < layout::TABLE_HEADER_SIZE as u64 {
+            return Err(Error::TableTooLarge {
+                table_size: layout::TABLE_HEADER_SIZE as u64,
+                segment_size,
+            });
+        }
+        let deadline = Instant::now() + timeout;
+        // Exit: the magic is non-zero (published, or garbage), or the deadline passed.
+        loop {
+            // Acquire: pairs with the Release store of the magic in `Table::create`.
+            let magic = atomic_u32(region, MAGIC_OFFSET).load(Ordering::Acquire);
+            if magic == MAGIC {
+                break;
+            }
+            if magic != 0 {
+                return Err(Error::BadMagic { found: magic });
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::NotReady {
+                    name: name.to_owned(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let header: TableHeader = region
+            .read(0)
+            .unwrap_or_else(|| unreachable!("the header fits: checked above"));
+        if header.version != VERSION {
+            return Err(Error::UnsupportedVersion {
+                found: header.version,
+            });
+        }
+        let table_end = layout::table_size_u64(header.max_entries);
+        if table_end > segment_size {
+            return Err(Error::TableTooLarge {
+                table_size: table_end,
+                segment_size,
+            });
+        }
+        if header.entry_count > header.max_entries {
+            return Err(Error::TooManyEntries {
+                entry_count: header.entry_count,
+                max_entries: header.max_entries,
+            });
+        }
+        if header.memory_size > segment_size {
+            return Err(Error::SizeMismatch {
+                header: header.memory_size,
+                actual: segment_size,
+            });
+        }
+        if table_end > header.memory_size {
+            return Err(Error::TableTooLarge {
+                table_size: table_end,
+                segment_size: header.memory_size,
+            });
+        }
+        let table = Table {
+            max_entries: header.max_entries,
+            memory_size: header.memory_size,
+            table_end,
+        };
+        let entries = table.entries(region)?;
+        table.next_offset(region, &entries)?;
+        Ok(table)
+    }
+
+    pub(crate) fn max_entries(&self) -> u32 {
+        self.max_entries
+    }
+
+    pub(crate) fn memory_size(&self) -> u64 {
+        self.memory_size
+    }
+
+    /// Every entry in use, validated: names NUL-terminated UTF-8, offsets 8-aligned and past
+    /// the table, ends within the segment, no two overlapping.
+    pub(crate) fn entries(&self, region: &Region) -> Result<Vec<Entry>> {
+        // Acquire: pairs with the Release store of `entry_count` in `Table::add` (and the
+        // equivalent store of other implementations), so the entries below it are written.
+        let count = atomic_u32(region, ENTRY_COUNT_OFFSET).load(Ordering::Acquire);
+        if count > self.max_entries {
+            return Err(Error::TooManyEntries {
+                entry_count: count,
+                max_entries: self.max_entries,
+            });
+        }
+        let mut entries = Vec::with_capacity(count as usize);
+        for index in 0..count {
+            let raw: TableEntry = region
+                .read(layout::table_entry_offset(index) as u64)
+                .unwrap_or_else(|| unreachable!("entries below max_entries lie in the table"));
+            entries.push(self.check_entry(index, &raw)?);
+        }
+        let mut by_offset: Vec<&Entry> = entries.iter().collect();
+        by_offset.sort_by_key(|e| (e.offset, e.size));
+        for pair in by_offset.windows(2) {
+            // Zero-sized entries hold no bytes, so they overlap nothing.
+            if pair[0].size > 0 && pair[1].size > 0 && pair[0].end() > pair[1].offset {
+                return Err(Error::OverlappingEntries {
+                    first: pair[0].name.clone(),
+                    second: pair[1].name.clone(),
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    fn check_entry(&self, index: u32, raw: &TableEntry) -> Result<Entry> {
+        let name = layout::decode_name(&raw.name).ok_or(Error::BadEntryName { index })?;
+        let entry = Entry {
+            name: name.to_owned(),
+            offset: raw.offset,
+            size: raw.size,
+        };
+        match raw.offset.checked_add(raw.size) {
+            Some(end) if end <= self.memory_size => {}
+            _ => {
+                return Err(Error::EntryOutOfBounds {
+                    name: entry.name,
+                    offset: raw.offset,
+                    size: raw.size,
+                    segment_size: self.memory_size,
+                })
+            }
+        }
+        if raw.offset % 8 != 0 {
+            return Err(Error::MisalignedEntry {
+                name: entry.name,
+                offset: raw.offset,
+            });
+        }
+        if raw.offset < self.table_end {
+            return Err(Error::EntryInTable {
+                name: entry.name,
+                offset: raw.offset,
+                table_end: self.table_end,
+            });
+        }
+        Ok(entry)
+    }
+
+    /// The header's `next_offset`, checked: past the table, within the segment, and at or past
+    /// the end of every entry.
+    fn next_offset(&self, region: &Region, entries: &[Entry]) -> Result<u64> {
+        let next = atomic_u64(region, NEXT_OFFSET_OFFSET).load(Ordering::Relaxed);
+        // Relaxed: `next_offset` is only written under the table lock or by a creator before
+        // publication; the lock (or the magic's Acquire) orders it.
+        let used = entries.iter().map(Entry::end).max().unwrap_or(self.table_end);
+        if next < self.table_end || next > self.memory_size || next < used {
+            return Err(Error::BadNextOffset { next_offset: next });
+        }
+        Ok(next)
+    }
+
+    /// Bytes in use: the table and every structure, up to `next_offset`.
+    pub(crate) fn used(&self, region: &Region) -> Result<u64> {
+        let entries = self.entries(region)?;
+        self.next_offset(region, &entries)
+    }
+
+    /// The entry called `name`.
+    pub(crate) fn find(&self, region: &Region, name: &str) -> Result<Entry> {
+        self.entries(region)?
+            .into_iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| Error::NotFound {
+                name: name.to_owned(),
+            })
+    }
+
+    /// Adds an entry of `size` bytes called `name`, under the segment's lock.
+    ///
+    /// `init` writes the structure's own header at the offset it is given, before the entry
+    /// becomes visible: other processes see the entry (through `entry_count`, stored last
+    /// with release ordering) only once its structure is initialised. Nothing in the segment
+    /// changes unless the whole call succeeds.
+    pub(crate) fn add(
+        &self,
+        region: &Region,
+        name: &str,
+        size: u64,
+        init: impl FnOnce(u64) -> Option<()>,
+    ) -> Result<Entry> {
+        check_entry_name(name)?;
+        let _lock = region.shm().lock()?;
+        let entries = self.entries(region)?;
+        if entries.iter().any(|e| e.name == name) {
+            return Err(Error::AlreadyExists {
+                name: name.to_owned(),
+            });
+        }
+        let index = entries.len() as u32;
+        if index >= self.max_entries {
+            return Err(Error::TableFull {
+                max_entries: self.max_entries,
+            });
+        }
+        let next = self.next_offset(region, &entries)?;
+        // `next <= memory_size`, so this cannot overflow a u64 by more than 7 only if near
+        // u64::MAX; checked anyway.
+        let offset = next
+            .checked_add(7)
+            .map(|n| n & !7)
+            .ok_or(Error::BadNextOffset { next_offset: next })?;
+        let available = self.memory_size.saturating_sub(offset);
+        if size > available {
+            return Err(Error::OutOfSpace {
+                requested: size,
+                available,
+            });
+        }
+        init(offset).ok_or_else(|| Error::corrupt(name, "structure does not fit its entry"))?;
+        let raw = TableEntry {
+            name: layout::encode_name(name),
+            offset,
+            size,
+        };
+        region
+            .write(layout::table_entry_offset(index) as u64, raw)
+            .unwrap_or_else(|| unreachable!("index < max_entries lies in the table"));
+        // Relaxed: ordered before the entry_count store below, which is Release.
+        atomic_u64(region, NEXT_OFFSET_OFFSET).store(offset + size, Ordering::Relaxed);
+        // Release: pairs with the Acquire load of `entry_count` in `Table::entries`, publishing
+        // the entry and the structure `init` wrote.
+        atomic_u32(region, ENTRY_COUNT_OFFSET).store(index + 1, Ordering::Release);
+        Ok(Entry {
+            name: name.to_owned(),
+            offset,
+            size,
+        })
+    }
+}
+
+/// Checks an entry name: 1 to 31 bytes, no NUL.
+pub(crate) fn check_entry_name(name: &str) -> Result<()> {
+    if name.len() > layout::MAX_NAME_LEN {
+        return Err(Error::NameTooLong {
+            name: name.to_owned(),
+            len: name.len(),
+        });
+    }
+    if !layout::is_valid_entry_name(name) {
+        return Err(Error::InvalidName {
+            name: name.to_owned(),
+            reason: "an entry name has 1 to 31 bytes and no NUL",
+        });
+    }
+    Ok(())
+}
+
+// Header words live below `TABLE_HEADER_SIZE`, and every mapping that reaches `Table` holds
+// at least that many bytes (checked in `create` and `open`), so these lookups cannot fail.
+
+fn atomic_u32(region: &Region, offset: u64) -> &crate::atomic::AtomicU32 {
+    region
+        .atomic_u32(offset)
+        .unwrap_or_else(|| unreachable!("header words lie in the mapping"))
+}
+
+fn atomic_u64(region: &Region, offset: u64) -> &crate::atomic::AtomicU64 {
+    region
+        .atomic_u64(offset)
+        .unwrap_or_else(|| unreachable!("header words lie in the mapping"))
+}
