@@ -42,6 +42,8 @@ compile_error!("zeroipc: format v2 is little-endian; big-endian targets are not 
 
 mod atomic;
 mod error;
+#[cfg(not(loom))]
+pub mod inspect;
 pub mod layout;
 #[cfg(not(loom))]
 mod memory;
