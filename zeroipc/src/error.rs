@@ -213,6 +213,7 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    #[allow(clippy::too_many_lines)] // one arm per variant
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidName { name, reason } => write!(f, "invalid name {name:?}: {reason}"),
@@ -341,9 +342,7 @@ mod tests {
     #[test]
     fn messages_are_one_lower_case_line() {
         let errors = [
-            Error::NotFound {
-                name: "/x".into(),
-            },
+            Error::NotFound { name: "/x".into() },
             Error::BadMagic { found: 7 },
             Error::Timeout,
             Error::Field {
@@ -368,7 +367,10 @@ mod tests {
             name: "sensor_data".into(),
         }
         .in_field("temps");
-        assert_eq!(e.to_string(), "field `temps`: \"sensor_data\" does not exist");
+        assert_eq!(
+            e.to_string(),
+            "field `temps`: \"sensor_data\" does not exist"
+        );
         assert!(std::error::Error::source(&e).is_some());
     }
 }

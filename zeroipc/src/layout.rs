@@ -8,6 +8,10 @@
 //! The plain functions panic on arithmetic overflow, which in a `const` context is a compile
 //! error; the `checked_` forms return `None` instead and are what run-time callers use with
 //! sizes that come from a user or from a segment.
+//!
+//! # Panics
+//!
+//! The functions without `checked_` panic when a size overflows `usize`.
 
 /// The magic number at offset 0 of every segment (`b"MPIZ"` in memory order).
 pub const MAGIC: u32 = 0x5A49_504D;
@@ -25,6 +29,10 @@ pub const MAX_NAME_LEN: usize = NAME_FIELD_SIZE - 1;
 pub const DEFAULT_MAX_ENTRIES: u32 = 64;
 
 /// Rounds `n` up to the next multiple of 8.
+///
+/// # Panics
+///
+/// If the result overflows `usize`.
 ///
 /// ```
 /// assert_eq!(zeroipc::layout::align8(13), 16);

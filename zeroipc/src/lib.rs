@@ -1,4 +1,4 @@
-//! Typed, zero-copy data structures in POSIX shared memory, in the ZeroIPC format v2.
+//! Typed, zero-copy data structures in POSIX shared memory, in the `ZeroIPC` format v2.
 //!
 //! Processes on one machine, written in any language that speaks the format (there are C++,
 //! C, Go and Python implementations), share named arrays, queues, stacks and

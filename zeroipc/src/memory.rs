@@ -157,8 +157,9 @@ impl Memory {
         size: u64,
         init: impl FnOnce(&Region, u64) -> Option<()>,
     ) -> Result<Entry> {
-        self.table
-            .add(&self.region, name, size, |offset| init(&self.region, offset))
+        self.table.add(&self.region, name, size, |offset| {
+            init(&self.region, offset)
+        })
     }
 
     pub(crate) fn region(&self) -> &Region {
@@ -233,6 +234,7 @@ impl Options {
 
     /// The number of entry slots of a segment to create. Segments meant for the other
     /// implementations keep the default, 64: some of them assume it.
+    #[must_use]
     pub fn max_entries(mut self, max_entries: u32) -> Options {
         self.max_entries = max_entries;
         self
@@ -240,12 +242,14 @@ impl Options {
 
     /// The permission bits of a segment to create, applied exactly (the umask does not
     /// narrow them).
+    #[must_use]
     pub fn mode(mut self, mode: u32) -> Options {
         self.mode = mode & 0o7777;
         self
     }
 
     /// How long `open` waits for a segment whose creator has not published it yet.
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Options {
         self.timeout = timeout;
         self

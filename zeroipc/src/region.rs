@@ -65,7 +65,8 @@ impl Region {
         let ptr = self.ptr::<T>(offset, 1)?;
         // SAFETY: `ptr` is in bounds and aligned for `T` (checked by `ptr`) and the mapping
         // is alive (we hold it). Any bit pattern is a valid `T` (`Pod`).
-        Some(unsafe { ptr.as_ptr().read_volatile() })
+        let value = unsafe { ptr.as_ptr().read_volatile() };
+        Some(value)
     }
 
     /// Copies `value` into the mapping at `offset`; `None` if it does not fit there.
@@ -78,11 +79,15 @@ impl Region {
     }
 
     /// Copies `bytes` into the mapping at `offset`; `None` if they do not fit there.
+    #[allow(dead_code)] // used by the structures that write names and blobs
     pub(crate) fn write_bytes(&self, offset: u64, bytes: &[u8]) -> Option<()> {
         let ptr = self.ptr::<u8>(offset, bytes.len() as u64)?;
         // SAFETY: the destination range is in bounds (checked by `ptr`) and writable; the
         // source is a private slice, so the two cannot overlap.
-        unsafe { ptr.as_ptr().copy_from_nonoverlapping(bytes.as_ptr(), bytes.len()) };
+        unsafe {
+            ptr.as_ptr()
+                .copy_from_nonoverlapping(bytes.as_ptr(), bytes.len());
+        }
         Some(())
     }
 
@@ -90,15 +95,16 @@ impl Region {
     #[cfg(not(loom))]
     pub(crate) fn atomic_u32(&self, offset: u64) -> Option<&AtomicU32> {
         let ptr = self.ptr::<AtomicU32>(offset, 1)?;
-        // SAFETY: in bounds and aligned (checked by `ptr`); every bit pattern is a valid
-        // `u32`; the reference lives no longer than `&self`, which keeps the mapping; the
-        // word is only ever accessed atomically by this crate, and other processes reach it
-        // with their own atomic instructions.
+        // SAFETY: in bounds and aligned (checked by `ptr`), readable and writable; every bit
+        // pattern is a valid `u32`; the reference lives no longer than `&self`, which keeps
+        // the mapping; the word is only ever accessed atomically by this crate, and other
+        // processes reach it with their own atomic instructions.
         Some(unsafe { AtomicU32::from_ptr(ptr.as_ptr().cast()) })
     }
 
     /// The atomic `i32` at `offset`.
     #[cfg(not(loom))]
+    #[allow(dead_code)] // used by the structures that hold i32 words
     pub(crate) fn atomic_i32(&self, offset: u64) -> Option<&AtomicI32> {
         let ptr = self.ptr::<AtomicI32>(offset, 1)?;
         // SAFETY: as in `atomic_u32`.
@@ -115,6 +121,7 @@ impl Region {
 
     /// The `count` atomic `u32`s starting at `offset`, as a slice of atomics.
     #[cfg(not(loom))]
+    #[allow(dead_code)] // used by the structures that hold per-slot words
     pub(crate) fn atomic_u32_slice(&self, offset: u64, count: u64) -> Option<&[AtomicU32]> {
         let ptr = self.ptr::<AtomicU32>(offset, count)?;
         let len = usize::try_from(count).ok()?;
@@ -155,7 +162,12 @@ mod tests {
         let (r, _) = region(4096);
         r.write(16u64, 0xdead_beef_u64).unwrap();
         assert_eq!(r.read::<u64>(16), Some(0xdead_beef));
-        assert_eq!(r.atomic_u64(16).unwrap().load(crate::atomic::Ordering::Relaxed), 0xdead_beef);
+        assert_eq!(
+            r.atomic_u64(16)
+                .unwrap()
+                .load(crate::atomic::Ordering::Relaxed),
+            0xdead_beef
+        );
         assert!(r.write(4092, 1u64).is_none());
         r.write_bytes(100, b"abc").unwrap();
         assert_eq!(r.read::<[u8; 3]>(100), Some(*b"abc"));

@@ -104,7 +104,7 @@ pub(crate) struct Table {
     /// The header's segment size, no larger than the mapping. Everything lies below it.
     memory_size: u64,
     /// `32 + 48 * max_entries`; no entry starts below it.
-    table_end: u64,
+    end: u64,
 }
 
 impl Table {
@@ -136,7 +136,7 @@ impl Table {
         Ok(Table {
             max_entries,
             memory_size,
-            table_end,
+            end: table_end,
         })
     }
 
@@ -204,7 +204,7 @@ impl Table {
         let table = Table {
             max_entries: header.max_entries,
             memory_size: header.memory_size,
-            table_end,
+            end: table_end,
         };
         let entries = table.entries(region)?;
         table.next_offset(region, &entries)?;
@@ -276,11 +276,11 @@ impl Table {
                 offset: raw.offset,
             });
         }
-        if raw.offset < self.table_end {
+        if raw.offset < self.end {
             return Err(Error::EntryInTable {
                 name: entry.name,
                 offset: raw.offset,
-                table_end: self.table_end,
+                table_end: self.end,
             });
         }
         Ok(entry)
@@ -292,8 +292,8 @@ impl Table {
         let next = atomic_u64(region, NEXT_OFFSET_OFFSET).load(Ordering::Relaxed);
         // Relaxed: `next_offset` is only written under the table lock or by a creator before
         // publication; the lock (or the magic's Acquire) orders it.
-        let used = entries.iter().map(Entry::end).max().unwrap_or(self.table_end);
-        if next < self.table_end || next > self.memory_size || next < used {
+        let used = entries.iter().map(Entry::end).max().unwrap_or(self.end);
+        if next < self.end || next > self.memory_size || next < used {
             return Err(Error::BadNextOffset { next_offset: next });
         }
         Ok(next)

@@ -1,14 +1,15 @@
 //! Helpers for the unit tests: unique segment names and segments removed on drop.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::atomic::{AtomicUsize, Ordering};
 
 use crate::memory::Memory;
 
 /// A segment name no other test, in this process or another, uses.
 pub(crate) fn unique_name() -> String {
-    #[allow(clippy::disallowed_types)]
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    static COUNTER: std::sync::OnceLock<AtomicUsize> = std::sync::OnceLock::new();
+    let n = COUNTER
+        .get_or_init(|| AtomicUsize::new(0))
+        .fetch_add(1, Ordering::Relaxed);
     format!("/zeroipc_unit_{}_{n}", std::process::id())
 }
 

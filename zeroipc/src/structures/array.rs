@@ -173,11 +173,12 @@ impl<T: Pod> Array<T> {
                 len: self.len,
             });
         }
+        let ptr = self.data.as_ptr().wrapping_add(index);
         // SAFETY: `index < len` and `data` is followed by `len` in-bounds, aligned elements
-        // (invariant of `data`); the mapping is alive while `self` is. The read is volatile
-        // because another process may change the element at any time; any bytes are a valid
-        // `T` (`Pod`).
-        Ok(unsafe { self.data.as_ptr().add(index).read_volatile() })
+        // (invariant of `data`), so `ptr` is one of them; the mapping is alive while `self`
+        // is. The read is volatile because another process may change the element at any
+        // time; any bytes are a valid `T` (`Pod`).
+        Ok(unsafe { ptr.read_volatile() })
     }
 
     /// Stores `value` in element `index`.
@@ -193,8 +194,9 @@ impl<T: Pod> Array<T> {
                 len: self.len,
             });
         }
+        let ptr = self.data.as_ptr().wrapping_add(index);
         // SAFETY: as in `get`; the mapping is writable.
-        unsafe { self.data.as_ptr().add(index).write_volatile(value) };
+        unsafe { ptr.write_volatile(value) };
         Ok(())
     }
 
@@ -205,16 +207,12 @@ impl<T: Pod> Array<T> {
     /// [`Error::IndexOutOfBounds`] if the run reaches past the end; `dst` is then untouched.
     pub fn copy_to_slice(&self, start: usize, dst: &mut [T]) -> Result<()> {
         self.check_run(start, dst.len())?;
+        let src = self.data.as_ptr().wrapping_add(start);
         // SAFETY: `start + dst.len() <= len` (checked), so the source run is in the mapping
         // and aligned (invariant of `data`); `dst` is private memory and cannot overlap the
         // mapping. Each byte of the source is read once into `dst`; a concurrent write by
         // another process can only make an element torn, and any bytes are a valid `T`.
-        unsafe {
-            self.data
-                .as_ptr()
-                .add(start)
-                .copy_to_nonoverlapping(dst.as_mut_ptr(), dst.len());
-        }
+        unsafe { src.copy_to_nonoverlapping(dst.as_mut_ptr(), dst.len()) };
         Ok(())
     }
 
@@ -226,21 +224,18 @@ impl<T: Pod> Array<T> {
     /// untouched.
     pub fn copy_from_slice(&self, start: usize, src: &[T]) -> Result<()> {
         self.check_run(start, src.len())?;
+        let dst = self.data.as_ptr().wrapping_add(start);
         // SAFETY: as in `copy_to_slice`, with the mapping as the (writable) destination.
-        unsafe {
-            self.data
-                .as_ptr()
-                .add(start)
-                .copy_from_nonoverlapping(src.as_ptr(), src.len());
-        }
+        unsafe { dst.copy_from_nonoverlapping(src.as_ptr(), src.len()) };
         Ok(())
     }
 
     /// Stores `value` in every element.
     pub fn fill(&self, value: T) {
         for i in 0..self.len {
+            let ptr = self.data.as_ptr().wrapping_add(i);
             // SAFETY: `i < len`, as in `set`.
-            unsafe { self.data.as_ptr().add(i).write_volatile(value) };
+            unsafe { ptr.write_volatile(value) };
         }
     }
 

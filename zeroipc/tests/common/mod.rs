@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: unique segment names, segments removed on drop
 //! (also when a test fails), and the paths of the format's reference segments.
 
-#![allow(dead_code, unreachable_pub)]
+// Each test binary uses some of these; a test counter is not an algorithm under loom.
+#![allow(dead_code, unreachable_pub, clippy::disallowed_types)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,3 +59,67 @@ pub fn golden(file: &str) -> Vec<u8> {
 
 /// Both reference images.
 pub const GOLDEN_FILES: [&str; 2] = ["golden-cpp-v2.bin", "golden-python-v2.bin"];
+
+/// The environment variable that tells a re-executed test binary which child role to play.
+pub const CHILD_ROLE: &str = "ZEROIPC_TEST_CHILD_ROLE";
+
+/// The role this process was started to play, if it is a child started by [`spawn_child`].
+pub fn child_role() -> Option<String> {
+    std::env::var(CHILD_ROLE).ok()
+}
+
+/// Re-runs this test binary as a child process that runs only `test` (which must check
+/// [`child_role`] first thing), with `role` and the extra environment given. Works under
+/// `cargo test` and `cargo nextest`, whose test binaries share libtest's arguments.
+pub fn spawn_child(test: &str, role: &str, env: &[(&str, String)]) -> std::process::Child {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ROLE, role)
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start a child test process")
+}
+
+/// Kills and reaps the children it holds when dropped (a failed test leaves none behind).
+pub struct Children(pub Vec<std::process::Child>);
+
+impl Children {
+    /// Waits for every child, with a deadline; kills them all if it passes. Returns whether
+    /// every child exited successfully.
+    pub fn wait_all(&mut self, deadline: std::time::Duration) -> bool {
+        let end = std::time::Instant::now() + deadline;
+        let mut ok = true;
+        for child in &mut self.0 {
+            loop {
+                match child.try_wait().expect("poll a child") {
+                    Some(status) => {
+                        ok &= status.success();
+                        break;
+                    }
+                    None if std::time::Instant::now() >= end => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        ok = false;
+                        break;
+                    }
+                    None => std::thread::sleep(std::time::Duration::from_millis(5)),
+                }
+            }
+        }
+        ok
+    }
+}
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            if let Ok(None) = child.try_wait() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
