@@ -27,9 +27,9 @@ class AtomicWord:
 
     __slots__ = ("_context", "_view")
 
-    def __init__(self, buffer: memoryview, offset: int, width: int = 4, signed: bool = False):
+    def __init__(self, buffer, offset: int, width: int = 4, signed: bool = False):
         self._context = atomics.atomicview(
-            buffer=buffer[offset : offset + width], atype=atomics.INT if signed else atomics.UINT
+            buffer=memoryview(buffer)[offset : offset + width], atype=atomics.INT if signed else atomics.UINT
         )
         self._view = self._context.__enter__()
 
@@ -71,8 +71,8 @@ class AtomicSlots:
     released after it, which bounds the memory a very large structure costs.
     """
 
-    def __init__(self, buffer: memoryview, base: int, count: int, keep: int = 4096):
-        self._buffer = buffer
+    def __init__(self, buffer, base: int, count: int, keep: int = 4096):
+        self._buffer = memoryview(buffer)  # its own view: the mapping stays mapped while this lives
         self._base = base
         self._count = count
         self._keep = keep

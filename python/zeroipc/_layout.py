@@ -39,10 +39,13 @@ MAX_SEGMENT_NAME = 255  # NAME_MAX: the object's name after its leading "/"
 ARRAY_HEADER = struct.Struct("<Q")
 
 # Queue and stack share a geometry: a 16-byte header, the elements, then one
-# u32 per slot (sequence numbers or slot states) at an 8-aligned offset.
+# u32 per slot (sequence numbers or slot states) at an 8-aligned offset. Their
+# headers differ in where capacity and elem_size sit; *_GEOMETRY read just those two.
 RING_HEADER_SIZE = 16
 QUEUE_HEADER = struct.Struct("<IIII")  # head, tail, capacity, elem_size
+QUEUE_GEOMETRY = struct.Struct("<8xII")
 STACK_HEADER = struct.Struct("<iIII")  # top, capacity, elem_size, reserved
+STACK_GEOMETRY = struct.Struct("<4xII")
 SLOT_WORD = 4
 
 # Semaphore, Latch and Barrier: four i32 fields.

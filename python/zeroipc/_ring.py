@@ -1,8 +1,11 @@
 """What the queue and the stack share: geometry checks and element conversion.
 
-Both are a 16-byte header holding ``capacity`` (u32 at 8) and ``elem_size``
-(u32 at 12), the elements at 16, and one u32 per slot after them.
+Both are a 16-byte header holding ``capacity`` and ``elem_size`` (at 8 and 12
+in a queue, at 4 and 8 in a stack), the elements at 16, and one u32 per slot
+after them.
 """
+
+import struct
 
 import numpy as np
 
@@ -11,11 +14,14 @@ from ._table import TableEntry
 from .errors import Corrupt, ElementSizeMismatch
 
 
-def checked_geometry(buffer, entry: TableEntry, itemsize: int) -> int:
-    """The capacity of the queue or stack at ``entry``, checked against its size and element size."""
+def checked_geometry(buffer, entry: TableEntry, itemsize: int, geometry: struct.Struct) -> int:
+    """The capacity of the queue or stack at ``entry``, checked against its size and element size.
+
+    ``geometry`` reads ``(capacity, elem_size)`` from the structure's header.
+    """
     if entry.size < layout.RING_HEADER_SIZE:
         raise Corrupt(f"size {entry.size} is too small for a 16-byte header", entry.name)
-    _, _, capacity, elem_size = layout.QUEUE_HEADER.unpack_from(buffer, entry.offset)
+    capacity, elem_size = geometry.unpack_from(buffer, entry.offset)
     if elem_size != itemsize:
         raise ElementSizeMismatch(entry.name, itemsize, elem_size)
     expected = layout.ring_size(capacity, elem_size)

@@ -31,14 +31,14 @@ class Table:
     was opened and are never re-read from the segment.
     """
 
-    def __init__(self, buffer: memoryview, segment_size: int, max_entries: int, limit: int):
-        self._buffer = buffer
+    def __init__(self, mapping, segment_size: int, max_entries: int, limit: int):
+        self._buffer = memoryview(mapping)  # its own view: the mapping stays mapped while this lives
         self._segment_size = segment_size
         self._limit = limit
         self.max_entries = max_entries
         self._table_end = layout.table_size(max_entries)
-        self._entry_count = AtomicWord(buffer, layout.ENTRY_COUNT_AT)
-        self._next_offset = AtomicWord(buffer, layout.NEXT_OFFSET_AT, width=8)
+        self._entry_count = AtomicWord(mapping, layout.ENTRY_COUNT_AT)
+        self._next_offset = AtomicWord(mapping, layout.NEXT_OFFSET_AT, width=8)
 
     def entry_count(self) -> int:
         """Number of entries in use, as the segment says now (checked)."""
@@ -51,9 +51,7 @@ class Table:
         """Where the next structure may start, as the segment says now (checked)."""
         next_offset = self._next_offset.load(ACQUIRE)
         if not self._table_end <= next_offset <= self._segment_size:
-            raise Corrupt(
-                f"next_offset {next_offset} is outside {self._table_end}..{self._segment_size}"
-            )
+            raise Corrupt(f"next_offset {next_offset} is outside {self._table_end}..{self._segment_size}")
         return next_offset
 
     def entries(self) -> List[TableEntry]:
@@ -73,7 +71,9 @@ class Table:
             if offset % 8:
                 raise Corrupt(f"offset {offset} is not a multiple of 8", name)
             if offset < self._table_end:
-                raise Corrupt(f"offset {offset} lies inside the table (which ends at {self._table_end})", name)
+                raise Corrupt(
+                    f"offset {offset} lies inside the table (which ends at {self._table_end})", name
+                )
             # Python integers do not overflow: an offset + size beyond 2**64 is simply too large.
             if offset + size > self._segment_size:
                 raise Corrupt(

@@ -36,9 +36,7 @@ class AlreadyExists(ZeroIPCError, FileExistsError):
 
     def __init__(self, name: str, what: str = "segment"):
         self.name = name
-        super().__init__(
-            f"{what} {name!r} already exists; open it, or remove it first if it is stale"
-        )
+        super().__init__(f"{what} {name!r} already exists; open it, or remove it first if it is stale")
 
 
 class NotReady(ZeroIPCError, TimeoutError):
@@ -47,8 +45,7 @@ class NotReady(ZeroIPCError, TimeoutError):
     def __init__(self, name: str, timeout: float):
         self.name = name
         super().__init__(
-            f"segment {name!r} exists but its creator has not finished initialising it "
-            f"(waited {timeout} s)"
+            f"segment {name!r} exists but its creator has not finished initialising it (waited {timeout} s)"
         )
 
 
@@ -110,9 +107,7 @@ class OutOfSpace(ZeroIPCError, RuntimeError):
     def __init__(self, requested: int, available: int):
         self.requested = requested
         self.available = available
-        super().__init__(
-            f"not enough room in the segment: {requested} bytes needed, {available} available"
-        )
+        super().__init__(f"not enough room in the segment: {requested} bytes needed, {available} available")
 
 
 class SlotStuck(ZeroIPCError, TimeoutError):

@@ -2,7 +2,7 @@
 
 import errno
 import fcntl
-import mmap
+import mmap as mmap_module
 import os
 import threading
 from typing import Callable, Optional
@@ -75,8 +75,7 @@ class Memory:
         self.owner = size > 0
         self._lock = threading.Lock()
         self._fd: Optional[int] = None
-        self._mmap: Optional[mmap.mmap] = None
-        self._view: Optional[memoryview] = None
+        self._mmap: Optional[mmap_module.mmap] = None
         self._table: Optional[Table] = None
         if self.owner:
             self._create(path, size, max_entries, mode)
@@ -102,15 +101,15 @@ class Memory:
             os.fchmod(fd, mode)  # the umask must not change the mode asked for
             _reserve(fd, size)
             self._map(size)
-            layout.TABLE_HEADER.pack_into(self._view, 0, 0, layout.VERSION, 0, max_entries, size, table_end)
-            # Publication: the magic goes last. Release: pairs with the acquire load in `_open`.
-            AtomicWord(self._view, layout.MAGIC_AT).store(layout.MAGIC, RELEASE)
+            layout.TABLE_HEADER.pack_into(self._mmap, 0, 0, layout.VERSION, 0, max_entries, size, table_end)
+            # Publication: the magic goes last. Release: pairs with the acquire load in `_wait_for_magic`.
+            AtomicWord(self._mmap, layout.MAGIC_AT).store(layout.MAGIC, RELEASE)
         except BaseException:
             self._release_mapping()
             os.unlink(path)
             raise
         self.max_entries = max_entries
-        self._table = Table(self._view, size, max_entries, limit=size)
+        self._table = Table(self._mmap, size, max_entries, limit=size)
 
     def _open(self, path: str, ready_timeout: float) -> None:
         try:
@@ -132,7 +131,7 @@ class Memory:
             if size >= layout.TABLE_HEADER.size:
                 self._map(size)
                 # Acquire: pairs with the release store of the magic by the creator.
-                magic = AtomicWord(self._view, layout.MAGIC_AT).load(ACQUIRE)
+                magic = AtomicWord(self._mmap, layout.MAGIC_AT).load(ACQUIRE)
                 if magic == layout.MAGIC:
                     return
                 self._unmap()
@@ -145,7 +144,7 @@ class Memory:
 
     def _check_header(self) -> None:
         size = len(self._mmap)
-        _, version, entry_count, max_entries, memory_size, _ = layout.TABLE_HEADER.unpack_from(self._view, 0)
+        _, version, entry_count, max_entries, memory_size, _ = layout.TABLE_HEADER.unpack_from(self._mmap, 0)
         if version != layout.VERSION:
             raise UnsupportedVersion(version)
         table_end = layout.table_size(max_entries)
@@ -158,22 +157,15 @@ class Memory:
         if memory_size < table_end:
             raise Corrupt(f"memory_size {memory_size} is smaller than the table ({table_end} bytes)")
         self.max_entries = max_entries
-        self._table = Table(self._view, size, max_entries, limit=memory_size)
+        self._table = Table(self._mmap, size, max_entries, limit=memory_size)
         self._table.entries()  # checks every entry
 
     def _map(self, size: int) -> None:
-        self._mmap = mmap.mmap(self._fd, size)
-        self._view = memoryview(self._mmap)
+        self._mmap = mmap_module.mmap(self._fd, size)
 
     def _unmap(self) -> None:
         """Drop this object's mapping; views of it held elsewhere keep it mapped until they go."""
         self._table = None
-        if self._view is not None:
-            try:
-                self._view.release()
-            except BufferError:
-                pass
-            self._view = None
         if self._mmap is not None:
             try:
                 self._mmap.close()
@@ -193,12 +185,12 @@ class Memory:
         return len(self._require_open())
 
     @property
-    def mmap(self) -> mmap.mmap:
+    def mmap(self) -> mmap_module.mmap:
         """The mapping of the whole segment."""
         return self._require_open()
 
     @property
-    def data(self) -> mmap.mmap:
+    def data(self) -> mmap_module.mmap:
         """The mapping of the whole segment (an alias of :attr:`mmap`)."""
         return self._require_open()
 
@@ -208,7 +200,7 @@ class Memory:
         self._require_open()
         return self._table
 
-    def _require_open(self) -> mmap.mmap:
+    def _require_open(self) -> mmap_module.mmap:
         if self._mmap is None:
             raise ValueError(f"segment {self.name!r} is closed")
         return self._mmap
@@ -232,7 +224,7 @@ class Memory:
     def _entry_for(
         self, name: str, size: Optional[int], init: Optional[Callable[[int], None]] = None
     ) -> TableEntry:
-        """The entry ``name``; created with ``size`` bytes and ``init`` if it is missing and ``size`` is given.
+        """The entry ``name``, created with ``size`` bytes and ``init`` if missing and ``size`` is given.
 
         Raises :class:`~zeroipc.NotFound` when it is missing and ``size`` is None.
         """

@@ -40,7 +40,9 @@ class Queue:
         layout.entry_name(name)
         size = init = None
         if capacity is not None:
-            capacity = max(_MIN_CAPACITY, layout.next_power_of_two(layout.capacity_arg(capacity, _MAX_CAPACITY)))
+            capacity = max(
+                _MIN_CAPACITY, layout.next_power_of_two(layout.capacity_arg(capacity, _MAX_CAPACITY))
+            )
             size = layout.ring_size(capacity, self.elem_size)
             created_capacity = capacity
 
@@ -56,7 +58,7 @@ class Queue:
                 sequence[:] = np.arange(created_capacity, dtype="<u4")
 
         entry = memory._entry_for(name, size, init)
-        stored = checked_geometry(memory.data, entry, self.elem_size)
+        stored = checked_geometry(memory.data, entry, self.elem_size, layout.QUEUE_GEOMETRY)
         if stored < _MIN_CAPACITY or stored & (stored - 1):
             raise Corrupt(f"capacity {stored} is not a power of two of at least {_MIN_CAPACITY}", name)
         if capacity is not None and capacity != stored:
@@ -69,10 +71,12 @@ class Queue:
         self._items = np.frombuffer(
             memory.data, dtype=self.dtype, count=stored, offset=entry.offset + layout.RING_HEADER_SIZE
         )
-        view = memory._view
-        self._head = AtomicWord(view, entry.offset)
-        self._tail = AtomicWord(view, entry.offset + 4)
-        self._sequence = AtomicSlots(view, entry.offset + layout.slot_words_at(stored, self.elem_size), stored)
+        mapping = memory.data
+        self._head = AtomicWord(mapping, entry.offset)
+        self._tail = AtomicWord(mapping, entry.offset + 4)
+        self._sequence = AtomicSlots(
+            mapping, entry.offset + layout.slot_words_at(stored, self.elem_size), stored
+        )
 
     def push(self, value) -> bool:
         """Append ``value``; False if the queue is full."""

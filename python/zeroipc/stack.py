@@ -57,7 +57,7 @@ class Stack:
                 layout.STACK_HEADER.pack_into(memory.data, offset, -1, created_capacity, self.elem_size, 0)
 
         entry = memory._entry_for(name, size, init)
-        stored = checked_geometry(memory.data, entry, self.elem_size)
+        stored = checked_geometry(memory.data, entry, self.elem_size, layout.STACK_GEOMETRY)
         if stored > _MAX_CAPACITY:
             raise Corrupt(f"capacity {stored} is larger than an i32 top can index", name)
         if capacity is not None and capacity != stored:
@@ -70,9 +70,11 @@ class Stack:
         self._items = np.frombuffer(
             memory.data, dtype=self.dtype, count=stored, offset=entry.offset + layout.RING_HEADER_SIZE
         )
-        view = memory._view
-        self._top = AtomicWord(view, entry.offset, signed=True)
-        self._states = AtomicSlots(view, entry.offset + layout.slot_words_at(stored, self.elem_size), stored)
+        mapping = memory.data
+        self._top = AtomicWord(mapping, entry.offset, signed=True)
+        self._states = AtomicSlots(
+            mapping, entry.offset + layout.slot_words_at(stored, self.elem_size), stored
+        )
 
     def _checked_top(self, top: int) -> int:
         """``top`` as read from the segment, refused unless it indexes this stack."""

@@ -1,0 +1,83 @@
+"""Semaphore, Latch and Barrier."""
+
+import threading
+
+import pytest
+
+from zeroipc import Barrier, Latch, NotFound, Semaphore
+
+
+def test_a_semaphore_counts_permits(mem):
+    sem = Semaphore(mem, "sem", initial_count=2, max_count=2)
+    assert (sem.count, sem.max_count, sem.waiting) == (2, 2, 0)
+    assert sem.try_acquire() and sem.acquire(timeout=0)
+    assert not sem.try_acquire()
+    assert not sem.acquire(timeout=0.02)
+    assert sem.waiting == 0
+    sem.release()
+    sem.release()
+    with pytest.raises(OverflowError):
+        sem.release()
+    with sem:
+        assert sem.count == 1
+    assert sem.count == 2
+
+
+def test_an_unbounded_semaphore_releases_without_limit(mem):
+    sem = Semaphore(mem, "sem", initial_count=0)
+    for _ in range(5):
+        sem.release()
+    assert Semaphore(mem, "sem").count == 5
+
+
+def test_a_waiting_acquire_gets_a_later_release(mem):
+    sem = Semaphore(mem, "sem", initial_count=0)
+    threading.Timer(0.05, sem.release).start()
+    assert sem.acquire(timeout=10)
+
+
+def test_semaphore_arguments_are_checked(mem):
+    with pytest.raises(ValueError):
+        Semaphore(mem, "sem", initial_count=3, max_count=2)
+    with pytest.raises(ValueError):
+        Semaphore(mem, "sem", initial_count=-1)
+    with pytest.raises(NotFound):
+        Semaphore(mem, "sem")
+
+
+def test_a_latch_opens_when_counted_down(mem):
+    latch = Latch(mem, "latch", count=3)
+    assert (latch.count, latch.initial_count) == (3, 3)
+    assert not latch.try_wait() and not latch.wait(timeout=0.01)
+    latch.count_down()
+    latch.count_down(5)
+    assert latch.count == 0 and latch.try_wait() and latch.wait(timeout=0)
+    latch.count_down()
+    assert latch.count == 0
+    with pytest.raises(ValueError):
+        latch.count_down(0)
+
+
+def test_a_barrier_releases_all_participants_together(mem):
+    barrier = Barrier(mem, "barrier", num_participants=3)
+    results = []
+
+    def arrive():
+        results.append(Barrier(mem, "barrier").wait(timeout=10))
+
+    threads = [threading.Thread(target=arrive) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    assert barrier.wait(timeout=10)
+    for thread in threads:
+        thread.join()
+    assert results == [True, True]
+    assert (barrier.arrived, barrier.generation) == (0, 1)
+
+
+def test_a_barrier_wait_that_times_out_withdraws_its_arrival(mem):
+    barrier = Barrier(mem, "barrier", num_participants=2)
+    assert not barrier.wait(timeout=0.02)
+    assert barrier.arrived == 0 and barrier.generation == 0
+    with pytest.raises(ValueError):
+        Barrier(mem, "other", num_participants=0)

@@ -1,0 +1,66 @@
+"""ZeroIPC: named arrays, queues, stacks and synchronisation in POSIX shared memory.
+
+This package reads and writes binary format version 2, which the C++, C, Go,
+Rust and other Python implementations share: a segment written by one is
+read by all. Arrays are numpy views of the segment's own bytes; the queue,
+the stack and the synchronisation structures change their shared words with
+CPU atomic instructions, so processes in any of those languages can use them
+together.
+
+    >>> import numpy as np
+    >>> from zeroipc import Memory, Array, Queue
+    >>> with Memory("/sensors", 1 << 20) as mem:            # doctest: +SKIP
+    ...     temps = Array(mem, "temperature", 1000, np.float32)
+    ...     temps[0] = 23.5
+    ...     events = Queue(mem, "events", 128, np.int32)
+    ...     events.push(42)
+"""
+
+from ._table import Table, TableEntry
+from .array import Array
+from .barrier import Barrier
+from .errors import (
+    AlreadyExists,
+    BadMagic,
+    Corrupt,
+    ElementSizeMismatch,
+    InvalidName,
+    NotFound,
+    NotReady,
+    OutOfSpace,
+    SlotStuck,
+    TableFull,
+    UnsupportedVersion,
+    ZeroIPCError,
+)
+from .latch import Latch
+from .memory import Memory
+from .queue import Queue
+from .semaphore import Semaphore
+from .stack import Stack
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlreadyExists",
+    "Array",
+    "BadMagic",
+    "Barrier",
+    "Corrupt",
+    "ElementSizeMismatch",
+    "InvalidName",
+    "Latch",
+    "Memory",
+    "NotFound",
+    "NotReady",
+    "OutOfSpace",
+    "Queue",
+    "Semaphore",
+    "SlotStuck",
+    "Stack",
+    "Table",
+    "TableEntry",
+    "TableFull",
+    "UnsupportedVersion",
+    "ZeroIPCError",
+]
