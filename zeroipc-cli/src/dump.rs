@@ -1,0 +1,211 @@
+//! `zeroipc dump`: the values of an array, or the live contents of a queue or stack.
+
+use std::fmt::Display;
+use std::io::{self, Write};
+
+use clap::ValueEnum;
+use zeroipc::{Array, Memory};
+
+use crate::check::OPEN_TIMEOUT;
+use crate::segment::SegmentName;
+
+/// The element type to read the entry's bytes as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ElemType {
+    F32,
+    F64,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+}
+
+/// The structure the entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, ValueEnum)]
+pub(crate) enum Structure {
+    #[default]
+    Array,
+    Queue,
+    Stack,
+}
+
+/// Which elements to print: `start..end`, either end optional.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IndexRange {
+    start: Option<usize>,
+    end: Option<usize>,
+}
+
+impl IndexRange {
+    /// Parses `A..B`, `A..=B`, `A..`, `..B` or a single index `A`.
+    pub(crate) fn parse(s: &str) -> Result<IndexRange, String> {
+        let num = |t: &str| -> Result<Option<usize>, String> {
+            let t = t.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<usize>()
+                .map(Some)
+                .map_err(|_| format!("{t:?} is not an index"))
+        };
+        let bad = || format!("range {s:?}: expected A..B, A..=B, A.., ..B or A");
+        if let Some((a, b)) = s.split_once("..=") {
+            let end = num(b)?.ok_or_else(bad)?;
+            return Ok(IndexRange {
+                start: num(a)?,
+                end: Some(end.checked_add(1).ok_or_else(bad)?),
+            });
+        }
+        if let Some((a, b)) = s.split_once("..") {
+            return Ok(IndexRange {
+                start: num(a)?,
+                end: num(b)?,
+            });
+        }
+        let i = num(s)?.ok_or_else(bad)?;
+        Ok(IndexRange {
+            start: Some(i),
+            end: Some(i.checked_add(1).ok_or_else(bad)?),
+        })
+    }
+
+    /// The range within `0..len`, or why it is not.
+    fn resolve(self, len: usize) -> Result<std::ops::Range<usize>, String> {
+        let start = self.start.unwrap_or(0);
+        let end = self.end.unwrap_or(len);
+        if start > end {
+            return Err(format!("range {start}..{end} is backwards"));
+        }
+        if end > len {
+            return Err(format!(
+                "range {start}..{end} reaches past the end: the entry has {len} elements"
+            ));
+        }
+        Ok(start..end)
+    }
+}
+
+pub(crate) struct Request<'a> {
+    pub(crate) name: &'a SegmentName,
+    pub(crate) entry: &'a str,
+    pub(crate) ty: ElemType,
+    pub(crate) structure: Structure,
+    pub(crate) range: Option<IndexRange>,
+    pub(crate) index: bool,
+}
+
+/// Prints the values; an error names what went wrong.
+pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
+    let mem = Memory::options()
+        .timeout(OPEN_TIMEOUT)
+        .open(&req.name.posix)
+        .map_err(|e| format!("cannot open {}: {e}", req.name.posix))?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = match req.ty {
+        ElemType::F32 => dump::<f32>(&mem, req, &mut out),
+        ElemType::F64 => dump::<f64>(&mem, req, &mut out),
+        ElemType::I8 => dump::<i8>(&mem, req, &mut out),
+        ElemType::I16 => dump::<i16>(&mem, req, &mut out),
+        ElemType::I32 => dump::<i32>(&mem, req, &mut out),
+        ElemType::I64 => dump::<i64>(&mem, req, &mut out),
+        ElemType::U8 => dump::<u8>(&mem, req, &mut out),
+        ElemType::U16 => dump::<u16>(&mem, req, &mut out),
+        ElemType::U32 => dump::<u32>(&mem, req, &mut out),
+        ElemType::U64 => dump::<u64>(&mem, req, &mut out),
+    };
+    let result = result.and_then(|()| out.flush().map_err(Failure::Write));
+    match result {
+        Ok(()) => Ok(()),
+        // A reader that stopped early (`| head`) is not an error.
+        Err(Failure::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(Failure::Write(e)) => Err(format!("cannot write the values: {e}")),
+        Err(Failure::Open(e)) => Err(e),
+    }
+}
+
+/// Elements copied out of the segment at a time.
+const CHUNK: usize = 1 << 16;
+
+enum Failure {
+    Open(String),
+    Write(io::Error),
+}
+
+fn dump<T: bytemuck::Pod + Display>(
+    mem: &Memory,
+    req: &Request<'_>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    match req.structure {
+        Structure::Array => dump_array::<T>(mem, req, out),
+        Structure::Queue | Structure::Stack => Err(Failure::Open(
+            "--as queue and --as stack are not available yet: the runtime has no Queue or Stack"
+                .to_owned(),
+        )),
+    }
+}
+
+fn dump_array<T: bytemuck::Pod + Display>(
+    mem: &Memory,
+    req: &Request<'_>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let array = Array::<T>::open(mem, req.entry)
+        .map_err(|e| Failure::Open(format!("cannot open {:?} as an array: {e}", req.entry)))?;
+    let range = req
+        .range
+        .unwrap_or(IndexRange {
+            start: None,
+            end: None,
+        })
+        .resolve(array.len())
+        .map_err(Failure::Open)?;
+    let mut buf = vec![T::zeroed(); CHUNK.min(range.len())];
+    let mut at = range.start;
+    while at < range.end {
+        let n = CHUNK.min(range.end - at);
+        array
+            .copy_to_slice(at, &mut buf[..n])
+            .map_err(|e| Failure::Open(e.to_string()))?;
+        for (i, v) in buf[..n].iter().enumerate() {
+            write_value(out, req.index, at + i, v).map_err(Failure::Write)?;
+        }
+        at += n;
+    }
+    Ok(())
+}
+
+fn write_value(out: &mut impl Write, index: bool, i: usize, v: &impl Display) -> io::Result<()> {
+    if index {
+        writeln!(out, "{i}\t{v}")
+    } else {
+        writeln!(out, "{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_in_every_form() {
+        let r = |s| IndexRange::parse(s).unwrap().resolve(10);
+        assert_eq!(r("2..5"), Ok(2..5));
+        assert_eq!(r("2..=5"), Ok(2..6));
+        assert_eq!(r("7.."), Ok(7..10));
+        assert_eq!(r("..3"), Ok(0..3));
+        assert_eq!(r(".."), Ok(0..10));
+        assert_eq!(r("4"), Ok(4..5));
+        assert!(r("5..2").is_err());
+        assert!(r("0..11").unwrap_err().contains("10 elements"));
+        assert!(IndexRange::parse("a..b").is_err());
+        assert!(IndexRange::parse("-1..2").is_err());
+        assert!(IndexRange::parse("..=").is_err());
+        assert!(IndexRange::parse(&format!("..={}", usize::MAX)).is_err());
+    }
+}
