@@ -1,0 +1,356 @@
+//! The Rust side of the cross-language tests (`tests/cross_language/`): small steps that a
+//! test in another language drives, one process per step.
+//!
+//! ```text
+//! interop write-array SEG ENTRY N          create SEG and an f32 array ENTRY of N elements,
+//!                                          element i = pattern(i); exit, leaving SEG
+//! interop read-array SEG ENTRY [N]         open SEG and the f32 array ENTRY (of N elements,
+//!                                          if given); check every element against pattern(i)
+//! interop set SEG ENTRY INDEX VALUE        store VALUE at INDEX of the existing f32 array ENTRY
+//! interop create-queue SEG ENTRY CAPACITY  create SEG and an empty Queue<u64> ENTRY; exit
+//! interop produce SEG ENTRY COUNT ID       push items ID << 32 | seq, for seq in 0..COUNT
+//! interop consume SEG ENTRY COUNT|until-stop OUT
+//!                                          pop COUNT items, or until a stop item
+//!                                          (u64::MAX); write what was popped to file OUT, in
+//!                                          order, as little-endian u64s
+//! interop declared SEG                     create SEG from a #[zeroipc::segment] struct,
+//!                                          filled with known values; exit, leaving SEG
+//!
+//! options: --timeout SECS   how long one push or pop may wait (default 30)
+//! ```
+//!
+//! `pattern(i) = 20 + (i % 1000) / 4`, exact in `f32`, so both languages compare for equality.
+//!
+//! Every step that creates a segment leaves it behind on success: the test that started the
+//! step owns the name and unlinks it. Each step prints one line of `key=value` pairs on
+//! success; on any error it prints a message to stderr and exits with status 1 (2 for a
+//! command line it does not understand). It never panics on bad input.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use zeroipc::{layout, Array, Memory, Queue};
+
+/// The item a consumer stops at, in `until-stop` mode. Producers never push it: their ids
+/// are below `u32::MAX`.
+const STOP: u64 = u64::MAX;
+
+/// Room in a segment beyond its structures' sizes: the table and alignment.
+const SEGMENT_SLACK: usize = 64 << 10;
+
+/// The value `write-array` stores at index `i`, and `read-array` expects there.
+fn pattern(i: usize) -> f32 {
+    // `i % 1000` fits a u16 (so it is exact in f32), and a quarter step is exact too: no
+    // rounding in either language.
+    20.0 + f32::from((i % 1000) as u16) * 0.25
+}
+
+type Result<T, E = Box<dyn StdError>> = std::result::Result<T, E>;
+
+/// A command line this program does not understand.
+#[derive(Debug)]
+struct Usage(String);
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\nrun with no arguments for the list of steps", self.0)
+    }
+}
+
+impl StdError for Usage {}
+
+const HELP: &str = "usage: interop STEP ARGS... [--timeout SECS]
+  write-array SEG ENTRY N
+  read-array SEG ENTRY [N]
+  set SEG ENTRY INDEX VALUE
+  create-queue SEG ENTRY CAPACITY
+  produce SEG ENTRY COUNT ID
+  consume SEG ENTRY COUNT|until-stop OUT
+  declared SEG";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        eprintln!("{HELP}");
+        return ExitCode::from(2);
+    }
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Usage>() => {
+            eprintln!("interop: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("interop {}: {e}", args[0]);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The command line: positional arguments, and the one option.
+struct Args {
+    positional: Vec<String>,
+    timeout: Duration,
+}
+
+impl Args {
+    fn parse(raw: &[String]) -> Result<Args> {
+        let mut positional = Vec::new();
+        let mut timeout = Duration::from_secs(30);
+        let mut iter = raw.iter();
+        while let Some(arg) = iter.next() {
+            if arg == "--timeout" {
+                let secs = iter
+                    .next()
+                    .ok_or_else(|| Usage("--timeout needs a number of seconds".into()))?;
+                timeout = secs
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|s| Duration::try_from_secs_f64(s).ok())
+                    .ok_or_else(|| Usage(format!("bad --timeout {secs:?}")))?;
+            } else if arg.starts_with("--") {
+                return Err(Usage(format!("unknown option {arg:?}")).into());
+            } else {
+                positional.push(arg.clone());
+            }
+        }
+        Ok(Args {
+            positional,
+            timeout,
+        })
+    }
+
+    /// The positional arguments after the step's name, exactly `min..=max` of them.
+    fn operands(&self, min: usize, max: usize) -> Result<&[String]> {
+        let operands = &self.positional[1..];
+        if operands.len() < min || operands.len() > max {
+            return Err(Usage(format!(
+                "{} takes {}, not {}",
+                self.positional[0],
+                if min == max {
+                    format!("{min} arguments")
+                } else {
+                    format!("{min} to {max} arguments")
+                },
+                operands.len()
+            ))
+            .into());
+        }
+        Ok(operands)
+    }
+}
+
+/// Parses `text` as a number for argument `what`.
+fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| Usage(format!("{what} must be a number, not {text:?}")).into())
+}
+
+fn run(raw: &[String]) -> Result<()> {
+    let args = Args::parse(raw)?;
+    let step = args
+        .positional
+        .first()
+        .ok_or_else(|| Usage("no step given".into()))?;
+    match step.as_str() {
+        "write-array" => {
+            let [seg, entry, n] = args.operands(3, 3)? else {
+                unreachable!()
+            };
+            write_array(seg, entry, number(n, "N")?)
+        }
+        "read-array" => {
+            let ops = args.operands(2, 3)?;
+            let expected = ops.get(2).map(|n| number(n, "N")).transpose()?;
+            read_array(&ops[0], &ops[1], expected)
+        }
+        "set" => {
+            let [seg, entry, index, value] = args.operands(4, 4)? else {
+                unreachable!()
+            };
+            set(seg, entry, number(index, "INDEX")?, number(value, "VALUE")?)
+        }
+        "create-queue" => {
+            let [seg, entry, capacity] = args.operands(3, 3)? else {
+                unreachable!()
+            };
+            create_queue(seg, entry, number(capacity, "CAPACITY")?)
+        }
+        "produce" => {
+            let [seg, entry, count, id] = args.operands(4, 4)? else {
+                unreachable!()
+            };
+            produce(
+                seg,
+                entry,
+                number(count, "COUNT")?,
+                number(id, "ID")?,
+                args.timeout,
+            )
+        }
+        "consume" => {
+            let [seg, entry, count, out] = args.operands(4, 4)? else {
+                unreachable!()
+            };
+            let count = match count.as_str() {
+                "until-stop" => None,
+                n => Some(number(n, "COUNT")?),
+            };
+            consume(seg, entry, count, out, args.timeout)
+        }
+        "declared" => {
+            let [seg] = args.operands(1, 1)? else {
+                unreachable!()
+            };
+            declared(seg)
+        }
+        other => Err(Usage(format!("unknown step {other:?}")).into()),
+    }
+}
+
+/// Creates `seg` with room for `bytes` of structures besides the table.
+fn create_segment(seg: &str, bytes: usize) -> Result<Memory> {
+    let size = bytes
+        .checked_add(SEGMENT_SLACK)
+        .ok_or("the segment would be larger than the address space")?;
+    Ok(Memory::create(seg, size)?)
+}
+
+fn write_array(seg: &str, entry: &str, n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Usage("N must be at least 1".into()).into());
+    }
+    let bytes = layout::checked_array_size(n, size_of::<f32>())
+        .ok_or("N is too large for an array of f32")?;
+    let mem = create_segment(seg, bytes)?;
+    let array = Array::<f32>::create(&mem, entry, n)?;
+    let values: Vec<f32> = (0..n).map(pattern).collect();
+    array.copy_from_slice(0, &values)?;
+    println!("wrote={n} segment_size={}", mem.size());
+    Ok(())
+}
+
+fn read_array(seg: &str, entry: &str, expected_len: Option<usize>) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let array = Array::<f32>::open(&mem, entry)?;
+    if let Some(n) = expected_len {
+        if array.len() != n {
+            return Err(format!("{entry} has {} elements, not {n}", array.len()).into());
+        }
+    }
+    let values = array.to_vec();
+    let mut sum = 0.0f64;
+    for (i, &v) in values.iter().enumerate() {
+        if v.to_bits() != pattern(i).to_bits() {
+            return Err(format!("{entry}[{i}] is {v}, not {}", pattern(i)).into());
+        }
+        sum += f64::from(v);
+    }
+    println!(
+        "len={} first={} last={} sum={sum}",
+        values.len(),
+        values.first().copied().unwrap_or(f32::NAN),
+        values.last().copied().unwrap_or(f32::NAN),
+    );
+    Ok(())
+}
+
+fn set(seg: &str, entry: &str, index: usize, value: f32) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let array = Array::<f32>::open(&mem, entry)?;
+    array.set(index, value)?;
+    println!("set={index} value={value}");
+    Ok(())
+}
+
+fn create_queue(seg: &str, entry: &str, capacity: usize) -> Result<()> {
+    if capacity == 0 {
+        return Err(Usage("CAPACITY must be at least 1".into()).into());
+    }
+    let bytes = layout::queue_capacity(capacity)
+        .and_then(|c| layout::checked_ring_size(c, size_of::<u64>()))
+        .ok_or("CAPACITY is too large")?;
+    let mem = create_segment(seg, bytes)?;
+    let queue = Queue::<u64>::create(&mem, entry, capacity)?;
+    println!("capacity={}", queue.capacity());
+    Ok(())
+}
+
+/// The item producer `id` pushes as its `seq`th.
+fn item(id: u32, seq: u32) -> u64 {
+    u64::from(id) << 32 | u64::from(seq)
+}
+
+fn produce(seg: &str, entry: &str, count: u32, id: u32, timeout: Duration) -> Result<()> {
+    if id == u32::MAX {
+        return Err(Usage(format!("ID must be below {}", u32::MAX)).into());
+    }
+    let mem = Memory::open(seg)?;
+    let queue = Queue::<u64>::open(&mem, entry)?;
+    let started = Instant::now();
+    for seq in 0..count {
+        if queue.push_timeout(item(id, seq), timeout).is_err() {
+            return Err(format!(
+                "the queue stayed full for {timeout:?} after {seq} of {count} pushes"
+            )
+            .into());
+        }
+    }
+    println!(
+        "pushed={count} id={id} seconds={:.3}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn consume(seg: &str, entry: &str, count: Option<u64>, out: &str, timeout: Duration) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let queue = Queue::<u64>::open(&mem, entry)?;
+    let mut items: Vec<u64> = Vec::new();
+    let mut started = None;
+    loop {
+        if count.is_some_and(|n| items.len() as u64 >= n) {
+            break;
+        }
+        let Ok(value) = queue.pop_timeout(timeout) else {
+            return Err(format!(
+                "the queue stayed empty for {timeout:?} after {} items",
+                items.len()
+            )
+            .into());
+        };
+        started.get_or_insert_with(Instant::now);
+        if value == STOP {
+            if count.is_some() {
+                return Err(format!("a stop item after {} items", items.len()).into());
+            }
+            break;
+        }
+        items.push(value);
+    }
+    let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+
+    // Each producer's items must come in the order it pushed them.
+    let mut last_seq: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    let mut in_order = true;
+    for &value in &items {
+        let (id, seq) = ((value >> 32) as u32, value as u32);
+        if last_seq.insert(id, seq).is_some_and(|last| seq <= last) {
+            in_order = false;
+        }
+    }
+    let bytes: Vec<u8> = items.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(out, bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
+    println!(
+        "received={} producers={} in_order={in_order} seconds={seconds:.3}",
+        items.len(),
+        last_seq.len()
+    );
+    Ok(())
+}
+
+fn declared(_seg: &str) -> Result<()> {
+    Err("not available yet: #[zeroipc::segment] is not finished".into())
+}
