@@ -162,6 +162,17 @@ pub enum Error {
         /// What is wrong.
         what: String,
     },
+    /// An entry differs from what a `#[zeroipc::segment]` declaration says it is.
+    DeclarationMismatch {
+        /// The entry's name.
+        name: String,
+        /// What differs: `"len"`, `"capacity"` or `"size"` (of the entry, in bytes).
+        what: &'static str,
+        /// The value the declaration implies.
+        expected: u64,
+        /// The value found in the segment.
+        found: u64,
+    },
     /// A declared field of a `#[zeroipc::segment]` struct did not match the segment.
     Field {
         /// The field's name in the Rust struct.
@@ -315,6 +326,15 @@ impl fmt::Display for Error {
                 "entry {name:?} holds elements of {found} bytes, not {expected}; open it with the element type it was created with"
             ),
             Error::Corrupt { name, what } => write!(f, "corrupt entry {name:?}: {what}"),
+            Error::DeclarationMismatch {
+                name,
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "entry {name:?} has {what} {expected} in the declaration but {found} in the segment"
+            ),
             Error::Field { field, source } => write!(f, "field `{field}`: {source}"),
             Error::IndexOutOfBounds { index, len } => {
                 write!(f, "index {index} is out of bounds for length {len}")

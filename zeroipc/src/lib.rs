@@ -41,6 +41,8 @@
 compile_error!("zeroipc: format v2 is little-endian; big-endian targets are not supported");
 
 mod atomic;
+#[cfg(not(loom))]
+mod declare;
 mod error;
 #[cfg(not(loom))]
 pub mod inspect;
@@ -55,6 +57,10 @@ mod shm;
 mod structures;
 #[cfg(not(loom))]
 mod table;
+#[cfg(not(loom))]
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 #[cfg(all(test, not(loom)))]
 mod test_util;
 
@@ -65,5 +71,7 @@ pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
 pub use structures::array::{Array, Iter};
 #[cfg(not(loom))]
 pub use table::Entry;
+#[cfg(not(loom))]
+pub use declare::{DeclaredEntry, SegmentOptions};
 
 pub use zeroipc_derive::segment;

@@ -1,0 +1,295 @@
+//! Emit: the generated code, from the plan. `quote!` only; nothing is parsed or decided here.
+//!
+//! Every runtime item is named through `<krate>::__private`, every std item through
+//! `::core`, and the helper items added to the user's code start with `__zeroipc_`
+//! (`__ZEROIPC_` for constants). The checks and the `impl` live in an anonymous
+//! `const _: () = { ... };` block, so that nothing but the struct, its hidden field and its
+//! associated items is visible from outside.
+
+use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::{Data, DeriveInput, Fields};
+
+use crate::attr;
+use crate::layout::{Check, Plan, PlannedEntry};
+
+/// The name of the hidden field that keeps the segment's [`Memory`].
+const MEMORY_FIELD: &str = "__zeroipc_memory";
+
+/// The struct, with its hidden field, and its generated items.
+pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
+    let krate = &plan.krate;
+    let p = quote!(#krate::__private);
+    let mut item = plan.input.clone();
+    strip_attrs(&mut item);
+    let memory_field = memory_field();
+    if let Data::Struct(data) = &mut item.data {
+        if let Fields::Named(named) = &mut data.fields {
+            named.named.push(syn::parse_quote! {
+                #[doc(hidden)]
+                #memory_field: #p::Memory
+            });
+        }
+    }
+    let max_entries = Literal::u32_unsuffixed(plan.max_entries);
+    let count = plan.entries.len();
+    let mut checks = Vec::new();
+    let mut sizes = Vec::new();
+    let mut entries = Vec::new();
+    for (i, entry) in plan.entries.iter().enumerate() {
+        let decl = declare_path(entry, &p);
+        for check in &entry.checks {
+            checks.push(check_item(check, &decl, &p, entry.ty));
+        }
+        sizes.push(quote_spanned!(first_span(entry.ty)=> #decl::SIZE));
+        let (field_name, table_name) = (&entry.field_name, &entry.table_name);
+        let index = Literal::usize_unsuffixed(i);
+        entries.push(quote! {
+            #p::DeclaredEntry {
+                field: #field_name,
+                name: #table_name,
+                offset: #p::layout::entry_offsets(#max_entries, __ZEROIPC_SIZES)[#index],
+                size: __ZEROIPC_SIZES[#index],
+            }
+        });
+    }
+    let methods = methods(plan, &p);
+    let ident = &item.ident;
+    let size_doc = format!(
+        " The size in bytes of the segment [`create`](Self::create) makes: a table of {} \
+         entry slots, then the {count} entries in field order, laid out by `zeroipc::layout`.",
+        plan.max_entries
+    );
+    quote! {
+        #item
+
+        const _: () = {
+            #(#checks)*
+
+            const __ZEROIPC_SIZES: [usize; #count] = [#(#sizes),*];
+
+            #[allow(dead_code)]
+            impl #ident {
+                /// The number of entry slots in the table of the segment
+                /// [`create`](Self::create) makes.
+                pub const MAX_ENTRIES: u32 = #max_entries;
+
+                #[doc = #size_doc]
+                pub const SIZE: usize = #p::layout::segment_size(#max_entries, __ZEROIPC_SIZES);
+
+                /// The table entries [`create`](Self::create) adds, in field order: field,
+                /// table name, offset and size of each.
+                pub const ENTRIES: [#p::DeclaredEntry; #count] = [#(#entries),*];
+
+                #methods
+            }
+        };
+    }
+}
+
+fn memory_field() -> syn::Ident {
+    syn::Ident::new(MEMORY_FIELD, Span::call_site())
+}
+
+/// `<Type as Declare<N>>`, spanned at the type, so that a type that is not a structure is
+/// reported there, once.
+fn declare_path(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
+    let ty = entry.ty;
+    let n = Literal::u64_unsuffixed(entry.n);
+    quote_spanned!(first_span(ty)=> <#ty as #p::Declare<#n>>)
+}
+
+/// The struct initialiser of every field, creating or opening its entry.
+fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<TokenStream> {
+    plan.entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let declare = quote_spanned!(first_span(entry.ty)=> ::declare);
+            let decl = declare_path(entry, p);
+            let (field, field_name, table_name) =
+                (entry.field, &entry.field_name, &entry.table_name);
+            let index = Literal::usize_unsuffixed(i);
+            quote! {
+                #field: #p::field(
+                    __zeroipc_mem,
+                    #mode,
+                    #field_name,
+                    #table_name,
+                    __ZEROIPC_SIZES[#index],
+                    #decl #declare(__zeroipc_mem, #table_name, #mode),
+                )?,
+            }
+        })
+        .collect()
+}
+
+/// `create`, `create_with`, `open`, `open_with`, `memory`.
+fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
+    let max_entries = Literal::u32_unsuffixed(plan.max_entries);
+    let memory_field = memory_field();
+    let creates = field_inits(plan, p, &quote!(#p::Mode::Create));
+    let opens = field_inits(plan, p, &quote!(#p::Mode::Open));
+    quote! {
+        /// Creates the segment called `name`, of exactly [`SIZE`](Self::SIZE) bytes
+        /// and mode `0o600`, and adds every entry in field order.
+        ///
+        /// # Errors
+        ///
+        /// `zeroipc::Error::AlreadyExists` if the segment exists (it is never
+        /// replaced unless the options say so), `InvalidName`, `Io`; an error of an
+        /// entry names its field (`zeroipc::Error::Field`). A failed create leaves
+        /// no segment behind.
+        pub fn create(name: &str) -> #p::Result<Self> {
+            Self::create_with(name, &#p::SegmentOptions::new())
+        }
+
+        /// Creates the segment called `name` as [`create`](Self::create) does, with
+        /// the options given (mode, extra space, replacing a stale segment).
+        ///
+        /// # Errors
+        ///
+        /// As [`create`](Self::create).
+        pub fn create_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
+            #p::create_segment(name, options, #max_entries, Self::SIZE, |__zeroipc_mem| {
+                ::core::result::Result::Ok(Self {
+                    #(#creates)*
+                    #memory_field: ::core::clone::Clone::clone(__zeroipc_mem),
+                })
+            })
+        }
+
+        /// Opens the segment called `name` and every declared entry in it, checking
+        /// each against the declaration: present, of the declared length or
+        /// capacity and entry size, its own header consistent. Other entries in the
+        /// segment are allowed.
+        ///
+        /// # Errors
+        ///
+        /// Those of `zeroipc::Memory::open`; for an entry, `zeroipc::Error::Field`
+        /// naming the field around `NotFound`, `DeclarationMismatch` (expected and
+        /// found), `ElementSizeMismatch` or a validation error.
+        pub fn open(name: &str) -> #p::Result<Self> {
+            Self::open_with(name, &#p::SegmentOptions::new())
+        }
+
+        /// Opens the segment called `name` as [`open`](Self::open) does, waiting
+        /// for its creator as long as the options say.
+        ///
+        /// # Errors
+        ///
+        /// As [`open`](Self::open).
+        pub fn open_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
+            #p::open_segment(name, options, |__zeroipc_mem| {
+                ::core::result::Result::Ok(Self {
+                    #(#opens)*
+                    #memory_field: ::core::clone::Clone::clone(__zeroipc_mem),
+                })
+            })
+        }
+
+        /// The segment, for what the fields do not cover: its name and size, its
+        /// table, entries added with the dynamic API.
+        #[must_use]
+        pub fn memory(&self) -> &#p::Memory {
+            &self.#memory_field
+        }
+    }
+}
+
+/// One `const` check. Its panic is spanned at the check's span, so the error points at the
+/// key, value or type it is about.
+fn check_item(check: &Check, decl: &TokenStream, p: &TokenStream, ty: &syn::Type) -> TokenStream {
+    match check {
+        Check::Takes {
+            key,
+            span,
+            prefix,
+            suffix,
+        } => {
+            let message = quote! {
+                #p::Message::new()
+                    .push(#prefix)
+                    .push_keys(#decl::KEYS)
+                    .push(#suffix)
+                    .as_str()
+            };
+            let condition = quote!(#p::has_key(#decl::KEYS, #key));
+            assert_at(*span, *span, &condition, &message)
+        }
+        Check::DoesNotNeed { key, span, message } => {
+            let condition = quote!(!#p::has_key(#decl::REQUIRED_KEYS, #key));
+            let (start, end) = range(ty, *span);
+            assert_at(start, end, &condition, &message.to_token_stream())
+        }
+        Check::NoPowerOfTwoNeeded { key, span, message } => {
+            let condition = quote!(!#p::has_key(#decl::POWER_OF_TWO_KEYS, #key));
+            assert_at(*span, *span, &condition, &message.to_token_stream())
+        }
+        Check::ElementAlign { span, message } => {
+            let condition = quote!(#decl::ELEMENT_ALIGN_OK);
+            let (start, end) = range(ty, *span);
+            assert_at(start, end, &condition, &message.to_token_stream())
+        }
+    }
+}
+
+/// `const _: () = ::core::assert!(condition, "{}", message);`, with the assertion spanned
+/// from `start` to `end`: a failed `const` assertion is reported at the macro call.
+fn assert_at(
+    start: Span,
+    end: Span,
+    condition: &TokenStream,
+    message: &TokenStream,
+) -> TokenStream {
+    let path = quote_spanned!(start=> ::core::assert!);
+    let mut args = Group::new(Delimiter::Parenthesis, quote!(#condition, "{}", #message));
+    args.set_span(end);
+    quote!(const _: () = #path #args;)
+}
+
+/// The first and last spans of a type, so that an error covers all of it.
+fn range(ty: &syn::Type, fallback: Span) -> (Span, Span) {
+    let mut tokens = ty.to_token_stream().into_iter();
+    let start = tokens.next().map_or(fallback, |t| t.span());
+    let end = tokens.last().map_or(start, |t| t.span());
+    (start, end)
+}
+
+fn first_span(ty: &syn::Type) -> Span {
+    ty.to_token_stream()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}
+
+/// What to emit when the declaration has errors: the errors, and the item as written (less
+/// the `#[zeroipc(...)]` attributes, which would otherwise be errors of their own), so that
+/// code using the struct does not fail to find it as well.
+pub(crate) fn fallback(item: &DeriveInput, errors: &syn::Error) -> TokenStream {
+    let mut item = item.clone();
+    strip_attrs(&mut item);
+    let errors = errors.to_compile_error();
+    quote! {
+        #errors
+        #item
+    }
+}
+
+/// Removes the `#[zeroipc(...)]` attributes from every field (of every variant).
+fn strip_attrs(item: &mut DeriveInput) {
+    let strip = |fields: &mut Fields| {
+        for field in fields.iter_mut() {
+            field.attrs.retain(|a| !attr::is_zeroipc(a));
+        }
+    };
+    match &mut item.data {
+        Data::Struct(data) => strip(&mut data.fields),
+        Data::Enum(data) => data.variants.iter_mut().for_each(|v| strip(&mut v.fields)),
+        Data::Union(data) => data
+            .fields
+            .named
+            .iter_mut()
+            .for_each(|f| f.attrs.retain(|a| !attr::is_zeroipc(a))),
+    }
+}

@@ -1,0 +1,317 @@
+//! Lay out: the ordered plan of table entries, one per field in declaration order, and the
+//! compile-time checks each one needs.
+//!
+//! The macro cannot know `size_of::<T>()`, nor which keys a type takes. The plan therefore
+//! holds no byte counts: `emit` turns each entry into `<Type as Declare<N>>::SIZE` and the
+//! offsets into calls of `zeroipc::layout::entry_offsets`, so the runtime's `const fn`s do
+//! every sum. What the plan decides is the order, the names, the `N` of each entry, and
+//! the text of each check's message (so that the text is tested here, on plain data).
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Ident, Type};
+
+use crate::ast::Segment;
+use crate::attr::{DEFAULT_MAX_ENTRIES, SIZE_KEYS};
+use crate::validate::{table_name, type_text};
+
+/// Everything `emit` needs.
+pub(crate) struct Plan<'a> {
+    pub(crate) input: &'a DeriveInput,
+    /// Path of the runtime crate: `::zeroipc`, or the `crate = "..."` argument.
+    pub(crate) krate: syn::Path,
+    pub(crate) max_entries: u32,
+    /// One per field, in declaration order: the order entries are added to the table.
+    pub(crate) entries: Vec<PlannedEntry<'a>>,
+}
+
+/// One table entry.
+pub(crate) struct PlannedEntry<'a> {
+    pub(crate) field: &'a Ident,
+    /// The field's name without `r#`.
+    pub(crate) field_name: String,
+    pub(crate) table_name: String,
+    pub(crate) ty: &'a Type,
+    /// The value of the field's size key (`len` or `capacity`), 0 if it has none: the `N` of
+    /// `Declare<N>`.
+    pub(crate) n: u64,
+    pub(crate) checks: Vec<Check>,
+}
+
+/// A compile-time check on a field's type, over the associated constants of its
+/// `Declare<N>` impl. Each fails with its message, at its span.
+#[derive(Debug)]
+pub(crate) enum Check {
+    /// The type must take `key` (it is in `Declare::KEYS`). The message is `prefix`, the
+    /// keys the type takes, then `suffix`.
+    Takes {
+        key: &'static str,
+        span: Span,
+        prefix: String,
+        suffix: String,
+    },
+    /// The type must not need `key` (it is not in `Declare::REQUIRED_KEYS`).
+    DoesNotNeed {
+        key: &'static str,
+        span: Span,
+        message: String,
+    },
+    /// The type must not need a power of two for `key` (it is not in
+    /// `Declare::POWER_OF_TWO_KEYS`): added only when the value given is not one.
+    NoPowerOfTwoNeeded {
+        key: &'static str,
+        span: Span,
+        message: String,
+    },
+    /// The element type's alignment must be at most 8 (`Declare::ELEMENT_ALIGN_OK`).
+    ElementAlign { span: Span, message: String },
+}
+
+/// Plans a validated declaration.
+pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
+    let krate = seg
+        .args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::zeroipc));
+    let max_entries = seg
+        .args
+        .max_entries
+        .as_ref()
+        .map_or(DEFAULT_MAX_ENTRIES, |(n, _)| *n);
+    let mut entries = Vec::with_capacity(seg.fields.len());
+    for (index, field) in seg.fields.iter().enumerate() {
+        // Validation refused every struct without named fields.
+        let Some(ident) = field.ident else { continue };
+        let field_name = field.name(index);
+        let (table_name, _) = table_name(field, index);
+        let ty_text = type_text(field.ty);
+        let ty_span = field.ty.span();
+        let n = field.attrs.sizes.first().map_or(0, |s| s.value);
+        let mut checks = Vec::new();
+        for size in &field.attrs.sizes {
+            checks.push(Check::Takes {
+                key: size.key.name,
+                span: size.key_path.span(),
+                prefix: format!(
+                    "zeroipc: `{ty_text}` does not take `{}` (field `{field_name}`); it takes ",
+                    size.key.name
+                ),
+                suffix: ", besides `name`".to_owned(),
+            });
+        }
+        for key in SIZE_KEYS {
+            if field.attrs.sizes.iter().all(|s| s.key != *key) {
+                checks.push(Check::DoesNotNeed {
+                    key: key.name,
+                    span: ty_span,
+                    message: format!(
+                        "zeroipc: `{ty_text}` needs `{key} = N`, {counts}: add `#[zeroipc({key} = N)]` to field `{field_name}`, with N at least 1",
+                        key = key.name,
+                        counts = key.counts
+                    ),
+                });
+            }
+        }
+        for size in &field.attrs.sizes {
+            if size.value != 0 && !size.value.is_power_of_two() {
+                let advice = match size.value.checked_next_power_of_two() {
+                    Some(next) => {
+                        format!("use `{} = {next}`, the next power of two", size.key.name)
+                    }
+                    None => "use a power of two".to_owned(),
+                };
+                checks.push(Check::NoPowerOfTwoNeeded {
+                    key: size.key.name,
+                    span: size.lit.span(),
+                    message: format!(
+                        "zeroipc: `{ty_text}` needs a power of two for `{}`, and {} is not one; {advice}",
+                        size.key.name, size.value
+                    ),
+                });
+            }
+        }
+        checks.push(Check::ElementAlign {
+            span: ty_span,
+            message: format!(
+                "zeroipc: the element type of `{ty_text}` (field `{field_name}`) is aligned to more than 8 bytes, which format v2 does not support (every structure and section in a segment starts 8-aligned); use an element type whose alignment is 8 or less"
+            ),
+        });
+        entries.push(PlannedEntry {
+            field: ident,
+            field_name,
+            table_name,
+            ty: field.ty,
+            n,
+            checks,
+        });
+    }
+    Plan {
+        input: seg.input,
+        krate,
+        max_entries,
+        entries,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ast;
+    use crate::ctxt::Ctxt;
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    fn with_plan(args: TokenStream, item: TokenStream, f: impl FnOnce(&Plan<'_>)) {
+        let input: DeriveInput = syn::parse2(item).unwrap();
+        let mut cx = Ctxt::new();
+        let seg = ast::parse(args, &input, &mut cx);
+        crate::validate::check(&seg, &mut cx);
+        assert!(cx.check().is_ok());
+        f(&plan(&seg));
+    }
+
+    fn plant() -> TokenStream {
+        quote! {
+            pub struct Plant {
+                #[zeroipc(len = 1000, name = "sensor_data")]
+                pub temps: Array<f32>,
+                #[zeroipc(len = 16)]
+                pub counters: Array<u64>,
+                #[zeroipc(capacity = 100)]
+                pub events: Queue<i32>,
+                #[zeroipc(capacity = 64)]
+                pub r#stack: Stack<f64>,
+            }
+        }
+    }
+
+    #[test]
+    fn entries_follow_field_order_with_their_names_and_sizes() {
+        with_plan(TokenStream::new(), plant(), |plan| {
+            assert_eq!(plan.max_entries, 64);
+            let krate = &plan.krate;
+            assert_eq!(quote!(#krate).to_string(), ":: zeroipc");
+            let rows: Vec<(&str, &str, u64)> = plan
+                .entries
+                .iter()
+                .map(|e| (e.field_name.as_str(), e.table_name.as_str(), e.n))
+                .collect();
+            assert_eq!(
+                rows,
+                [
+                    ("temps", "sensor_data", 1000),
+                    ("counters", "counters", 16),
+                    ("events", "events", 100),
+                    ("stack", "stack", 64),
+                ]
+            );
+        });
+    }
+
+    #[test]
+    fn arguments_set_table_size_and_crate_path() {
+        with_plan(
+            quote!(max_entries = 4, crate = "reexport::zeroipc"),
+            plant(),
+            |plan| {
+                assert_eq!(plan.max_entries, 4);
+                let krate = &plan.krate;
+                assert_eq!(quote!(#krate).to_string(), "reexport :: zeroipc");
+            },
+        );
+    }
+
+    fn kinds(checks: &[Check]) -> Vec<String> {
+        checks
+            .iter()
+            .map(|c| match c {
+                Check::Takes { key, .. } => format!("takes {key}"),
+                Check::DoesNotNeed { key, .. } => format!("does not need {key}"),
+                Check::NoPowerOfTwoNeeded { key, .. } => format!("no power of two for {key}"),
+                Check::ElementAlign { .. } => "align".to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_field_checks_its_keys_both_ways_and_its_alignment() {
+        with_plan(TokenStream::new(), plant(), |plan| {
+            assert_eq!(
+                kinds(&plan.entries[1].checks),
+                ["takes len", "does not need capacity", "align"]
+            );
+            // 1000 is not a power of two: whether `len` needs one is the type's to say.
+            assert_eq!(
+                kinds(&plan.entries[0].checks),
+                [
+                    "takes len",
+                    "does not need capacity",
+                    "no power of two for len",
+                    "align"
+                ]
+            );
+            assert_eq!(
+                kinds(&plan.entries[2].checks),
+                [
+                    "takes capacity",
+                    "does not need len",
+                    "no power of two for capacity",
+                    "align"
+                ]
+            );
+            // 64 is a power of two: no check is needed for it.
+            assert_eq!(
+                kinds(&plan.entries[3].checks),
+                ["takes capacity", "does not need len", "align"]
+            );
+        });
+    }
+
+    #[test]
+    fn messages_name_the_type_the_field_and_the_fix() {
+        with_plan(TokenStream::new(), plant(), |plan| {
+            let Check::NoPowerOfTwoNeeded { message, .. } = &plan.entries[2].checks[2] else {
+                panic!("{:?}", plan.entries[2].checks)
+            };
+            assert_eq!(
+                message,
+                "zeroipc: `Queue<i32>` needs a power of two for `capacity`, and 100 is not one; use `capacity = 128`, the next power of two"
+            );
+            let Check::DoesNotNeed { message, .. } = &plan.entries[0].checks[1] else {
+                panic!()
+            };
+            assert_eq!(
+                message,
+                "zeroipc: `Array<f32>` needs `capacity = N`, its number of slots: add `#[zeroipc(capacity = N)]` to field `temps`, with N at least 1"
+            );
+            let Check::Takes { prefix, suffix, .. } = &plan.entries[0].checks[0] else {
+                panic!()
+            };
+            assert_eq!(
+                prefix,
+                "zeroipc: `Array<f32>` does not take `len` (field `temps`); it takes "
+            );
+            assert_eq!(suffix, ", besides `name`");
+        });
+    }
+
+    #[test]
+    fn a_field_without_keys_checks_every_size_key() {
+        with_plan(
+            TokenStream::new(),
+            quote!(
+                struct S {
+                    lock: Mutex,
+                }
+            ),
+            |plan| {
+                assert_eq!(plan.entries[0].n, 0);
+                assert_eq!(
+                    kinds(&plan.entries[0].checks),
+                    ["does not need len", "does not need capacity", "align"]
+                );
+            },
+        );
+    }
+}

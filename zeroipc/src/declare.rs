@@ -1,0 +1,490 @@
+//! The runtime half of `#[zeroipc::segment]`: how a structure plugs into the macro, the
+//! options of a declared segment, and the helpers its generated `create` and `open` call.
+//!
+//! The macro knows no structure by name. For a field `temps: Array<f32>` declared with
+//! `len = 1000` it names `<Array<f32> as Declare<1000>>` and nothing else: the trait says
+//! which attribute keys the type takes, how large its entry is (through [`crate::layout`]),
+//! and how to create or open it. A new structure is a new `impl Declare<N>`, not a change to
+//! the macro.
+//!
+//! Facts that depend on types the macro cannot see (whether a key belongs to the field's
+//! type, a missing key, a capacity that must be a power of two, an element aligned above 8)
+//! become `const` checks in the generated code, over the associated constants of
+//! [`Declare`]; their panics carry text of the macro's own, assembled with [`Message`] where
+//! it names what the type accepts. An element type that is not plain old data fails the
+//! [`Element`] bound, whose message is ours too.
+
+use std::time::Duration;
+
+use bytemuck::Pod;
+
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::memory::{Memory, Options, DEFAULT_OPEN_TIMEOUT};
+use crate::structures::array::Array;
+
+/// The largest element alignment format v2 supports: every structure and every section in
+/// one starts 8-aligned.
+pub(crate) const MAX_ELEMENT_ALIGN: usize = 8;
+
+/// How a segment declared with `#[zeroipc::segment]` is created or opened.
+///
+/// The table size is not here: it is part of the declaration (`max_entries = N`), because the
+/// layout constants (`SIZE`, `ENTRIES`) depend on it.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Array, SegmentOptions};
+///
+/// #[zeroipc::segment(max_entries = 8)]
+/// pub struct Sensors {
+///     #[zeroipc(len = 4)]
+///     pub temps: Array<f32>,
+/// }
+///
+/// # let name = format!("/zeroipc_doc_segment_options_{}", std::process::id());
+/// // Mode 0o640, and 4 KiB beyond the declared entries for entries added at run time.
+/// let options = SegmentOptions::new().mode(0o640).extra_space(4096);
+/// let sensors = Sensors::create_with(&name, &options)?;
+/// assert_eq!(sensors.memory().size(), (Sensors::SIZE + 4096) as u64);
+/// let extra = Array::<u8>::create(sensors.memory(), "notes", 64)?;
+/// # drop(extra);
+/// # zeroipc::Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SegmentOptions {
+    mode: u32,
+    extra_space: usize,
+    replace: bool,
+    timeout: Duration,
+}
+
+impl Default for SegmentOptions {
+    fn default() -> Self {
+        SegmentOptions::new()
+    }
+}
+
+impl SegmentOptions {
+    /// Mode `0o600`, no extra space, never replacing an existing segment, and a wait of
+    /// [`DEFAULT_OPEN_TIMEOUT`] when opening.
+    pub fn new() -> SegmentOptions {
+        SegmentOptions {
+            mode: 0o600,
+            extra_space: 0,
+            replace: false,
+            timeout: DEFAULT_OPEN_TIMEOUT,
+        }
+    }
+
+    /// The permission bits of a segment to create (see [`Options::mode`]).
+    #[must_use]
+    pub fn mode(mut self, mode: u32) -> SegmentOptions {
+        self.mode = mode & 0o7777;
+        self
+    }
+
+    /// Bytes to add past the declared entries, for entries added later with the dynamic API
+    /// (they also need free table slots: declare `max_entries` above the field count).
+    #[must_use]
+    pub fn extra_space(mut self, bytes: usize) -> SegmentOptions {
+        self.extra_space = bytes;
+        self
+    }
+
+    /// Whether `create_with` first removes a segment of the same name (a stale one left by a
+    /// process that died; see [`Options::replace`]). Off by default: creating over an
+    /// existing segment is [`Error::AlreadyExists`].
+    #[must_use]
+    pub fn replace(mut self, replace: bool) -> SegmentOptions {
+        self.replace = replace;
+        self
+    }
+
+    /// How long `open_with` waits for a segment whose creator has not published it yet.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> SegmentOptions {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// One table entry of a declared segment, where `create` puts it: the items of a declared
+/// struct's `ENTRIES` constant.
+///
+/// A segment someone else laid out (another implementation, or the dynamic API with other
+/// entries first) may hold the same entries elsewhere; `open` finds them through the table,
+/// not through these offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeclaredEntry {
+    /// The field of the declared struct.
+    pub field: &'static str,
+    /// The entry's table name (the field's name unless `name = "..."` says otherwise).
+    pub name: &'static str,
+    /// Offset of the structure from the segment's start.
+    pub offset: usize,
+    /// Size of the structure in bytes, as its table entry records it.
+    pub size: usize,
+}
+
+/// Whether a declared field's entry is being created or opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Add the entry to a fresh segment.
+    Create,
+    /// Find the entry in an existing segment and check it against the declaration.
+    Open,
+}
+
+/// An element type of a structure: plain old data, so that any bytes another process writes
+/// are a valid value.
+///
+/// Implemented for every [`bytemuck::Pod`] type; it exists to give the failure a message of
+/// our own.
+#[diagnostic::on_unimplemented(
+    message = "zeroipc: `{Self}` cannot be an element of a shared-memory structure: it is not plain old data",
+    label = "not `bytemuck::Pod`",
+    note = "another process may write any bytes into a segment, so elements are `bytemuck::Pod`: integers, floats, arrays of them, or a `#[repr(C)]` struct without padding that derives `Pod`, `Zeroable`, `Clone` and `Copy` (`bool`, `char`, references and heap types such as `String` are not)"
+)]
+pub trait Element: Pod {}
+
+impl<T: Pod> Element for T {}
+
+/// A structure a field of a `#[zeroipc::segment]` struct can hold, declared with the value
+/// `N` of its size key (`len` or `capacity`; 0 for a type that takes neither).
+///
+/// The macro emits, for each field, `<FieldType as Declare<N>>::...` and nothing
+/// type-specific. To plug a new structure in, implement this trait for it:
+///
+/// - [`KEYS`](Declare::KEYS) and [`REQUIRED_KEYS`](Declare::REQUIRED_KEYS) name the keys of
+///   `#[zeroipc(...)]` it accepts and needs (besides `name`, which every field accepts);
+/// - [`POWER_OF_TWO_KEYS`](Declare::POWER_OF_TWO_KEYS) those whose value must be a power of
+///   two;
+/// - [`SIZE`](Declare::SIZE) is its entry size, computed with a [`crate::layout`] function;
+/// - [`declare`](Declare::declare) creates it or opens it, and on open compares what it
+///   found with `N`.
+#[diagnostic::on_unimplemented(
+    message = "zeroipc: `{Self}` is not a structure a segment can hold",
+    label = "not a zeroipc structure",
+    note = "a field of a `#[zeroipc::segment]` struct is `Array<T>` (declared with `len = N`), `Queue<T>` or `Stack<T>` (declared with `capacity = N`), with `T` plain old data"
+)]
+pub trait Declare<const N: usize>: Sized {
+    /// The element type (`()` for a structure without elements); it must be [`Element`].
+    type Element;
+    /// The keys of `#[zeroipc(...)]` this type accepts, besides `name`.
+    const KEYS: &'static [&'static str];
+    /// The keys it cannot do without.
+    const REQUIRED_KEYS: &'static [&'static str];
+    /// The keys whose value must be a power of two.
+    const POWER_OF_TWO_KEYS: &'static [&'static str];
+    /// Whether the element type's alignment is one format v2 supports (at most 8).
+    const ELEMENT_ALIGN_OK: bool;
+    /// The size of its table entry, in bytes.
+    const SIZE: usize;
+
+    /// Creates the structure called `name` in `mem`, or opens it and checks it against the
+    /// declaration (its length or capacity is `N`).
+    ///
+    /// # Errors
+    ///
+    /// Those of the structure's own `create` or `open`, and
+    /// [`Error::DeclarationMismatch`] when an opened structure differs from the declaration.
+    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    where
+        Self::Element: Element;
+}
+
+impl<T, const N: usize> Declare<N> for Array<T> {
+    type Element = T;
+    const KEYS: &'static [&'static str] = &["len"];
+    const REQUIRED_KEYS: &'static [&'static str] = &["len"];
+    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
+    const SIZE: usize = layout::array_size(N, size_of::<T>());
+
+    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    where
+        T: Element,
+    {
+        match mode {
+            Mode::Create => Array::create(mem, name, N),
+            Mode::Open => {
+                let array = Array::open(mem, name)?;
+                expect(name, "len", N, array.len())?;
+                Ok(array)
+            }
+        }
+    }
+}
+
+/// [`Error::DeclarationMismatch`] unless `found == expected`.
+fn expect(name: &str, what: &'static str, expected: usize, found: usize) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::DeclarationMismatch {
+            name: name.to_owned(),
+            what,
+            expected: expected as u64,
+            found: found as u64,
+        })
+    }
+}
+
+/// Creates the segment of a declared struct: `size` bytes (plus the options' extra space)
+/// with a table of `max_entries` slots, then `build` adds its entries. If `build` fails the
+/// segment is removed again, so a failed create leaves nothing behind.
+///
+/// # Errors
+///
+/// Those of [`Options::create`] (or [`Options::replace`]), [`Error::OutOfSpace`] if the
+/// extra space overflows, and whatever `build` returns.
+pub fn create_segment<S>(
+    name: &str,
+    options: &SegmentOptions,
+    max_entries: u32,
+    size: usize,
+    build: impl FnOnce(&Memory) -> Result<S>,
+) -> Result<S> {
+    let total = size
+        .checked_add(options.extra_space)
+        .ok_or(Error::OutOfSpace {
+            requested: u64::MAX,
+            available: size as u64,
+        })?;
+    let memory_options = Options::new().max_entries(max_entries).mode(options.mode);
+    let mem = if options.replace {
+        memory_options.replace(name, total)?
+    } else {
+        memory_options.create(name, total)?
+    };
+    match build(&mem) {
+        Ok(segment) => Ok(segment),
+        Err(e) => {
+            // The segment is ours (created above with O_EXCL) and unusable: remove it. The
+            // first error is the one to report.
+            let _ = Memory::unlink(name);
+            Err(e)
+        }
+    }
+}
+
+/// Opens the segment of a declared struct; `build` opens and checks its entries.
+///
+/// # Errors
+///
+/// Those of [`Options::open`], and whatever `build` returns.
+pub fn open_segment<S>(
+    name: &str,
+    options: &SegmentOptions,
+    build: impl FnOnce(&Memory) -> Result<S>,
+) -> Result<S> {
+    let mem = Options::new().timeout(options.timeout).open(name)?;
+    build(&mem)
+}
+
+/// Finishes one field of a declared struct: names the field in any error, and on open checks
+/// that the entry has exactly the size the declaration implies.
+///
+/// # Errors
+///
+/// `handle`'s error, or [`Error::DeclarationMismatch`] for another entry size, each wrapped
+/// in [`Error::Field`].
+pub fn field<S>(
+    mem: &Memory,
+    mode: Mode,
+    field: &'static str,
+    name: &str,
+    size: usize,
+    handle: Result<S>,
+) -> Result<S> {
+    let checked = handle.and_then(|handle| {
+        if mode == Mode::Open {
+            let entry = mem.find(name)?;
+            expect(name, "size", size, entry.size() as usize)?;
+        }
+        Ok(handle)
+    });
+    checked.map_err(|e| e.in_field(field))
+}
+
+/// Whether `keys` holds `key`; usable in `const` checks.
+pub const fn has_key(keys: &[&str], key: &str) -> bool {
+    let mut i = 0;
+    while i < keys.len() {
+        if str_eq(keys[i], key) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Room in a [`Message`].
+const MESSAGE_CAPACITY: usize = 1024;
+
+/// Text assembled at compile time for the panic of a generated `const` check: a `const`
+/// panic takes one `&str` and no formatting, and some messages name what a type accepts.
+///
+/// A piece that no longer fits is left out whole, so the text is always valid UTF-8.
+#[derive(Clone, Copy, Debug)]
+pub struct Message {
+    /// Whole `&str` pieces, one after another: valid UTF-8 up to `len`.
+    buf: [u8; MESSAGE_CAPACITY],
+    /// Bytes in use; never above `MESSAGE_CAPACITY`.
+    len: usize,
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Message::new()
+    }
+}
+
+impl Message {
+    /// An empty message.
+    pub const fn new() -> Message {
+        Message {
+            buf: [0; MESSAGE_CAPACITY],
+            len: 0,
+        }
+    }
+
+    /// Appends `piece`, unless it does not fit.
+    #[must_use]
+    pub const fn push(mut self, piece: &str) -> Message {
+        let bytes = piece.as_bytes();
+        if bytes.len() > MESSAGE_CAPACITY - self.len {
+            return self;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            self.buf[self.len] = bytes[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    /// Appends the keys as a list in backticks (`` `len` ``, `` `len`, `capacity` ``), or
+    /// `no parameters` for none.
+    #[must_use]
+    pub const fn push_keys(mut self, keys: &[&str]) -> Message {
+        if keys.is_empty() {
+            return self.push("no parameters");
+        }
+        let mut i = 0;
+        while i < keys.len() {
+            if i > 0 {
+                self = self.push(", ");
+            }
+            self = self.push("`").push(keys[i]).push("`");
+            i += 1;
+        }
+        self
+    }
+
+    /// The text so far.
+    pub const fn as_str(&self) -> &str {
+        let (text, _) = self.buf.split_at(self.len);
+        // SAFETY: `from_utf8_unchecked` needs valid UTF-8. `buf[..len]` is a concatenation of
+        // whole `&str`s (`push` copies a piece entirely or not at all), and a concatenation
+        // of valid UTF-8 strings is valid UTF-8.
+        unsafe { core::str::from_utf8_unchecked(text) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    #[test]
+    fn keys_are_found_by_content() {
+        const _: () = assert!(has_key(<Array<u8> as Declare<1>>::KEYS, "len"));
+        assert!(has_key(&["len", "capacity"], "capacity"));
+        assert!(!has_key(&["len"], "le"));
+        assert!(!has_key(&[], "len"));
+    }
+
+    #[test]
+    fn messages_join_pieces_and_list_keys() {
+        const TEXT: Message = Message::new()
+            .push("takes ")
+            .push_keys(&["len", "capacity"]);
+        assert_eq!(TEXT.as_str(), "takes `len`, `capacity`");
+        assert_eq!(Message::new().push_keys(&[]).as_str(), "no parameters");
+    }
+
+    #[test]
+    fn a_piece_that_does_not_fit_is_left_out_whole() {
+        let long = "é".repeat(MESSAGE_CAPACITY / 2);
+        let m = Message::new().push("a").push(&long).push("b");
+        assert_eq!(m.as_str(), "ab");
+    }
+
+    #[test]
+    fn array_size_comes_from_layout() {
+        const _: () = assert!(<Array<u64> as Declare<1>>::ELEMENT_ALIGN_OK);
+        assert_eq!(
+            <Array<f32> as Declare<1000>>::SIZE,
+            layout::array_size(1000, 4)
+        );
+    }
+
+    #[test]
+    fn opening_an_array_of_another_length_is_a_declaration_mismatch() {
+        let seg = Segment::new(1 << 16);
+        Array::<u32>::create(&seg.mem, "a", 10).unwrap();
+        let err = <Array<u32> as Declare<12>>::declare(&seg.mem, "a", Mode::Open).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::DeclarationMismatch {
+                what: "len",
+                expected: 12,
+                found: 10,
+                ..
+            }
+        ));
+        assert!(<Array<u32> as Declare<10>>::declare(&seg.mem, "a", Mode::Open).is_ok());
+    }
+
+    #[test]
+    fn field_errors_name_the_field_and_check_the_entry_size() {
+        let seg = Segment::new(1 << 16);
+        let a = Array::<u32>::create(&seg.mem, "a", 10).unwrap();
+        let err = field(&seg.mem, Mode::Open, "temps", "a", 7, Ok(a)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "field `temps`: entry \"a\" has size 7 in the declaration but 48 in the segment"
+        );
+    }
+
+    #[test]
+    fn a_failed_build_removes_the_segment() {
+        let name = crate::test_util::unique_name();
+        let err = create_segment(&name, &SegmentOptions::new(), 4, 4096, |_| {
+            Err::<(), _>(Error::Timeout)
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::Timeout));
+        assert!(matches!(Memory::open(&name), Err(Error::NotFound { .. })));
+    }
+}
