@@ -13,13 +13,17 @@
 //!                                          pop COUNT items, or until a stop item
 //!                                          (u64::MAX); write what was popped to file OUT, in
 //!                                          order, as little-endian u64s
-//! interop declared SEG                     create SEG from a #[zeroipc::segment] struct,
-//!                                          filled with known values; exit, leaving SEG
+//! interop declared SEG                     create SEG from the #[zeroipc::segment] struct
+//!                                          `Plant`, fill it with known values; exit, leaving SEG
+//! interop declared-check SEG               open SEG as a `Plant` (each entry checked against the
+//!                                          declaration) and check that it holds what `declared`
+//!                                          writes, popping the queue and the stack
 //!
 //! options: --timeout SECS   how long one push or pop may wait (default 30)
 //! ```
 //!
 //! `pattern(i) = 20 + (i % 1000) / 4`, exact in `f32`, so both languages compare for equality.
+//! What `declared` writes is described at [`Plant`].
 //!
 //! Every step that creates a segment leaves it behind on success: the test that started the
 //! step owns the name and unlinks it. Each step prints one line of `key=value` pairs on
@@ -31,7 +35,8 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use zeroipc::{layout, Array, Memory, Queue};
+use bytemuck::{Pod, Zeroable};
+use zeroipc::{layout, Array, Memory, Queue, Stack};
 
 /// The item a consumer stops at, in `until-stop` mode. Producers never push it: their ids
 /// are below `u32::MAX`.
@@ -68,7 +73,8 @@ const HELP: &str = "usage: interop STEP ARGS... [--timeout SECS]
   create-queue SEG ENTRY CAPACITY
   produce SEG ENTRY COUNT ID
   consume SEG ENTRY COUNT|until-stop OUT
-  declared SEG";
+  declared SEG
+  declared-check SEG";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -205,6 +211,12 @@ fn run(raw: &[String]) -> Result<()> {
                 unreachable!()
             };
             declared(seg)
+        }
+        "declared-check" => {
+            let [seg] = args.operands(1, 1)? else {
+                unreachable!()
+            };
+            declared_check(seg)
         }
         other => Err(Usage(format!("unknown step {other:?}")).into()),
     }
@@ -351,6 +363,104 @@ fn consume(seg: &str, entry: &str, count: Option<u64>, out: &str, timeout: Durat
     Ok(())
 }
 
-fn declared(_seg: &str) -> Result<()> {
-    Err("not available yet: #[zeroipc::segment] is not finished".into())
+/// A record element: numpy's `[("id", "<i4"), ("x", "<f4"), ("y", "<f8")]`, 16 bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
+struct Reading {
+    id: i32,
+    x: f32,
+    y: f64,
+}
+
+/// The declared segment of the cross-language tests. `declared` writes:
+///
+/// - `temperature`: `pattern(i)` at index `i`;
+/// - `counters`: `i * i` at index `i`;
+/// - `readings`: `READINGS` records pushed, record `i` being `reading(i)`;
+/// - `jobs`: `JOBS` pushed in order (so popped in reverse).
+#[zeroipc::segment]
+pub struct Plant {
+    #[zeroipc(len = 1000, name = "temperature")]
+    temps: Array<f32>,
+    #[zeroipc(len = 16)]
+    counters: Array<u64>,
+    #[zeroipc(capacity = 128)]
+    readings: Queue<Reading>,
+    #[zeroipc(capacity = 8)]
+    jobs: Stack<i32>,
+}
+
+const READINGS: i32 = 5;
+const JOBS: [i32; 3] = [10, 20, 30];
+
+fn reading(i: i32) -> Reading {
+    Reading {
+        id: i,
+        x: f32::from(i as i16) * 0.5,
+        y: f64::from(i) * 0.25,
+    }
+}
+
+fn declared(seg: &str) -> Result<()> {
+    let plant = Plant::create(seg)?;
+    let temps: Vec<f32> = (0..plant.temps.len()).map(pattern).collect();
+    plant.temps.copy_from_slice(0, &temps)?;
+    for i in 0..plant.counters.len() {
+        plant.counters.set(i, (i * i) as u64)?;
+    }
+    for i in 0..READINGS {
+        plant
+            .readings
+            .push(reading(i))
+            .map_err(|_| "the readings queue is full")?;
+    }
+    for job in JOBS {
+        plant.jobs.push(job).map_err(|_| "the jobs stack is full")?;
+    }
+    // The layout the macro computed, for the test to compare with the table it reads.
+    let entries: Vec<String> = Plant::ENTRIES
+        .iter()
+        .map(|e| format!("{}@{}+{}", e.name, e.offset, e.size))
+        .collect();
+    println!("size={} entries={}", Plant::SIZE, entries.join(","));
+    Ok(())
+}
+
+fn declared_check(seg: &str) -> Result<()> {
+    let plant = Plant::open(seg)?;
+    for (i, v) in plant.temps.iter().enumerate() {
+        if v.to_bits() != pattern(i).to_bits() {
+            return Err(format!("temperature[{i}] is {v}, not {}", pattern(i)).into());
+        }
+    }
+    for (i, v) in plant.counters.iter().enumerate() {
+        if v != (i * i) as u64 {
+            return Err(format!("counters[{i}] is {v}, not {}", i * i).into());
+        }
+    }
+    for i in 0..READINGS {
+        match plant.readings.pop() {
+            Some(r) if r == reading(i) => {}
+            other => return Err(format!("reading {i} is {other:?}, not {:?}", reading(i)).into()),
+        }
+    }
+    if let Some(extra) = plant.readings.pop() {
+        return Err(format!("an extra reading {extra:?}").into());
+    }
+    for &job in JOBS.iter().rev() {
+        match plant.jobs.pop() {
+            Some(j) if j == job => {}
+            other => return Err(format!("job {other:?} popped, not {job}").into()),
+        }
+    }
+    if let Some(extra) = plant.jobs.pop() {
+        return Err(format!("an extra job {extra}").into());
+    }
+    println!(
+        "temperature={} counters={} readings={READINGS} jobs={}",
+        plant.temps.len(),
+        plant.counters.len(),
+        JOBS.len()
+    );
+    Ok(())
 }
