@@ -41,8 +41,8 @@ fn write_then_spawn_reader() -> Result<(), Box<dyn std::error::Error>> {
     let _unlink = Unlink(&name);
 
     let temps = Array::<f32>::create(&mem, "temperature", 1000)?;
-    for i in 0..temps.len() {
-        temps.set(i, 20.0 + (i % 100) as f32 * 0.1)?;
+    for i in 0..1000u16 {
+        temps.set(usize::from(i), 20.0 + f32::from(i % 100) * 0.1)?;
     }
     println!(
         "writer: created {name} with {} temperatures in {} of {} bytes",
@@ -74,7 +74,7 @@ fn read(name: &str) -> Result<(), Box<dyn std::error::Error>> {
     let temps = Array::<f32>::open(&mem, "temperature")?;
     let first = temps.get(0)?;
     let last = temps.get(temps.len() - 1)?;
-    let mean = temps.iter().sum::<f32>() / temps.len() as f32;
+    let mean = temps.iter().map(f64::from).sum::<f64>() / f64::from(u32::try_from(temps.len())?);
     println!(
         "reader: {} temperatures, first {first:.1}, last {last:.1}, mean {mean:.2}",
         temps.len()
