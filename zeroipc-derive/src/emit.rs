@@ -6,7 +6,7 @@
 //! `const _: () = { ... };` block, so that nothing but the struct, its hidden field and its
 //! associated items is visible from outside.
 
-use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Literal, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::{Data, DeriveInput, Fields};
 
@@ -91,12 +91,33 @@ fn memory_field() -> syn::Ident {
     syn::Ident::new(MEMORY_FIELD, Span::call_site())
 }
 
-/// `<Type as Declare<N>>`, spanned at the type, so that a type that is not a structure is
-/// reported there, once.
+/// `<Type as Declare<N>>`, every token spanned at the type (the runtime path and `N`
+/// included), so that a type that is not a structure, or whose element is not plain old
+/// data, is reported there, once.
 fn declare_path(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     let ty = entry.ty;
-    let n = Literal::u64_unsuffixed(entry.n);
-    quote_spanned!(first_span(ty)=> <#ty as #p::Declare<#n>>)
+    let span = first_span(ty);
+    let p = respan(p.clone(), span);
+    let mut n = Literal::u64_unsuffixed(entry.n);
+    n.set_span(span);
+    quote_spanned!(span=> <#ty as #p::Declare<#n>>)
+}
+
+/// `tokens` with every span, inside groups too, set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// The struct initialiser of every field, creating or opening its entry.
@@ -105,10 +126,20 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
         .iter()
         .enumerate()
         .map(|(i, entry)| {
-            let declare = quote_spanned!(first_span(entry.ty)=> ::declare);
             let decl = declare_path(entry, p);
             let (field, field_name, table_name) =
                 (entry.field, &entry.field_name, &entry.table_name);
+            // The whole call is spanned at the type, so that an element type that is not
+            // plain old data (a bound of `declare`) is reported there.
+            let (start, end) = range(entry.ty, first_span(entry.ty));
+            let declare_fn = syn::Ident::new("declare", end);
+            let path = quote_spanned!(start=> #decl::#declare_fn);
+            let mut args = Group::new(
+                Delimiter::Parenthesis,
+                quote!(__zeroipc_mem, #table_name, #mode),
+            );
+            args.set_span(end);
+            let declare = quote!(#path #args);
             let index = Literal::usize_unsuffixed(i);
             quote! {
                 #field: #p::field(
@@ -117,7 +148,7 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
                     #field_name,
                     #table_name,
                     __ZEROIPC_SIZES[#index],
-                    #decl #declare(__zeroipc_mem, #table_name, #mode),
+                    #declare,
                 )?,
             }
         })

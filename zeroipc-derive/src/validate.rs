@@ -114,8 +114,8 @@ fn check_names(seg: &Segment<'_>, cx: &mut Ctxt) {
         let field_name = field.name(index);
         let (name, span) = table_name(field, index);
         let origin = match &field.attrs.name {
-            Some(_) => format!("`name = {name:?}`"),
-            None => format!("field `{field_name}`"),
+            Some(_) => format!("`name = {name:?}` of field `{field_name}`"),
+            None => format!("the name of field `{field_name}`"),
         };
         if name.is_empty() {
             cx.error_at(
@@ -140,7 +140,7 @@ fn check_names(seg: &Segment<'_>, cx: &mut Ctxt) {
             Some(first) => cx.error_at(
                 span,
                 format!(
-                    "zeroipc: table name {name:?} of {origin} is already the name of field `{first}`; every entry needs its own name: rename one with `#[zeroipc(name = \"...\")]`"
+                    "zeroipc: table name {name:?} ({origin}) is already used by field `{first}`; every entry needs its own name: give one of them another with `#[zeroipc(name = \"...\")]`"
                 ),
             ),
             None => {
@@ -357,7 +357,9 @@ mod tests {
         );
         assert_eq!(e.len(), 3, "{e:?}");
         assert!(e[0].contains("is 47 bytes long, but a table entry holds at most 31"));
-        assert!(e[1].contains(r#"table name "b" of `name = "b"` is already the name of field `b`"#));
+        assert!(e[1].contains(
+            r#"table name "b" (`name = "b"` of field `c`) is already used by field `b`"#
+        ));
         assert!(e[2].contains("empty table name"));
     }
 
