@@ -135,19 +135,52 @@ pub const fn stack_size(capacity: usize, elem_size: usize) -> usize {
     ring_size(capacity, elem_size)
 }
 
-/// The capacity a queue created with `requested` slots stores: the next power of two.
+/// The capacity a queue created with `requested` slots stores: the next power of two, and
+/// at least [`MIN_QUEUE_CAPACITY`]; `None` above [`MAX_QUEUE_CAPACITY`].
 ///
 /// ```
 /// assert_eq!(zeroipc::layout::queue_capacity(100), Some(128));
 /// assert_eq!(zeroipc::layout::queue_capacity(128), Some(128));
+/// assert_eq!(zeroipc::layout::queue_capacity(1), Some(2));
 /// ```
 pub const fn queue_capacity(requested: usize) -> Option<usize> {
-    let cap = requested.checked_next_power_of_two();
-    match cap {
-        Some(c) if c <= u32::MAX as usize => Some(c),
+    if requested <= MIN_QUEUE_CAPACITY {
+        return Some(MIN_QUEUE_CAPACITY);
+    }
+    match requested.checked_next_power_of_two() {
+        Some(c) if c <= MAX_QUEUE_CAPACITY => Some(c),
         _ => None,
     }
 }
+
+/// The smallest queue capacity. With one slot, the sequence number a consumer leaves
+/// (`position + capacity`) equals the one a producer leaves (`position + 1`), so a full
+/// queue could not be told from an empty one.
+pub const MIN_QUEUE_CAPACITY: usize = 2;
+
+/// The largest queue capacity: counters are `u32`, and positions are compared through a
+/// signed 32-bit difference, which must tell "ahead" from "behind" across the whole ring.
+pub const MAX_QUEUE_CAPACITY: usize = 1 << 31;
+
+/// The largest stack capacity: `top` is an `i32`.
+pub const MAX_STACK_CAPACITY: usize = i32::MAX as usize;
+
+/// Offset of a queue's `u32 head` (the next position to pop).
+pub const QUEUE_HEAD_OFFSET: usize = 0x00;
+/// Offset of a queue's `u32 tail` (the next position to push).
+pub const QUEUE_TAIL_OFFSET: usize = 0x04;
+/// Offset of a queue's `u32 capacity`.
+pub const QUEUE_CAPACITY_OFFSET: usize = 0x08;
+/// Offset of a queue's `u32 elem_size`.
+pub const QUEUE_ELEM_SIZE_OFFSET: usize = 0x0C;
+/// Offset of a stack's `i32 top` (index of the top element, -1 when empty).
+pub const STACK_TOP_OFFSET: usize = 0x00;
+/// Offset of a stack's `u32 capacity`.
+pub const STACK_CAPACITY_OFFSET: usize = 0x04;
+/// Offset of a stack's `u32 elem_size`.
+pub const STACK_ELEM_SIZE_OFFSET: usize = 0x08;
+/// Offset of a stack's `u32 reserved` (zero).
+pub const STACK_RESERVED_OFFSET: usize = 0x0C;
 
 // ---- Synchronisation primitives ------------------------------------------------------------
 
@@ -357,6 +390,16 @@ mod tests {
         assert_eq!(checked_align8(usize::MAX), None);
         assert_eq!(queue_capacity(usize::MAX), None);
         assert_eq!(queue_capacity((1 << 32) + 1), None);
+    }
+
+    #[test]
+    fn the_largest_queue_capacity_is_the_largest_power_of_two_in_a_u32() {
+        assert_eq!(queue_capacity(MAX_QUEUE_CAPACITY), Some(MAX_QUEUE_CAPACITY));
+        assert_eq!(queue_capacity(MAX_QUEUE_CAPACITY + 1), None);
+        assert_eq!(queue_capacity(0), Some(MIN_QUEUE_CAPACITY));
+        assert_eq!(queue_capacity(1), Some(MIN_QUEUE_CAPACITY));
+        assert_eq!(queue_capacity(3), Some(4));
+        assert_eq!(MAX_STACK_CAPACITY, (1 << 31) - 1);
     }
 
     #[test]

@@ -53,7 +53,6 @@ mod memory;
 mod region;
 #[cfg(not(loom))]
 mod shm;
-#[cfg(not(loom))]
 mod structures;
 #[cfg(not(loom))]
 mod table;
@@ -70,8 +69,20 @@ pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
 #[cfg(not(loom))]
 pub use structures::array::{Array, Iter};
 #[cfg(not(loom))]
+pub use structures::queue::Queue;
+#[cfg(not(loom))]
+pub use structures::stack::Stack;
+#[cfg(not(loom))]
 pub use table::Entry;
 #[cfg(not(loom))]
 pub use declare::{DeclaredEntry, SegmentOptions};
 
 pub use zeroipc_derive::segment;
+
+/// The queue and stack algorithms over heap-allocated loom atomics, for the loom tests.
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::structures::queue::QueueModel;
+    pub use crate::structures::stack::StackModel;
+}

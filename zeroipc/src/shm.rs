@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use memmap2::{MmapOptions, MmapRaw};
 
+use crate::atomic::AtomicU32;
 use crate::error::{Error, Result};
 
 /// The longest segment name the system accepts, leading `/` excluded (`NAME_MAX`).
@@ -228,7 +229,12 @@ impl Shm {
             let err = std::io::Error::last_os_error();
             match err.raw_os_error() {
                 Some(libc::EWOULDBLOCK | libc::EINTR) => {}
-                _ => return Err(Error::Io { op: "flock", source: err }),
+                _ => {
+                    return Err(Error::Io {
+                        op: "flock",
+                        source: err,
+                    })
+                }
             }
             // Exit: the lock was taken above, or the deadline passed here.
             if Instant::now() >= deadline {
@@ -276,6 +282,52 @@ pub(crate) fn unlink(name: &str) -> Result<()> {
     })
 }
 
+/// Sleeps until `word` no longer holds `expected`, a [`futex_wake`] on it, or `timeout`,
+/// whichever comes first; it may also return early for no reason. Returns at once if the
+/// word does not hold `expected` when the call starts. The word may live in a mapping
+/// shared with other processes: the wait is a shared futex, keyed by the physical page.
+#[cfg(target_os = "linux")]
+pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
+    let ts = libc::timespec {
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: libc::c_long::from(timeout.subsec_nanos() as i32),
+    };
+    // SAFETY: `word` is a live, 4-aligned 32-bit word (it is an atomic) for the whole call;
+    // `ts` is a valid timespec that outlives the call. FUTEX_WAIT only reads both. Every
+    // outcome (woken, value already changed, timed out, interrupted) sends the caller back
+    // to check its condition, so the result is not needed.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word.as_ptr(),
+            libc::FUTEX_WAIT,
+            expected,
+            std::ptr::addr_of!(ts),
+        )
+    };
+}
+
+/// Where there is no futex: sleeps for `timeout` unless `word` has already changed.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
+    // Relaxed: a hint only; the caller checks its condition with its own ordering afterwards.
+    if word.load(crate::atomic::Ordering::Relaxed) == expected {
+        std::thread::sleep(timeout);
+    }
+}
+
+/// Wakes up to `count` waiters sleeping in [`futex_wait`] on `word`, in any process; returns
+/// how many were woken. The structures do not call it (see `structures::wait`); it is here so
+/// that the wait's behaviour can be tested, and for callers that know a peer sleeps.
+#[cfg(target_os = "linux")]
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn futex_wake(word: &AtomicU32, count: i32) -> usize {
+    // SAFETY: `word` is a live, 4-aligned 32-bit word for the whole call; FUTEX_WAKE does not
+    // touch memory, it only looks the address up among sleeping waiters.
+    let woken = unsafe { libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, count) };
+    usize::try_from(woken).unwrap_or(0)
+}
+
 /// `name` as a C string. Names are checked before this is called, so a NUL cannot occur.
 fn c_name(name: &str) -> CString {
     CString::new(name).unwrap_or_else(|_| unreachable!("names are checked for NUL first"))
@@ -304,5 +356,45 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn futex_wait_returns_when_woken_or_when_the_word_differs() {
+        use crate::atomic::Ordering;
+        use std::sync::Arc;
+
+        // A word that already differs: no sleep at all.
+        let word = AtomicU32::new(1);
+        let start = Instant::now();
+        futex_wait(&word, 0, Duration::from_secs(30));
+        assert!(start.elapsed() < Duration::from_secs(30));
+
+        // A sleeper is woken by a change and a wake, long before its timeout.
+        let word = Arc::new(AtomicU32::new(0));
+        let sleeper = {
+            let word = Arc::clone(&word);
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                // Relaxed: the value is the only thing exchanged.
+                while word.load(Ordering::Relaxed) == 0 {
+                    futex_wait(&word, 0, Duration::from_secs(30));
+                }
+                start.elapsed()
+            })
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        // Relaxed: as above.
+        word.store(1, Ordering::Relaxed);
+        futex_wake(&word, i32::MAX);
+        assert!(sleeper.join().unwrap() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn futex_wait_ends_on_its_own_after_its_timeout() {
+        let word = AtomicU32::new(0);
+        let start = Instant::now();
+        futex_wait(&word, 0, Duration::from_millis(5));
+        assert!(start.elapsed() >= Duration::from_millis(4));
     }
 }

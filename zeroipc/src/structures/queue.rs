@@ -1,0 +1,816 @@
+//! `Queue<T>`: a bounded multi-producer, multi-consumer FIFO queue (Vyukov's algorithm).
+//!
+//! Layout (offsets from the structure's start): `u32 head` at 0x00, `u32 tail` at 0x04,
+//! `u32 capacity` at 0x08, `u32 elem_size` at 0x0C; `capacity` elements from 16; then
+//! `capacity` per-slot `u32` sequence numbers at `16 + align8(capacity * elem_size)`.
+//!
+//! `head` and `tail` are free-running positions that wrap at 2^32; position `p` lives in slot
+//! `p % capacity` (capacity is a power of two, so that is `p & (capacity - 1)`). The sequence
+//! number of a slot says whose turn it is:
+//!
+//! - `sequence == p`: empty, waiting for the producer of position `p`;
+//! - `sequence == p + 1`: holds the element pushed at `p`, waiting for its consumer;
+//! - a consumer that takes `p` stores `p + capacity`: the turn of the producer one lap later.
+//!
+//! A producer claims position `tail` by moving `tail` on with a compare-and-swap, writes the
+//! element, then publishes it by storing the slot's sequence number; consumers do the same
+//! with `head`. The batched calls claim a run of positions with one compare-and-swap of the
+//! same counter, after checking that every slot in the run is ready, so they are exactly a
+//! series of single claims made at once, and mix with single-item peers in any language.
+//!
+//! The algorithm is written once, over [`QueueView`]; the handle [`Queue`] builds the view
+//! from a mapping, and the loom tests build it from heap atomics.
+
+use std::marker::PhantomData;
+
+use crate::atomic::{fence, AtomicU32, Ordering};
+use crate::structures::slots::Slots;
+
+#[cfg(not(loom))]
+use std::{fmt, ptr::NonNull, time::Duration};
+
+#[cfg(not(loom))]
+use bytemuck::{Pod, Zeroable};
+
+#[cfg(not(loom))]
+use crate::{
+    error::{Error, Result},
+    layout,
+    memory::Memory,
+    region::Region,
+    structures::{slots::MappedSlots, wait::Wait},
+};
+
+// ---- The algorithm -------------------------------------------------------------------------
+
+/// A queue as the algorithm sees it: its counters, sequence numbers and slots.
+pub(crate) struct QueueView<'a, T, S> {
+    head: &'a AtomicU32,
+    tail: &'a AtomicU32,
+    /// One word per slot; its length is the capacity, a power of two.
+    sequence: &'a [AtomicU32],
+    /// As many slots as `sequence` has words (checked in `new`).
+    slots: S,
+    /// `capacity - 1`.
+    mask: u32,
+    _elem: PhantomData<T>,
+}
+
+impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
+    /// # Panics
+    ///
+    /// If the capacity (`sequence.len()`) is not a power of two from
+    /// [`MIN_QUEUE_CAPACITY`](crate::layout::MIN_QUEUE_CAPACITY) to
+    /// [`MAX_QUEUE_CAPACITY`](crate::layout::MAX_QUEUE_CAPACITY), or `slots` holds another
+    /// number of slots. Callers pass geometry they validated.
+    #[inline]
+    pub(crate) fn new(
+        head: &'a AtomicU32,
+        tail: &'a AtomicU32,
+        sequence: &'a [AtomicU32],
+        slots: S,
+    ) -> QueueView<'a, T, S> {
+        let capacity = sequence.len();
+        assert!(
+            capacity.is_power_of_two()
+                && (crate::layout::MIN_QUEUE_CAPACITY..=crate::layout::MAX_QUEUE_CAPACITY)
+                    .contains(&capacity)
+                && slots.len() == capacity,
+            "queue geometry is validated before a view is built"
+        );
+        QueueView {
+            head,
+            tail,
+            sequence,
+            slots,
+            mask: (capacity - 1) as u32,
+            _elem: PhantomData,
+        }
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.sequence.len()
+    }
+
+    /// The slot of position `pos`: always below the capacity.
+    #[inline]
+    fn slot(&self, pos: u32) -> usize {
+        (pos & self.mask) as usize
+    }
+
+    /// Claims up to `want` consecutive positions of `counter` (`tail` for producers, `head`
+    /// for consumers) whose slots are ready: position `p` is ready when its sequence number
+    /// is `p + lag` (lag 0 for a producer, 1 for a consumer). Returns the first position and
+    /// how many were claimed, or `None` when not even the first is ready (full, or empty).
+    ///
+    /// One compare-and-swap moves the counter over the whole run, so a run is claimed
+    /// exactly as that many single claims would be, and no peer can claim a position in it.
+    #[inline]
+    fn claim(&self, counter: &AtomicU32, lag: u32, want: usize) -> Option<(u32, u32)> {
+        let want = want.min(self.capacity()) as u32;
+        if want == 0 {
+            return None;
+        }
+        // Relaxed: only a guess at the position; the sequence numbers below say whether it is
+        // ready, and the compare-and-swap checks that nobody took it meanwhile.
+        let mut pos = counter.load(Ordering::Relaxed);
+        loop {
+            let mut ready = 0;
+            let mut first_seq = 0;
+            while ready < want {
+                let p = pos.wrapping_add(ready);
+                // Acquire: pairs with the Release stores of `sequence` in `publish` and
+                // `release`, so the element (for a consumer), or the previous consumer's read
+                // of the slot (for a producer), happens before what this claim does next.
+                let seq = self.sequence[self.slot(p)].load(Ordering::Acquire);
+                if ready == 0 {
+                    first_seq = seq;
+                }
+                if seq != p.wrapping_add(lag) {
+                    break;
+                }
+                ready += 1;
+            }
+            if ready == 0 {
+                // Positions wrap at 2^32: compare through the signed difference, which is
+                // right while the two are less than 2^31 apart (capacity <= 2^31 sees to it).
+                let diff = first_seq.wrapping_sub(pos.wrapping_add(lag)) as i32;
+                if diff < 0 {
+                    // The slot still holds the previous lap: full (producer) or empty
+                    // (consumer).
+                    return None;
+                }
+                // The slot is a lap ahead: another peer claimed `pos` and the counter has
+                // moved on. The Acquire above saw that peer's store, which it made after its
+                // compare-and-swap, so this load sees the counter past `pos`.
+                // Relaxed: as the first load.
+                let now = counter.load(Ordering::Relaxed);
+                if now == pos {
+                    // Impossible in a consistent queue: the segment was written by something
+                    // that does not follow the algorithm. Report "nothing to claim" rather
+                    // than spin on bytes that will never change.
+                    return None;
+                }
+                pos = now;
+                continue;
+            }
+            // Relaxed: the compare-and-swap only decides who owns the positions; the element
+            // hand-over is ordered by the sequence numbers (Acquire above, Release after).
+            match counter.compare_exchange_weak(
+                pos,
+                pos.wrapping_add(ready),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some((pos, ready)),
+                Err(now) => pos = now,
+            }
+        }
+    }
+
+    /// Writes `value` into the claimed position `pos` and hands it to consumers.
+    #[inline]
+    fn publish(&self, pos: u32, value: T) {
+        let slot = self.slot(pos);
+        // SAFETY: `slot < capacity == slots.len()` (`slot` masks with `capacity - 1`, and
+        // `new` checked the lengths), and the caller claimed `pos`, so the slot is ours.
+        unsafe { self.slots.write(slot, value) };
+        // Release: pairs with the Acquire load in `claim` by the consumer of `pos`, which
+        // then sees the element.
+        self.sequence[slot].store(pos.wrapping_add(1), Ordering::Release);
+    }
+
+    /// Reads the element at the claimed position `pos` and hands its slot to the producer
+    /// one lap later.
+    #[inline]
+    fn release(&self, pos: u32) -> T {
+        let slot = self.slot(pos);
+        // SAFETY: as in `publish`: in bounds, and the caller claimed `pos`.
+        let value = unsafe { self.slots.read(slot) };
+        // Release: pairs with the Acquire load in `claim` by the producer one lap later, so
+        // the read above happens before it overwrites the slot.
+        self.sequence[slot].store(pos.wrapping_add(self.mask + 1), Ordering::Release);
+        value
+    }
+
+    /// Pushes `value`, or hands it back if the queue is full.
+    #[inline]
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+        match self.claim(self.tail, 0, 1) {
+            Some((pos, _)) => {
+                self.publish(pos, value);
+                Ok(())
+            }
+            None => Err(value),
+        }
+    }
+
+    /// Pops the oldest element, or `None` if the queue is empty.
+    #[inline]
+    pub(crate) fn pop(&self) -> Option<T> {
+        let (pos, _) = self.claim(self.head, 1, 1)?;
+        Some(self.release(pos))
+    }
+
+    /// Pushes the longest prefix of `values` that has room, claimed in one step.
+    pub(crate) fn push_slice(&self, values: &[T]) -> usize {
+        let Some((pos, n)) = self.claim(self.tail, 0, values.len()) else {
+            return 0;
+        };
+        for (i, &value) in (0..n).zip(values) {
+            self.publish(pos.wrapping_add(i), value);
+        }
+        n as usize
+    }
+
+    /// Pops up to `out.len()` elements, oldest first, claimed in one step.
+    pub(crate) fn pop_into(&self, out: &mut [T]) -> usize {
+        let Some((pos, n)) = self.claim(self.head, 1, out.len()) else {
+            return 0;
+        };
+        for (i, dst) in (0..n).zip(out.iter_mut()) {
+            *dst = self.release(pos.wrapping_add(i));
+        }
+        n as usize
+    }
+
+    /// The number of elements, clamped to `0..=capacity`; a snapshot that may be stale.
+    pub(crate) fn len(&self) -> usize {
+        // Relaxed: an estimate; no data is read on the strength of it.
+        let head = self.head.load(Ordering::Relaxed);
+        // Relaxed: as above.
+        let tail = self.tail.load(Ordering::Relaxed);
+        // Signed difference of wrapping positions (see `claim`); negative only while the two
+        // loads straddle a pop, or in a corrupt segment.
+        let diff = tail.wrapping_sub(head) as i32;
+        (diff.max(0) as usize).min(self.capacity())
+    }
+
+    /// The word a producer waiting for room watches, and its value now.
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    pub(crate) fn push_watch(&self) -> (&AtomicU32, u32) {
+        // Relaxed: only picks the word to sleep on; the retry re-reads everything.
+        let pos = self.tail.load(Ordering::Relaxed);
+        let word = &self.sequence[self.slot(pos)];
+        // Relaxed: as above.
+        (word, word.load(Ordering::Relaxed))
+    }
+
+    /// The word a consumer waiting for an element watches, and its value now.
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    pub(crate) fn pop_watch(&self) -> (&AtomicU32, u32) {
+        // Relaxed: as in `push_watch`.
+        let pos = self.head.load(Ordering::Relaxed);
+        let word = &self.sequence[self.slot(pos)];
+        // Relaxed: as in `push_watch`.
+        (word, word.load(Ordering::Relaxed))
+    }
+
+    /// Copies of the elements between `head` and `tail` that are published, oldest first,
+    /// without consuming them. Best-effort: see [`Queue::snapshot`].
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    pub(crate) fn snapshot(&self) -> Vec<T> {
+        // Relaxed: a starting point only; each slot's sequence number is checked below.
+        let head = self.head.load(Ordering::Relaxed);
+        let count = self.len();
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count as u32 {
+            let pos = head.wrapping_add(i);
+            let slot = self.slot(pos);
+            let published = pos.wrapping_add(1);
+            // Acquire: pairs with the Release store in `publish`, so the element is there.
+            if self.sequence[slot].load(Ordering::Acquire) != published {
+                continue;
+            }
+            // SAFETY: `slot` is in bounds (as in `publish`). The slot is not ours: a consumer
+            // may take it, and a producer refill it, while we read. `Slots::read` copies by
+            // value (volatile in a mapping), so that race can only tear the copy, which the
+            // check below then discards.
+            let value = unsafe { self.slots.read(slot) };
+            // Acquire fence: keeps the read above before the load below, so an unchanged
+            // sequence number means the slot was not refilled during the read.
+            fence(Ordering::Acquire);
+            // Relaxed: ordered by the fence above.
+            if self.sequence[slot].load(Ordering::Relaxed) == published {
+                out.push(value);
+            }
+        }
+        out
+    }
+
+    /// Sets `head` and `tail` to `pos` and every slot's sequence number to match, as if
+    /// `pos` elements had passed through. For tests of the wrap at 2^32; the queue must be
+    /// empty and no one else may use it meanwhile.
+    pub(crate) fn set_counters(&self, pos: u32) {
+        for i in 0..self.capacity() as u32 {
+            let p = pos.wrapping_add(i);
+            // Relaxed: no one uses the queue meanwhile (the caller's promise); whoever does
+            // next synchronises with this thread by other means (a join, a spawn, a pipe).
+            self.sequence[self.slot(p)].store(p, Ordering::Relaxed);
+        }
+        // Relaxed: as above.
+        self.head.store(pos, Ordering::Relaxed);
+        // Relaxed: as above.
+        self.tail.store(pos, Ordering::Relaxed);
+    }
+}
+
+// ---- The handle over a mapping -------------------------------------------------------------
+
+/// A queue's header, 16 bytes at the structure's start.
+#[cfg(not(loom))]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+#[repr(C)]
+struct QueueHeader {
+    /// 0x00: the next position to pop.
+    head: u32,
+    /// 0x04: the next position to push.
+    tail: u32,
+    /// 0x08: slots, a power of two.
+    capacity: u32,
+    /// 0x0C: bytes per element.
+    elem_size: u32,
+}
+
+#[cfg(not(loom))]
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<QueueHeader>() == layout::RING_HEADER_SIZE);
+    assert!(offset_of!(QueueHeader, head) == layout::QUEUE_HEAD_OFFSET);
+    assert!(offset_of!(QueueHeader, tail) == layout::QUEUE_TAIL_OFFSET);
+    assert!(offset_of!(QueueHeader, capacity) == layout::QUEUE_CAPACITY_OFFSET);
+    assert!(offset_of!(QueueHeader, elem_size) == layout::QUEUE_ELEM_SIZE_OFFSET);
+};
+
+/// A bounded, lock-free, multi-producer multi-consumer FIFO queue of `T` in a segment.
+///
+/// Any number of threads and processes, in any language that speaks the format, may push
+/// and pop at once; every element pushed is popped exactly once, and the elements of one
+/// producer come out in the order it pushed them. [`push`](Queue::push) and
+/// [`pop`](Queue::pop) never wait; [`push_timeout`](Queue::push_timeout) and
+/// [`pop_timeout`](Queue::pop_timeout) wait up to a time limit, spinning briefly, then
+/// yielding, then sleeping in steps of at most a millisecond. The batched
+/// [`push_slice`](Queue::push_slice) and [`pop_into`](Queue::pop_into) move a run of
+/// elements with one atomic claim, which is much cheaper per element when traffic is heavy.
+///
+/// A process that dies between claiming a position and publishing it leaves a hole that
+/// consumers cannot pass: they see an empty queue from then on (`pop_timeout` times out),
+/// and the elements behind the hole stay in the segment. No operation hangs on it.
+///
+/// The handle shares ownership of the mapping: it stays valid after the [`Memory`] it came
+/// from is dropped. Geometry (capacity, element size) is read once, at open, and kept in
+/// this process; `head` and `tail` are reduced modulo that private capacity before they
+/// select a slot.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Memory, Queue};
+/// # let name = format!("/zeroipc_doc_queue_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 20)?;
+/// let q = Queue::<u64>::create(&mem, "jobs", 100)?;
+/// assert_eq!(q.capacity(), 128); // rounded up to a power of two
+///
+/// q.push(1).unwrap();
+/// assert_eq!(q.push_slice(&[2, 3, 4]), 3);
+///
+/// // Another process (here, another mapping) opens it by name.
+/// let other = Queue::<u64>::open(&Memory::open(&name)?, "jobs")?;
+/// assert_eq!(other.pop(), Some(1));
+/// let mut out = [0; 8];
+/// assert_eq!(other.pop_into(&mut out), 3);
+/// assert_eq!(&out[..3], &[2, 3, 4]);
+/// assert_eq!(other.pop(), None);
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[cfg(not(loom))]
+pub struct Queue<T> {
+    /// Keeps the mapping alive for the pointers below.
+    region: Region,
+    /// The `head` word. From `Region::atomic_u32` (in bounds, aligned), valid while
+    /// `region` lives; set once in `from_parts`.
+    head: NonNull<AtomicU32>,
+    /// The `tail` word; as `head`.
+    tail: NonNull<AtomicU32>,
+    /// The first of `capacity` sequence words, from `Region::atomic_u32_slice`; as `head`.
+    sequence: NonNull<AtomicU32>,
+    /// The first of `capacity` element slots, from `Region::ptr` (in bounds, aligned for
+    /// `T`); as `head`.
+    data: NonNull<T>,
+    /// Slots: a power of two from `MIN_QUEUE_CAPACITY` to `MAX_QUEUE_CAPACITY`. Read once,
+    /// never re-read.
+    capacity: usize,
+    name: String,
+    _marker: PhantomData<T>,
+}
+
+// SAFETY: a `Queue` is pointers into a shared mapping (kept alive by `region`) plus private
+// geometry. Its words are accessed only atomically and its elements only by copy through raw
+// pointers, so using one handle from several threads is the same as several processes
+// sharing the segment, which the type is made for. `T: Send` because values of `T` cross
+// threads through the queue.
+#[cfg(not(loom))]
+unsafe impl<T: Pod + Send> Send for Queue<T> {}
+// SAFETY: as for `Send`: `&Queue` allows only the same atomic operations and copies.
+#[cfg(not(loom))]
+unsafe impl<T: Pod + Send> Sync for Queue<T> {}
+
+#[cfg(not(loom))]
+impl<T: Pod> Queue<T> {
+    const ALIGN_OK: () = assert!(
+        align_of::<T>() <= 8,
+        "zeroipc: element types with an alignment above 8 are not supported by format v2"
+    );
+
+    /// Adds an empty queue called `name` with room for `capacity` elements, rounded up to a
+    /// power of two, and to at least 2 ([`capacity`](Queue::capacity) reports the stored
+    /// one).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NameTooLong`] or [`Error::InvalidName`] for a bad name,
+    /// [`Error::AlreadyExists`] if the table has that name, [`Error::TableFull`],
+    /// [`Error::OutOfSpace`] (also for a capacity above 2^31); a validation error if the
+    /// table is corrupt. On error the segment is unchanged.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is zero.
+    pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Queue<T>> {
+        let () = Self::ALIGN_OK;
+        assert!(capacity > 0, "a queue has room for at least one element");
+        let elem = size_of::<T>();
+        let too_big = || Error::OutOfSpace {
+            requested: u64::MAX,
+            available: mem.size(),
+        };
+        let capacity = layout::queue_capacity(capacity).ok_or_else(too_big)?;
+        let size = layout::checked_ring_size(capacity, elem).ok_or_else(too_big)?;
+        let data_size = capacity * elem;
+        let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
+        let entry = mem.add(name, size as u64, |region, offset| {
+            let header = QueueHeader {
+                head: 0,
+                tail: 0,
+                capacity: capacity as u32,
+                elem_size: elem as u32,
+            };
+            region.write(offset, header)?;
+            // The space was never used, so it is zero unless someone wrote past the table's
+            // `next_offset`; the format wants it zero (unused slots read as zero).
+            region.write_bytes(
+                offset + layout::RING_HEADER_SIZE as u64,
+                &vec![0; layout::align8(data_size)],
+            )?;
+            let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
+            for (i, word) in sequence.iter().enumerate() {
+                // Relaxed: the entry is not published yet; the table's Release store of
+                // `entry_count` publishes these words with it.
+                word.store(i as u32, Ordering::Relaxed);
+            }
+            Some(())
+        })?;
+        Self::from_parts(mem.region(), name, entry.offset(), capacity)
+    }
+
+    /// Opens the queue called `name`.
+    ///
+    /// The header is checked against the entry and against `T` before anything else is
+    /// used: the capacity must be a power of two from 2 to 2^31 (one slot cannot tell full
+    /// from empty), the element
+    /// size must be `size_of::<T>()`, and the entry must be exactly as large as that
+    /// geometry implies.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`]; [`Error::ElementSizeMismatch`] if the queue holds elements of
+    /// another size; [`Error::CapacityMismatch`] if the header does not fit its entry;
+    /// [`Error::Corrupt`] for a capacity below 2 or not a power of two; a validation error
+    /// if the table is corrupt.
+    pub fn open(mem: &Memory, name: &str) -> Result<Queue<T>> {
+        let () = Self::ALIGN_OK;
+        let entry = mem.find(name)?;
+        let region = mem.region();
+        let capacity_mismatch = |capacity| Error::CapacityMismatch {
+            name: name.to_owned(),
+            capacity,
+            entry_size: entry.size(),
+        };
+        if entry.size() < layout::RING_HEADER_SIZE as u64 {
+            return Err(capacity_mismatch(0));
+        }
+        let header: QueueHeader = region
+            .read(entry.offset())
+            .ok_or_else(|| capacity_mismatch(0))?;
+        let capacity = header.capacity as usize;
+        if !capacity.is_power_of_two()
+            || !(layout::MIN_QUEUE_CAPACITY..=layout::MAX_QUEUE_CAPACITY).contains(&capacity)
+        {
+            return Err(Error::corrupt(
+                name,
+                format!("queue capacity {capacity} is not a power of two from 2 to 2^31"),
+            ));
+        }
+        if header.elem_size as usize != size_of::<T>() {
+            return Err(Error::ElementSizeMismatch {
+                name: name.to_owned(),
+                expected: size_of::<T>() as u64,
+                found: u64::from(header.elem_size),
+            });
+        }
+        match layout::checked_ring_size(capacity, size_of::<T>()) {
+            Some(size) if size as u64 == entry.size() => {}
+            _ => return Err(capacity_mismatch(capacity as u64)),
+        }
+        Self::from_parts(region, name, entry.offset(), capacity)
+    }
+
+    /// Builds the handle over a queue whose geometry the caller chose or validated:
+    /// `capacity` a power of two, elements of `size_of::<T>()` bytes, at `offset`.
+    fn from_parts(region: &Region, name: &str, offset: u64, capacity: usize) -> Result<Queue<T>> {
+        let outside = || Error::corrupt(name, "queue lies outside the segment");
+        let slots_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
+        let head = region
+            .atomic_u32(offset + layout::QUEUE_HEAD_OFFSET as u64)
+            .ok_or_else(outside)?;
+        let tail = region
+            .atomic_u32(offset + layout::QUEUE_TAIL_OFFSET as u64)
+            .ok_or_else(outside)?;
+        let sequence = region
+            .atomic_u32_slice(offset + slots_offset, capacity as u64)
+            .ok_or_else(outside)?;
+        let data = region
+            .ptr::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
+            .ok_or_else(outside)?;
+        Ok(Queue {
+            head: NonNull::from(head),
+            tail: NonNull::from(tail),
+            sequence: NonNull::from(sequence).cast(),
+            data,
+            capacity,
+            region: region.clone(),
+            name: name.to_owned(),
+            _marker: PhantomData,
+        })
+    }
+
+    #[inline]
+    fn view(&self) -> QueueView<'_, T, MappedSlots<T>> {
+        // SAFETY: `head` came from a `&AtomicU32` that `Region` checked (in bounds, aligned)
+        // and the mapping lives as long as `self.region`, so as long as `&self`.
+        let head = unsafe { self.head.as_ref() };
+        // SAFETY: as for `head`.
+        let tail = unsafe { self.tail.as_ref() };
+        // SAFETY: `sequence` came from a `&[AtomicU32]` of `capacity` words that `Region`
+        // checked; the mapping lives as long as `&self`.
+        let sequence = unsafe { std::slice::from_raw_parts(self.sequence.as_ptr(), self.capacity) };
+        // SAFETY: `data` is followed by `capacity` aligned slots of `T` in the mapping
+        // (checked by `Region::ptr`), which lives as long as `&self`, and the view does not
+        // outlive `&self`.
+        let slots = unsafe { MappedSlots::new(self.data, self.capacity) };
+        QueueView::new(head, tail, sequence, slots)
+    }
+
+    /// The table name of this queue.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of slots: the capacity stored in the segment, a power of two of at least 2.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The number of elements in the queue. Other processes may change it at any moment, so
+    /// it is a snapshot; it is always between 0 and the capacity.
+    pub fn len(&self) -> usize {
+        self.view().len()
+    }
+
+    /// Whether the queue held no elements at the moment of the call.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether every slot was taken at the moment of the call.
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity
+    }
+
+    /// Pushes `value` at the back, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// Hands `value` back if the queue is full.
+    #[inline]
+    pub fn push(&self, value: T) -> Result<(), T> {
+        self.view().push(value)
+    }
+
+    /// Pops the element at the front, without waiting; `None` if the queue is empty.
+    #[inline]
+    pub fn pop(&self) -> Option<T> {
+        self.view().pop()
+    }
+
+    /// Pushes as many of `values` as there is room for, in order, claiming their slots with
+    /// one atomic step; returns how many were pushed (at most the capacity, and 0 when the
+    /// queue is full). The elements pushed are the first ones of `values`.
+    ///
+    /// Only slots that are free *now* are claimed: the run stops at the first slot that a
+    /// consumer has not finished with yet.
+    pub fn push_slice(&self, values: &[T]) -> usize {
+        self.view().push_slice(values)
+    }
+
+    /// Pops up to `out.len()` elements, oldest first, into the front of `out`, claiming them
+    /// with one atomic step; returns how many were popped (0 when the queue is empty).
+    pub fn pop_into(&self, out: &mut [T]) -> usize {
+        self.view().pop_into(out)
+    }
+
+    /// Pushes `value`, waiting up to `timeout` for room.
+    ///
+    /// # Errors
+    ///
+    /// Hands `value` back if the queue stayed full for the whole `timeout`.
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
+        let view = self.view();
+        let mut value = value;
+        let mut wait = Wait::new(timeout);
+        // Exit: the push succeeded, or the time is up.
+        loop {
+            match view.push(value) {
+                Ok(()) => return Ok(()),
+                Err(v) => value = v,
+            }
+            let (word, seen) = view.push_watch();
+            if !wait.wait(word, seen) {
+                return Err(value);
+            }
+        }
+    }
+
+    /// Pops the element at the front, waiting up to `timeout` for one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if the queue stayed empty for the whole `timeout`.
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T> {
+        let view = self.view();
+        let mut wait = Wait::new(timeout);
+        // Exit: an element was popped, or the time is up.
+        loop {
+            if let Some(value) = view.pop() {
+                return Ok(value);
+            }
+            let (word, seen) = view.pop_watch();
+            if !wait.wait(word, seen) {
+                return Err(Error::Timeout);
+            }
+        }
+    }
+
+    /// Copies of the elements in the queue, oldest first, without consuming them: for tools
+    /// that show a live queue.
+    ///
+    /// Best-effort: while it runs, other processes may push and pop, so the result may mix
+    /// elements from slightly different moments; an element whose slot changed while it was
+    /// being copied is left out, and so is one whose producer has not finished publishing it.
+    pub fn snapshot(&self) -> Vec<T> {
+        self.view().snapshot()
+    }
+
+    /// Sets `head` and `tail` to `pos`, and every slot's sequence number to match, as if
+    /// `pos` elements had already passed through: for tests of the wrap of the counters at
+    /// 2^32. Only for a queue that is empty and that nobody else uses meanwhile; anything
+    /// else loses or duplicates elements (memory stays safe).
+    #[doc(hidden)]
+    pub fn __set_counters_for_test(&self, pos: u32) {
+        self.view().set_counters(pos);
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Queue {
+            region: self.region.clone(),
+            head: self.head,
+            tail: self.tail,
+            sequence: self.sequence,
+            data: self.data,
+            capacity: self.capacity,
+            name: self.name.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("name", &self.name)
+            .field("capacity", &self.capacity)
+            .field("segment", &self.region.shm().name())
+            .finish_non_exhaustive()
+    }
+}
+
+// ---- The model for loom --------------------------------------------------------------------
+
+/// A queue on the heap, with loom's atomics and cells, running the same algorithm as
+/// [`Queue`]: what the loom tests check.
+#[cfg(loom)]
+#[derive(Debug)]
+pub struct QueueModel<T> {
+    head: AtomicU32,
+    tail: AtomicU32,
+    sequence: Box<[AtomicU32]>,
+    slots: crate::structures::slots::CellSlots<T>,
+}
+
+#[cfg(loom)]
+impl<T: bytemuck::Pod> QueueModel<T> {
+    /// An empty queue of `capacity` slots (a power of two).
+    pub fn new(capacity: usize) -> QueueModel<T> {
+        QueueModel {
+            head: AtomicU32::new(0),
+            tail: AtomicU32::new(0),
+            sequence: (0..capacity as u32).map(AtomicU32::new).collect(),
+            slots: crate::structures::slots::CellSlots::new(capacity),
+        }
+    }
+
+    fn view(&self) -> QueueView<'_, T, &crate::structures::slots::CellSlots<T>> {
+        QueueView::new(&self.head, &self.tail, &self.sequence, &self.slots)
+    }
+
+    /// See [`Queue::push`].
+    pub fn push(&self, value: T) -> Result<(), T> {
+        self.view().push(value)
+    }
+
+    /// See [`Queue::pop`].
+    pub fn pop(&self) -> Option<T> {
+        self.view().pop()
+    }
+
+    /// See [`Queue::push_slice`].
+    pub fn push_slice(&self, values: &[T]) -> usize {
+        self.view().push_slice(values)
+    }
+
+    /// See [`Queue::pop_into`].
+    pub fn pop_into(&self, out: &mut [T]) -> usize {
+        self.view().pop_into(out)
+    }
+
+    /// See [`Queue::len`].
+    pub fn len(&self) -> usize {
+        self.view().len()
+    }
+
+    /// See [`Queue::__set_counters_for_test`].
+    pub fn set_counters(&self, pos: u32) {
+        self.view().set_counters(pos);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    #[test]
+    fn positions_keep_their_order_across_the_wrap_of_the_counters() {
+        let seg = Segment::new(1 << 16);
+        let q = Queue::<u32>::create(&seg.mem, "q", 4).unwrap();
+        q.__set_counters_for_test(u32::MAX - 1);
+        for round in 0..3u32 {
+            for i in 0..4 {
+                q.push(round * 10 + i).unwrap();
+            }
+            assert!(q.is_full());
+            assert_eq!(q.push(99), Err(99));
+            for i in 0..4 {
+                assert_eq!(q.pop(), Some(round * 10 + i));
+            }
+            assert_eq!(q.pop(), None);
+        }
+    }
+
+    #[test]
+    fn a_counter_stuck_behind_its_slot_reads_as_full_or_empty_instead_of_spinning() {
+        let seg = Segment::new(1 << 16);
+        let q = Queue::<u32>::create(&seg.mem, "q", 4).unwrap();
+        // Slot 0's sequence number a lap ahead of both counters: no algorithm leaves this.
+        let view = q.view();
+        view.sequence[0].store(4, Ordering::Relaxed);
+        assert_eq!(q.push(1), Err(1));
+        view.sequence[0].store(5, Ordering::Relaxed);
+        assert_eq!(q.pop(), None);
+    }
+}

@@ -1,0 +1,777 @@
+//! `Stack<T>`: a bounded multi-producer, multi-consumer LIFO stack.
+//!
+//! Layout (offsets from the structure's start): `i32 top` at 0x00 (index of the top
+//! element, -1 when empty), `u32 capacity` at 0x04, `u32 elem_size` at 0x08, `u32 reserved`
+//! (0) at 0x0C; `capacity` elements from 16; then `capacity` per-slot `u32` states at
+//! `16 + align8(capacity * elem_size)`.
+//!
+//! A slot's state goes EMPTY 0 → WRITING 1 → READY 2 → READING 3 → EMPTY 0. A push moves
+//! `top` up by one with a compare-and-swap, which gives it the index `top + 1`; it then takes
+//! that slot from EMPTY to WRITING, writes, and stores READY. A pop moves `top` down, which
+//! gives it the index `top`, takes the slot from READY to READING, reads, and stores EMPTY.
+//! `top` only hands out indices; the slot states order the elements' hand-over, and make a
+//! push wait for a slower pop of the same slot (and the other way round).
+//!
+//! That wait is the one place where a stack operation depends on a peer: a peer that died
+//! between its move of `top` and its last store leaves its slot in WRITING or READING for
+//! good. Every wait on a slot is therefore bounded (a second, `SLOT_PATIENCE`); an operation
+//! that runs out of patience moves `top` back if nobody has moved it since, and fails.
+//!
+//! The algorithm is written once, over [`StackView`]; the handle [`Stack`] builds the view
+//! from a mapping, and the loom tests build it from heap atomics.
+
+use std::marker::PhantomData;
+
+use crate::atomic::{fence, AtomicI32, AtomicU32, Ordering};
+use crate::structures::slots::Slots;
+use crate::structures::wait::Wait;
+
+#[cfg(not(loom))]
+use std::{fmt, ptr::NonNull, time::Duration};
+
+#[cfg(not(loom))]
+use bytemuck::{Pod, Zeroable};
+
+#[cfg(not(loom))]
+use crate::{
+    error::{Error, Result},
+    layout,
+    memory::Memory,
+    region::Region,
+    structures::slots::MappedSlots,
+};
+
+/// Slot state: nothing in it.
+pub(crate) const EMPTY: u32 = 0;
+/// Slot state: a push is writing it.
+pub(crate) const WRITING: u32 = 1;
+/// Slot state: holds an element.
+pub(crate) const READY: u32 = 2;
+/// Slot state: a pop is reading it.
+pub(crate) const READING: u32 = 3;
+
+// ---- The algorithm -------------------------------------------------------------------------
+
+/// Why a stack operation did not happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StackFail {
+    /// No room (push).
+    Full,
+    /// Nothing to pop.
+    Empty,
+    /// The slot the operation was given stayed in `state` for the whole slot wait: a peer
+    /// died, or stopped, in the middle of an operation on it.
+    Stuck { index: usize, state: u32 },
+    /// `top` holds a value no stack of this capacity can have.
+    Corrupt { top: i32 },
+}
+
+/// A stack as the algorithm sees it: its `top`, slot states and slots.
+pub(crate) struct StackView<'a, T, S> {
+    top: &'a AtomicI32,
+    /// One word per slot; its length is the capacity, at most `i32::MAX`.
+    state: &'a [AtomicU32],
+    /// As many slots as `state` has words (checked in `new`).
+    slots: S,
+    _elem: PhantomData<T>,
+}
+
+impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
+    /// # Panics
+    ///
+    /// If the capacity (`state.len()`) is zero or above
+    /// [`MAX_STACK_CAPACITY`](crate::layout::MAX_STACK_CAPACITY), or `slots` holds another
+    /// number of slots. Callers pass geometry they validated.
+    #[inline]
+    pub(crate) fn new(top: &'a AtomicI32, state: &'a [AtomicU32], slots: S) -> StackView<'a, T, S> {
+        assert!(
+            !state.is_empty()
+                && state.len() <= crate::layout::MAX_STACK_CAPACITY
+                && slots.len() == state.len(),
+            "stack geometry is validated before a view is built"
+        );
+        StackView {
+            top,
+            state,
+            slots,
+            _elem: PhantomData,
+        }
+    }
+
+    /// The capacity, which fits an `i32` (checked in `new`).
+    fn capacity(&self) -> i32 {
+        self.state.len() as i32
+    }
+
+    /// Moves `top` one step, up for a push or down for a pop, and returns the index the step
+    /// gives the caller: `top + 1` for a push, `top` for a pop. Every value of `top` read
+    /// from the segment is checked against the private capacity before it becomes an index.
+    fn claim_index(&self, up: bool) -> Result<usize, StackFail> {
+        let cap = self.capacity();
+        // Relaxed: `top` only hands out indices; the slot states order the data, and the
+        // compare-and-swap below checks the value.
+        let mut top = self.top.load(Ordering::Relaxed);
+        loop {
+            if top < -1 || top >= cap {
+                return Err(StackFail::Corrupt { top });
+            }
+            let next = if up {
+                if top == cap - 1 {
+                    return Err(StackFail::Full);
+                }
+                top + 1
+            } else {
+                if top == -1 {
+                    return Err(StackFail::Empty);
+                }
+                top - 1
+            };
+            // Relaxed: as the load above.
+            match self
+                .top
+                .compare_exchange_weak(top, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    // In range: `-1 <= top < cap` and the step stays within `-1..cap`, so the
+                    // index (the higher of the two) is within `0..cap`.
+                    let index = if up { next } else { top };
+                    return Ok(index as usize);
+                }
+                Err(now) => top = now,
+            }
+        }
+    }
+
+    /// Moves `top` back from `from` to `to` after an operation gave up on its slot, unless
+    /// someone has moved it since: then the stack's count is off by one, as the peer that
+    /// left the slot stuck already made it.
+    fn unclaim(&self, from: i32, to: i32) {
+        // Relaxed: as in `claim_index`; a failure leaves `top` as the others made it.
+        let _ = self
+            .top
+            .compare_exchange(from, to, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Takes slot `index` from state `from` to `to`, waiting (boundedly) for the peer that
+    /// holds it to finish.
+    fn take_slot(&self, index: usize, from: u32, to: u32) -> Result<(), StackFail> {
+        let word = &self.state[index];
+        let mut wait = Wait::for_slot();
+        // Exit: the slot was taken, or the slot wait ran out.
+        loop {
+            // Acquire: pairs with the Release store that put the slot in `from` (READY in
+            // `push`, EMPTY in `pop`), so the element written there, or the read of the slot's
+            // last element, happens before what the caller does with the slot next.
+            // Relaxed on failure: nothing is read then.
+            match word.compare_exchange_weak(from, to, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(seen) => {
+                    if !wait.wait(word, seen) {
+                        return Err(StackFail::Stuck { index, state: seen });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pushes `value`, or hands it back with the reason.
+    pub(crate) fn push(&self, value: T) -> Result<(), (T, StackFail)> {
+        let index = match self.claim_index(true) {
+            Ok(index) => index,
+            Err(fail) => return Err((value, fail)),
+        };
+        if let Err(fail) = self.take_slot(index, EMPTY, WRITING) {
+            self.unclaim(index as i32, index as i32 - 1);
+            return Err((value, fail));
+        }
+        // SAFETY: `index < capacity == slots.len()` (`claim_index` and `new`), and the slot is
+        // ours: we took it from EMPTY to WRITING.
+        unsafe { self.slots.write(index, value) };
+        // Release: pairs with the Acquire compare-and-swap READY -> READING in `take_slot` by
+        // the pop that takes this element, which then sees it.
+        self.state[index].store(READY, Ordering::Release);
+        Ok(())
+    }
+
+    /// Pops the top element, or says why not.
+    pub(crate) fn pop(&self) -> Result<T, StackFail> {
+        let index = self.claim_index(false)?;
+        if let Err(fail) = self.take_slot(index, READY, READING) {
+            self.unclaim(index as i32 - 1, index as i32);
+            return Err(fail);
+        }
+        // SAFETY: `index < capacity == slots.len()`, and the slot is ours: we took it from
+        // READY to READING.
+        let value = unsafe { self.slots.read(index) };
+        // Release: pairs with the Acquire compare-and-swap EMPTY -> WRITING in `take_slot` by
+        // the next push to this slot, so our read happens before it writes.
+        self.state[index].store(EMPTY, Ordering::Release);
+        Ok(value)
+    }
+
+    /// The number of elements (`top + 1`), clamped to `0..=capacity`; a snapshot.
+    pub(crate) fn len(&self) -> usize {
+        // Relaxed: an estimate; no data is read on the strength of it.
+        let top = self.top.load(Ordering::Relaxed);
+        (top.saturating_add(1).max(0) as usize).min(self.state.len())
+    }
+
+    /// The slot whose state changes when the next push (`up`) or pop lands, and that state
+    /// now: the word a waiting pop (`up`) or push watches.
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    pub(crate) fn watch(&self, up: bool) -> (&AtomicU32, u32) {
+        // Relaxed: only picks the word to sleep on; the retry re-reads everything.
+        let top = self.top.load(Ordering::Relaxed);
+        let index = if up { top.saturating_add(1) } else { top };
+        let word = &self.state[index.clamp(0, self.capacity() - 1) as usize];
+        // Relaxed: as above.
+        (word, word.load(Ordering::Relaxed))
+    }
+
+    /// A copy of slot `index` if it holds an element before and after the copy.
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    fn read_ready(&self, index: usize) -> Option<T> {
+        // Acquire: pairs with the Release store of READY in `push`, so the element is there.
+        if self.state[index].load(Ordering::Acquire) != READY {
+            return None;
+        }
+        // SAFETY: `index < capacity == slots.len()` (callers check). The slot is not ours: a
+        // pop may take it, and a push refill it, while we read. `Slots::read` copies by value
+        // (volatile in a mapping), so that race can only tear the copy, and the check below
+        // discards a copy made while the state moved.
+        let value = unsafe { self.slots.read(index) };
+        // Acquire fence: keeps the read above before the load below.
+        fence(Ordering::Acquire);
+        // Relaxed: ordered by the fence above.
+        (self.state[index].load(Ordering::Relaxed) == READY).then_some(value)
+    }
+
+    /// A copy of the top element, without popping it. Best-effort: see [`Stack::peek`].
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    pub(crate) fn peek(&self) -> Option<T> {
+        // Relaxed: a guess, checked against the capacity and against the slot's state.
+        let top = self.top.load(Ordering::Relaxed);
+        if top < 0 || top >= self.capacity() {
+            return None;
+        }
+        let value = self.read_ready(top as usize)?;
+        // Relaxed: as above; an unchanged `top` makes it likelier the copy is the top one.
+        (self.top.load(Ordering::Relaxed) == top).then_some(value)
+    }
+
+    /// Copies of the elements, bottom first, without popping them. Best-effort: see
+    /// [`Stack::snapshot`].
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    pub(crate) fn snapshot(&self) -> Vec<T> {
+        (0..self.len()).filter_map(|i| self.read_ready(i)).collect()
+    }
+}
+
+// ---- The handle over a mapping -------------------------------------------------------------
+
+/// A stack's header, 16 bytes at the structure's start.
+#[cfg(not(loom))]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+#[repr(C)]
+struct StackHeader {
+    /// 0x00: index of the top element, -1 when empty.
+    top: i32,
+    /// 0x04: slots.
+    capacity: u32,
+    /// 0x08: bytes per element.
+    elem_size: u32,
+    /// 0x0C: zero.
+    reserved: u32,
+}
+
+#[cfg(not(loom))]
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<StackHeader>() == layout::RING_HEADER_SIZE);
+    assert!(offset_of!(StackHeader, top) == layout::STACK_TOP_OFFSET);
+    assert!(offset_of!(StackHeader, capacity) == layout::STACK_CAPACITY_OFFSET);
+    assert!(offset_of!(StackHeader, elem_size) == layout::STACK_ELEM_SIZE_OFFSET);
+    assert!(offset_of!(StackHeader, reserved) == layout::STACK_RESERVED_OFFSET);
+};
+
+/// A bounded multi-producer, multi-consumer LIFO stack of `T` in a segment.
+///
+/// Any number of threads and processes, in any language that speaks the format, may push
+/// and pop at once; every element pushed is popped exactly once. [`push`](Stack::push) and
+/// [`pop`](Stack::pop) do not wait for room or for an element;
+/// [`push_timeout`](Stack::push_timeout) and [`pop_timeout`](Stack::pop_timeout) wait up to a
+/// time limit, spinning briefly, then yielding, then sleeping in steps of at most a
+/// millisecond.
+///
+/// Order is last in, first out among operations that do not overlap; operations that
+/// overlap may complete in either order.
+///
+/// The stack is not lock-free in one respect, which the format fixes: an operation may have
+/// to wait for a peer that is in the middle of an operation on the same slot. That wait is
+/// bounded (a second): if the peer died there, the operation fails (`push` hands the value
+/// back, `pop` answers `None`, `pop_timeout` reports [`Error::Corrupt`]) instead of hanging,
+/// and so may later operations that reach the same slot.
+///
+/// The handle shares ownership of the mapping: it stays valid after the [`Memory`] it came
+/// from is dropped. Geometry is read once, at open; `top` is checked against that private
+/// capacity every time it is read, and a value out of range fails the operation.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Memory, Stack};
+/// # let name = format!("/zeroipc_doc_stack_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 20)?;
+/// let s = Stack::<f64>::create(&mem, "undo", 64)?;
+/// s.push(1.0).unwrap();
+/// s.push(2.0).unwrap();
+///
+/// let other = Stack::<f64>::open(&Memory::open(&name)?, "undo")?;
+/// assert_eq!(other.peek(), Some(2.0));
+/// assert_eq!(other.pop(), Some(2.0));
+/// assert_eq!(other.pop(), Some(1.0));
+/// assert_eq!(other.pop(), None);
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[cfg(not(loom))]
+pub struct Stack<T> {
+    /// Keeps the mapping alive for the pointers below.
+    region: Region,
+    /// The `top` word. From `Region::atomic_i32` (in bounds, aligned), valid while `region`
+    /// lives; set once in `from_parts`.
+    top: NonNull<AtomicI32>,
+    /// The first of `capacity` state words, from `Region::atomic_u32_slice`; as `top`.
+    state: NonNull<AtomicU32>,
+    /// The first of `capacity` element slots, from `Region::ptr` (in bounds, aligned for
+    /// `T`); as `top`.
+    data: NonNull<T>,
+    /// Slots: 1 to `MAX_STACK_CAPACITY`. Read once, never re-read.
+    capacity: usize,
+    name: String,
+    _marker: PhantomData<T>,
+}
+
+// SAFETY: as for `Queue`: pointers into a shared mapping kept alive by `region`, words
+// accessed only atomically, elements only copied through raw pointers.
+#[cfg(not(loom))]
+unsafe impl<T: Pod + Send> Send for Stack<T> {}
+// SAFETY: as for `Send`.
+#[cfg(not(loom))]
+unsafe impl<T: Pod + Send> Sync for Stack<T> {}
+
+#[cfg(not(loom))]
+impl<T: Pod> Stack<T> {
+    const ALIGN_OK: () = assert!(
+        align_of::<T>() <= 8,
+        "zeroipc: element types with an alignment above 8 are not supported by format v2"
+    );
+
+    /// Adds an empty stack called `name` with room for `capacity` elements.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NameTooLong`] or [`Error::InvalidName`] for a bad name,
+    /// [`Error::AlreadyExists`] if the table has that name, [`Error::TableFull`],
+    /// [`Error::OutOfSpace`] (also for a capacity above `i32::MAX`); a validation error if
+    /// the table is corrupt. On error the segment is unchanged.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is zero.
+    pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Stack<T>> {
+        let () = Self::ALIGN_OK;
+        assert!(capacity > 0, "a stack has room for at least one element");
+        let elem = size_of::<T>();
+        let size = layout::checked_ring_size(capacity, elem)
+            .filter(|_| capacity <= layout::MAX_STACK_CAPACITY)
+            .ok_or(Error::OutOfSpace {
+                requested: u64::MAX,
+                available: mem.size(),
+            })?;
+        let data_size = capacity * elem;
+        let states_offset = layout::ring_slots_offset(capacity, elem) as u64;
+        let entry = mem.add(name, size as u64, |region, offset| {
+            let header = StackHeader {
+                top: -1,
+                capacity: capacity as u32,
+                elem_size: elem as u32,
+                reserved: 0,
+            };
+            region.write(offset, header)?;
+            // The format wants unused slots zero; see `Queue::create`.
+            region.write_bytes(
+                offset + layout::RING_HEADER_SIZE as u64,
+                &vec![0; layout::align8(data_size)],
+            )?;
+            for word in region.atomic_u32_slice(offset + states_offset, capacity as u64)? {
+                // Relaxed: published with the entry by the table's Release store.
+                word.store(EMPTY, Ordering::Relaxed);
+            }
+            Some(())
+        })?;
+        Self::from_parts(mem.region(), name, entry.offset(), capacity)
+    }
+
+    /// Opens the stack called `name`.
+    ///
+    /// The header is checked against the entry and against `T` before anything else is
+    /// used: the capacity must be 1 to `i32::MAX`, the element size `size_of::<T>()`, the
+    /// entry exactly as large as that geometry implies, and `top` within `-1..capacity`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`]; [`Error::ElementSizeMismatch`] if the stack holds elements of
+    /// another size; [`Error::CapacityMismatch`] if the header does not fit its entry;
+    /// [`Error::Corrupt`] for a capacity of zero or above `i32::MAX`, or `top` out of range;
+    /// a validation error if the table is corrupt.
+    pub fn open(mem: &Memory, name: &str) -> Result<Stack<T>> {
+        let () = Self::ALIGN_OK;
+        let entry = mem.find(name)?;
+        let region = mem.region();
+        let capacity_mismatch = |capacity| Error::CapacityMismatch {
+            name: name.to_owned(),
+            capacity,
+            entry_size: entry.size(),
+        };
+        if entry.size() < layout::RING_HEADER_SIZE as u64 {
+            return Err(capacity_mismatch(0));
+        }
+        let header: StackHeader = region
+            .read(entry.offset())
+            .ok_or_else(|| capacity_mismatch(0))?;
+        let capacity = header.capacity as usize;
+        if capacity == 0 || capacity > layout::MAX_STACK_CAPACITY {
+            return Err(Error::corrupt(
+                name,
+                format!("stack capacity {capacity} is not between 1 and 2^31 - 1"),
+            ));
+        }
+        if header.elem_size as usize != size_of::<T>() {
+            return Err(Error::ElementSizeMismatch {
+                name: name.to_owned(),
+                expected: size_of::<T>() as u64,
+                found: u64::from(header.elem_size),
+            });
+        }
+        match layout::checked_ring_size(capacity, size_of::<T>()) {
+            Some(size) if size as u64 == entry.size() => {}
+            _ => return Err(capacity_mismatch(capacity as u64)),
+        }
+        let stack = Self::from_parts(region, name, entry.offset(), capacity)?;
+        // Relaxed: a validity check of the value only.
+        let top = stack.view().top.load(Ordering::Relaxed);
+        if top < -1 || top >= capacity as i32 {
+            return Err(stack.top_out_of_range(top));
+        }
+        Ok(stack)
+    }
+
+    /// Builds the handle over a stack whose geometry the caller chose or validated:
+    /// `capacity` 1 to `MAX_STACK_CAPACITY`, elements of `size_of::<T>()` bytes, at `offset`.
+    fn from_parts(region: &Region, name: &str, offset: u64, capacity: usize) -> Result<Stack<T>> {
+        let outside = || Error::corrupt(name, "stack lies outside the segment");
+        let states_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
+        let top = region
+            .atomic_i32(offset + layout::STACK_TOP_OFFSET as u64)
+            .ok_or_else(outside)?;
+        let state = region
+            .atomic_u32_slice(offset + states_offset, capacity as u64)
+            .ok_or_else(outside)?;
+        let data = region
+            .ptr::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
+            .ok_or_else(outside)?;
+        Ok(Stack {
+            top: NonNull::from(top),
+            state: NonNull::from(state).cast(),
+            data,
+            capacity,
+            region: region.clone(),
+            name: name.to_owned(),
+            _marker: PhantomData,
+        })
+    }
+
+    #[inline]
+    fn view(&self) -> StackView<'_, T, MappedSlots<T>> {
+        // SAFETY: `top` came from a `&AtomicI32` that `Region` checked (in bounds, aligned)
+        // and the mapping lives as long as `self.region`, so as long as `&self`.
+        let top = unsafe { self.top.as_ref() };
+        // SAFETY: `state` came from a `&[AtomicU32]` of `capacity` words that `Region`
+        // checked; the mapping lives as long as `&self`.
+        let state = unsafe { std::slice::from_raw_parts(self.state.as_ptr(), self.capacity) };
+        // SAFETY: `data` is followed by `capacity` aligned slots of `T` in the mapping
+        // (checked by `Region::ptr`), which lives as long as `&self`, and the view does not
+        // outlive `&self`.
+        let slots = unsafe { MappedSlots::new(self.data, self.capacity) };
+        StackView::new(top, state, slots)
+    }
+
+    fn top_out_of_range(&self, top: i32) -> Error {
+        Error::corrupt(
+            &self.name,
+            format!("stack top is {top}, outside -1..{}", self.capacity),
+        )
+    }
+
+    fn error(&self, fail: StackFail) -> Error {
+        match fail {
+            StackFail::Full | StackFail::Empty => Error::Timeout,
+            StackFail::Stuck { index, state } => Error::corrupt(
+                &self.name,
+                format!(
+                    "slot {index} stayed in state {state} for {:?}: a process died or stopped in the middle of an operation on it",
+                    crate::structures::wait::SLOT_PATIENCE
+                ),
+            ),
+            StackFail::Corrupt { top } => self.top_out_of_range(top),
+        }
+    }
+
+    /// The table name of this stack.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The number of elements (`top + 1`). Other processes may change it at any moment, so
+    /// it is a snapshot; it is always between 0 and the capacity.
+    pub fn len(&self) -> usize {
+        self.view().len()
+    }
+
+    /// Whether the stack held no elements at the moment of the call.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether every slot was taken at the moment of the call.
+    pub fn is_full(&self) -> bool {
+        self.len() == self.capacity
+    }
+
+    /// Pushes `value` on top.
+    ///
+    /// Does not wait for room; it may wait (at most a second) for a peer that is still
+    /// popping the slot it lands in.
+    ///
+    /// # Errors
+    ///
+    /// Hands `value` back if the stack is full, if its slot stayed busy for the whole slot
+    /// wait (a peer died mid-operation), or if `top` is corrupt.
+    pub fn push(&self, value: T) -> Result<(), T> {
+        self.view().push(value).map_err(|(value, _)| value)
+    }
+
+    /// Pops the top element; `None` if the stack is empty.
+    ///
+    /// Does not wait for an element; it may wait (at most a second) for a peer that is
+    /// still pushing the element it takes. `None` also when that wait runs out (a peer died
+    /// mid-operation) or `top` is corrupt; [`pop_timeout`](Stack::pop_timeout) tells these
+    /// apart.
+    pub fn pop(&self) -> Option<T> {
+        self.view().pop().ok()
+    }
+
+    /// A copy of the top element, without popping it.
+    ///
+    /// Best-effort: the stack may change at any moment, so the element may be popped by the
+    /// time the caller looks at it; `None` when the stack is empty, and also when its top
+    /// slot is being pushed or popped at the moment of the call.
+    pub fn peek(&self) -> Option<T> {
+        self.view().peek()
+    }
+
+    /// Copies of the elements, bottom first, without popping them: for tools that show a
+    /// live stack.
+    ///
+    /// Best-effort: while it runs, other processes may push and pop, so the result may mix
+    /// elements from slightly different moments; a slot being pushed or popped, or that
+    /// changed while it was copied, is left out.
+    pub fn snapshot(&self) -> Vec<T> {
+        self.view().snapshot()
+    }
+
+    /// Pushes `value`, waiting up to `timeout` for room.
+    ///
+    /// # Errors
+    ///
+    /// Hands `value` back if the stack stayed full for the whole `timeout`, or at once in
+    /// the cases where [`push`](Stack::push) fails for another reason than a full stack.
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
+        let view = self.view();
+        let mut value = value;
+        let mut wait = Wait::new(timeout);
+        // Exit: the push succeeded, it failed for another reason than a full stack, or the
+        // time is up.
+        loop {
+            match view.push(value) {
+                Ok(()) => return Ok(()),
+                Err((v, StackFail::Full)) => value = v,
+                Err((v, _)) => return Err(v),
+            }
+            let (word, seen) = view.watch(false);
+            if !wait.wait(word, seen) {
+                return Err(value);
+            }
+        }
+    }
+
+    /// Pops the top element, waiting up to `timeout` for one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if the stack stayed empty for the whole `timeout`;
+    /// [`Error::Corrupt`] if the slot of the element stayed busy for the whole slot wait (a
+    /// peer died mid-operation), or `top` is out of range.
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T> {
+        let view = self.view();
+        let mut wait = Wait::new(timeout);
+        // Exit: an element was popped, the pop failed for another reason than an empty
+        // stack, or the time is up.
+        loop {
+            match view.pop() {
+                Ok(value) => return Ok(value),
+                Err(StackFail::Empty) => {}
+                Err(fail) => return Err(self.error(fail)),
+            }
+            let (word, seen) = view.watch(true);
+            if !wait.wait(word, seen) {
+                return Err(Error::Timeout);
+            }
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> Clone for Stack<T> {
+    fn clone(&self) -> Self {
+        Stack {
+            region: self.region.clone(),
+            top: self.top,
+            state: self.state,
+            data: self.data,
+            capacity: self.capacity,
+            name: self.name.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> fmt::Debug for Stack<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stack")
+            .field("name", &self.name)
+            .field("capacity", &self.capacity)
+            .field("segment", &self.region.shm().name())
+            .finish_non_exhaustive()
+    }
+}
+
+// ---- The model for loom --------------------------------------------------------------------
+
+/// A stack on the heap, with loom's atomics and cells, running the same algorithm as
+/// [`Stack`]: what the loom tests check.
+#[cfg(loom)]
+#[derive(Debug)]
+pub struct StackModel<T> {
+    top: AtomicI32,
+    state: Box<[AtomicU32]>,
+    slots: crate::structures::slots::CellSlots<T>,
+}
+
+#[cfg(loom)]
+impl<T: bytemuck::Pod> StackModel<T> {
+    /// An empty stack of `capacity` slots.
+    pub fn new(capacity: usize) -> StackModel<T> {
+        StackModel {
+            top: AtomicI32::new(-1),
+            state: (0..capacity).map(|_| AtomicU32::new(EMPTY)).collect(),
+            slots: crate::structures::slots::CellSlots::new(capacity),
+        }
+    }
+
+    fn view(&self) -> StackView<'_, T, &crate::structures::slots::CellSlots<T>> {
+        StackView::new(&self.top, &self.state, &self.slots)
+    }
+
+    /// See [`Stack::push`]; the error says why: `"full"`, `"stuck"` or `"corrupt"`.
+    pub fn push(&self, value: T) -> Result<(), (T, &'static str)> {
+        self.view()
+            .push(value)
+            .map_err(|(v, fail)| (v, fail.name()))
+    }
+
+    /// See [`Stack::pop`]; the error says why: `"empty"`, `"stuck"` or `"corrupt"`.
+    pub fn pop(&self) -> Result<T, &'static str> {
+        self.view().pop().map_err(StackFail::name)
+    }
+
+    /// See [`Stack::len`].
+    pub fn len(&self) -> usize {
+        self.view().len()
+    }
+}
+
+#[cfg(loom)]
+impl StackFail {
+    fn name(self) -> &'static str {
+        match self {
+            StackFail::Full => "full",
+            StackFail::Empty => "empty",
+            StackFail::Stuck { .. } => "stuck",
+            StackFail::Corrupt { .. } => "corrupt",
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    #[test]
+    fn a_slot_left_busy_fails_the_operation_and_gives_the_index_back() {
+        let seg = Segment::new(1 << 16);
+        let s = Stack::<u32>::create(&seg.mem, "s", 4).unwrap();
+        s.push(1).unwrap();
+        // A peer claimed index 1 and died before finishing its push.
+        let view = s.view();
+        view.top.store(1, Ordering::Relaxed);
+        view.state[1].store(WRITING, Ordering::Relaxed);
+        match s.pop_timeout(Duration::from_secs(5)) {
+            Err(Error::Corrupt { what, .. }) => assert!(what.contains("slot 1"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+        // The pop moved `top` back: the stuck slot is still on top, and the element below it
+        // is still there.
+        assert_eq!(view.top.load(Ordering::Relaxed), 1);
+        view.state[1].store(READY, Ordering::Relaxed);
+        assert_eq!(s.pop(), Some(0));
+        assert_eq!(s.pop(), Some(1));
+    }
+
+    #[test]
+    fn a_corrupt_top_fails_every_operation_without_indexing() {
+        let seg = Segment::new(1 << 16);
+        let s = Stack::<u32>::create(&seg.mem, "s", 4).unwrap();
+        for bad in [4, i32::MAX, -2, i32::MIN] {
+            s.view().top.store(bad, Ordering::Relaxed);
+            assert_eq!(s.push(7), Err(7));
+            assert_eq!(s.pop(), None);
+            assert_eq!(s.peek(), None);
+            assert!(matches!(
+                s.pop_timeout(Duration::from_secs(5)),
+                Err(Error::Corrupt { .. })
+            ));
+            assert_eq!(s.push_timeout(8, Duration::from_secs(5)), Err(8));
+            assert!(s.len() <= 4);
+            assert!(s.snapshot().len() <= 4);
+        }
+    }
+}
