@@ -5,12 +5,13 @@
 //! runtime's error values; the verdict also needs the runtime's own `Memory::open` to pass,
 //! so a rule this tool did not list still fails the check.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
 use zeroipc::inspect::{RawTable, Rule};
-use zeroipc::{Array, Memory};
+use zeroipc::{Array, Memory, Queue, Stack};
 
 use crate::guess::{Guess, Kind};
 use crate::segment::{SegmentFile, SegmentName};
@@ -167,7 +168,7 @@ fn table_rules(view: &View, checks: &mut Vec<Item>) {
         return;
     };
     let h = &table.header;
-    let rules = Rules { view };
+    let rules = Rules::new(view);
     rules.push(
         checks,
         Rule::Magic,
@@ -239,7 +240,7 @@ fn table_rules(view: &View, checks: &mut Vec<Item>) {
 }
 
 /// Each entry's rules, and what kept entries from being checked.
-fn entry_rules(view: &View, table: &RawTable, rules: &Rules<'_>, checks: &mut Vec<Item>) {
+fn entry_rules(view: &View, table: &RawTable, rules: &Rules, checks: &mut Vec<Item>) {
     for e in &table.entries {
         let at = format!(
             "[{}] at {}..{}",
@@ -276,20 +277,33 @@ fn entry_rules(view: &View, table: &RawTable, rules: &Rules<'_>, checks: &mut Ve
     }
 }
 
-/// The findings of a view, rule by rule.
-struct Rules<'a> {
-    view: &'a View,
+/// The findings of a view, by rule and by the entry they are about (the first one named).
+struct Rules {
+    by_rule: HashMap<(Rule, Option<u32>), Vec<String>>,
 }
 
-impl Rules<'_> {
+impl Rules {
+    fn new(view: &View) -> Rules {
+        let mut by_rule: HashMap<(Rule, Option<u32>), Vec<String>> = HashMap::new();
+        for f in &view.findings {
+            let entry = if f.rule.per_entry() {
+                f.entries.first().copied()
+            } else {
+                None
+            };
+            by_rule
+                .entry((f.rule, entry))
+                .or_default()
+                .push(finding_text(f));
+        }
+        Rules { by_rule }
+    }
+
     fn errors(&self, rule: Rule, entry: Option<u32>) -> Vec<String> {
-        self.view
-            .findings
-            .iter()
-            .filter(|f| f.rule == rule)
-            .filter(|f| entry.map_or(true, |i| f.entries.first() == Some(&i)))
-            .map(finding_text)
-            .collect()
+        self.by_rule
+            .get(&(rule, entry))
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn broken(&self, rule: Rule) -> bool {
@@ -339,49 +353,43 @@ fn short(rule: Rule) -> &'static str {
 /// Opens each entry whose kind the bytes tell, with the runtime's own `open`.
 fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
     for e in view.entries() {
-        let first = e.guesses.first();
-        let result = match first {
-            Some(g) => open_as(mem, &e.name, g),
-            None => None,
-        };
-        match (first, result) {
-            (Some(g), Some(Ok(what))) => checks.push(item(
+        let entry = Some(e.name.clone());
+        let Some(g) = e.guesses.first() else {
+            checks.push(item(
                 "structure",
-                Some(e.name.clone()),
-                Status::Pass,
-                format!("opens as {what} (kind guessed from its bytes: {})", g.description),
-            )),
-            (Some(_), Some(Err(err))) => checks.push(item(
-                "structure",
-                Some(e.name.clone()),
-                Status::Fail,
-                err,
-            )),
-            (Some(g), None) => checks.push(item(
-                "structure",
-                Some(e.name.clone()),
-                match &g.inconsistent {
-                    Some(_) => Status::Fail,
-                    None => Status::Skip,
-                },
-                match &g.inconsistent {
-                    Some(why) => format!("looks like {}, but {why}", g.description),
-                    None => format!(
-                        "looks like {}; the runtime has no open for it to run here",
-                        g.description
-                    ),
-                },
-            )),
-            (None, _) => checks.push(item(
-                "structure",
-                Some(e.name.clone()),
+                entry,
                 Status::Skip,
                 format!(
-                    "{} bytes of no recognised layout; the format stores no types, so only a program that knows its type can open it",
+                    "{} bytes of no recognised layout; the format stores no types, so only a \
+                     program that knows its type can open it",
                     e.size
                 ),
-            )),
-        }
+            ));
+            continue;
+        };
+        let (status, detail) = match (open_as(mem, &e.name, g), &g.inconsistent) {
+            (Some(Ok(what)), None) => (
+                Status::Pass,
+                format!("opens as {what} (the kind is a guess from its bytes)"),
+            ),
+            (Some(Ok(what)), Some(why)) => (
+                Status::Fail,
+                format!("opens as {what}, but {why}: its counters are corrupt"),
+            ),
+            (Some(Err(err)), _) => (Status::Fail, err),
+            (None, Some(why)) => (
+                Status::Fail,
+                format!("looks like {}, but {why}", g.description),
+            ),
+            (None, None) => (
+                Status::Skip,
+                format!(
+                    "looks like {}; no open of the runtime checks it here",
+                    g.description
+                ),
+            ),
+        };
+        checks.push(item("structure", entry, status, detail));
     }
 }
 
@@ -391,6 +399,8 @@ fn open_as(mem: &Memory, name: &str, g: &Guess) -> Option<Result<String, String>
     let elem = g.elem_size?;
     match g.kind {
         Kind::Array => by_size!(elem, open_array(mem, name)),
+        Kind::Queue => by_size!(elem, open_queue(mem, name)),
+        Kind::Stack => by_size!(elem, open_stack(mem, name)),
         _ => None,
     }
 }
@@ -399,6 +409,32 @@ fn open_array<T: bytemuck::Pod>(mem: &Memory, name: &str) -> Result<String, Stri
     Array::<T>::open(mem, name)
         .map(|a| format!("Array of {} elements of {} bytes", a.len(), size_of::<T>()))
         .map_err(|e| format!("Array::open: {e}"))
+}
+
+fn open_queue<T: bytemuck::Pod>(mem: &Memory, name: &str) -> Result<String, String> {
+    Queue::<T>::open(mem, name)
+        .map(|q| {
+            format!(
+                "Queue of {} slots of {} bytes, {} queued",
+                q.capacity(),
+                size_of::<T>(),
+                q.len()
+            )
+        })
+        .map_err(|e| format!("Queue::open: {e}"))
+}
+
+fn open_stack<T: bytemuck::Pod>(mem: &Memory, name: &str) -> Result<String, String> {
+    Stack::<T>::open(mem, name)
+        .map(|s| {
+            format!(
+                "Stack of {} slots of {} bytes, {} stacked",
+                s.capacity(),
+                size_of::<T>(),
+                s.len()
+            )
+        })
+        .map_err(|e| format!("Stack::open: {e}"))
 }
 
 pub(crate) fn text(report: &Report) -> String {

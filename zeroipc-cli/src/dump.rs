@@ -4,7 +4,7 @@ use std::fmt::Display;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use zeroipc::{Array, Memory};
+use zeroipc::{Array, Memory, Queue, Stack};
 
 use crate::check::OPEN_TIMEOUT;
 use crate::segment::SegmentName;
@@ -24,7 +24,8 @@ pub(crate) enum ElemType {
     U64,
 }
 
-/// The structure the entry holds.
+/// The structure the entry holds. Queues and stacks are read without being changed: a
+/// snapshot of the elements they hold, a queue's oldest first, a stack's bottom first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, ValueEnum)]
 pub(crate) enum Structure {
     #[default]
@@ -141,13 +142,27 @@ fn dump<T: bytemuck::Pod + Display>(
     req: &Request<'_>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    match req.structure {
-        Structure::Array => dump_array::<T>(mem, req, out),
-        Structure::Queue | Structure::Stack => Err(Failure::Open(
-            "--as queue and --as stack are not available yet: the runtime has no Queue or Stack"
-                .to_owned(),
-        )),
+    let values = match req.structure {
+        Structure::Array => return dump_array::<T>(mem, req, out),
+        Structure::Queue => Queue::<T>::open(mem, req.entry)
+            .map_err(|e| Failure::Open(format!("cannot open {:?} as a queue: {e}", req.entry)))?
+            .snapshot(),
+        Structure::Stack => Stack::<T>::open(mem, req.entry)
+            .map_err(|e| Failure::Open(format!("cannot open {:?} as a stack: {e}", req.entry)))?
+            .snapshot(),
+    };
+    let range = req
+        .range
+        .unwrap_or(IndexRange {
+            start: None,
+            end: None,
+        })
+        .resolve(values.len())
+        .map_err(Failure::Open)?;
+    for (i, v) in values[range.clone()].iter().enumerate() {
+        write_value(out, req.index, range.start + i, v).map_err(Failure::Write)?;
     }
+    Ok(())
 }
 
 fn dump_array<T: bytemuck::Pod + Display>(

@@ -64,12 +64,37 @@ impl Guess {
     }
 }
 
+/// The names of a table's entries, sorted, for the guesses that look at an entry's
+/// neighbours (a composite structure's parts) without a scan per entry.
+pub(crate) struct Names(Vec<String>);
+
+impl Names {
+    pub(crate) fn new(mut names: Vec<String>) -> Names {
+        names.sort_unstable();
+        Names(names)
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.0.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+    }
+
+    /// The suffixes of names that start with `prefix`, the first `limit` of them.
+    fn suffixes<'a>(&'a self, prefix: &'a str, limit: usize) -> Vec<&'a str> {
+        let from = self.0.partition_point(|n| n.as_str() < prefix);
+        self.0[from..]
+            .iter()
+            .map_while(|n| n.strip_prefix(prefix))
+            .take(limit)
+            .collect()
+    }
+}
+
 /// How many bytes of an entry [`guess`] looks at.
 pub(crate) const BYTES_NEEDED: u64 = 16;
 
 /// Guesses what the entry `name` of `size` bytes holds, from its first bytes `head` (up to
 /// [`BYTES_NEEDED`]) and the names of all entries in the table.
-pub(crate) fn guess(name: &str, size: u64, head: &[u8], all_names: &[String]) -> Vec<Guess> {
+pub(crate) fn guess(name: &str, size: u64, head: &[u8], all_names: &Names) -> Vec<Guess> {
     let mut out = Vec::new();
     if (head.len() as u64) < size.min(BYTES_NEEDED) {
         return out;
@@ -263,12 +288,9 @@ fn small_word(name: &str, head: &[u8], out: &mut Vec<Guess>) {
     }
 }
 
-fn marker(name: &str, all_names: &[String], out: &mut Vec<Guess>) {
+fn marker(name: &str, all_names: &Names, out: &mut Vec<Guess>) {
     let prefix = format!("{name}_");
-    let parts: Vec<&str> = all_names
-        .iter()
-        .filter_map(|n| n.strip_prefix(&prefix))
-        .collect();
+    let parts = all_names.suffixes(&prefix, 8);
     let description = if parts.is_empty() {
         "marker byte of a composite structure (no parts found)".to_owned()
     } else {
@@ -280,9 +302,9 @@ fn marker(name: &str, all_names: &[String], out: &mut Vec<Guess>) {
     out.push(Guess::new(Kind::Marker, description));
 }
 
-fn signal_state(name: &str, size: u64, head: &[u8], all_names: &[String], out: &mut Vec<Guess>) {
+fn signal_state(name: &str, size: u64, head: &[u8], all_names: &Names, out: &mut Vec<Guess>) {
     let base = &name[..name.len() - layout::SIGNAL_STATE_SUFFIX.len()];
-    if !all_names.iter().any(|n| n == base) {
+    if !all_names.contains(base) {
         return;
     }
     let version = u64::from_le_bytes(head[..8].try_into().unwrap_or([0; 8]));
@@ -304,7 +326,7 @@ mod tests {
     }
 
     fn kinds(name: &str, size: u64, head: &[u8]) -> Vec<Kind> {
-        guess(name, size, head, &[name.to_owned()])
+        guess(name, size, head, &Names::new(vec![name.to_owned()]))
             .into_iter()
             .map(|g| g.kind)
             .collect()
@@ -317,11 +339,14 @@ mod tests {
         assert_eq!(kinds("sensor_data", 4008, &sensor), [Kind::Array]);
         let events = words(&[10, 50, 128, 4]);
         assert_eq!(kinds("events", 1040, &events), [Kind::Queue]);
-        let g = &guess("events", 1040, &events, &[])[0];
+        let g = &guess("events", 1040, &events, &Names::new(vec![]))[0];
         assert_eq!(g.items, Some(40));
         let stack = words(&[19, 64, 8, 0]);
         assert_eq!(kinds("stack", 784, &stack), [Kind::Stack]);
-        assert_eq!(guess("stack", 784, &stack, &[])[0].items, Some(20));
+        assert_eq!(
+            guess("stack", 784, &stack, &Names::new(vec![]))[0].items,
+            Some(20)
+        );
         assert_eq!(
             kinds("sem", 16, &words(&[3, 0, 10, 0])),
             [Kind::Semaphore, Kind::Barrier]
@@ -334,18 +359,34 @@ mod tests {
     }
 
     #[test]
+    fn a_marker_names_its_parts() {
+        let names = Names::new(
+            ["lock", "lock_state", "lock_rmtx", "lock_wmtx", "other"]
+                .map(String::from)
+                .to_vec(),
+        );
+        let g = &guess("lock", 1, &[1], &names)[0];
+        assert_eq!(g.kind, Kind::Marker);
+        assert_eq!(
+            g.description,
+            "marker of a composite structure with parts _rmtx, _state, _wmtx"
+        );
+    }
+
+    #[test]
     fn an_inconsistent_queue_says_why() {
-        let g = &guess("q", 1040, &words(&[0, 500, 128, 4]), &[])[0];
+        let g = &guess("q", 1040, &words(&[0, 500, 128, 4]), &Names::new(vec![]))[0];
         assert_eq!(g.kind, Kind::Queue);
         assert!(g.inconsistent.as_deref().unwrap().contains("tail - head"));
     }
 
     #[test]
     fn garbage_gives_no_guess_and_never_panics() {
-        assert!(guess("x", 4096, &[0xff; 16], &[]).is_empty());
-        assert!(guess("x", 16, &[1; 3], &[]).is_empty());
+        let none = Names::new(vec![]);
+        assert!(guess("x", 4096, &[0xff; 16], &none).is_empty());
+        assert!(guess("x", 16, &[1; 3], &none).is_empty());
         for size in 0..40 {
-            let _ = guess("x_state", size, &[7; 16], &["x".to_owned()]);
+            let _ = guess("x_state", size, &[7; 16], &Names::new(vec!["x".to_owned()]));
         }
     }
 }

@@ -59,7 +59,8 @@ enum Command {
         /// The element type (the format does not store it).
         #[arg(long = "type", short = 't', value_enum)]
         ty: ElemType,
-        /// What the entry holds.
+        /// What the entry holds. A queue is printed oldest first and a stack bottom first,
+        /// from a snapshot that leaves them as they are.
         #[arg(long = "as", value_enum, default_value = "array")]
         structure: Structure,
         /// Which elements: A..B, A..=B, A.., ..B or a single index.

@@ -1,10 +1,12 @@
 //! Everything `show` and `check` learn from a segment's bytes, without trusting them.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use zeroipc::inspect::{Finding, RawEntry, RawHeader, RawTable, Rule};
 use zeroipc::layout;
 
-use crate::guess::{self, Guess};
+use crate::guess::{self, Guess, Names};
 use crate::map::{self, Claim, Owner, Range};
 use crate::segment::{owner_and_mode, SegmentFile};
 
@@ -102,17 +104,18 @@ impl View {
         let Some(table) = &self.table else {
             return Vec::new();
         };
-        let names: Vec<String> = table.entries.iter().map(RawEntry::name_lossy).collect();
+        let names = Names::new(table.entries.iter().map(RawEntry::name_lossy).collect());
+        let mut problems: HashMap<u32, Vec<String>> = HashMap::new();
+        for f in &self.findings {
+            for &i in &f.entries {
+                problems.entry(i).or_default().push(f.error.to_string());
+            }
+        }
         table
             .entries
             .iter()
             .map(|e| {
-                let problems: Vec<String> = self
-                    .findings
-                    .iter()
-                    .filter(|f| f.entries.contains(&e.index))
-                    .map(|f| f.error.to_string())
-                    .collect();
+                let problems = problems.remove(&e.index).unwrap_or_default();
                 let head_len = e.size.min(guess::BYTES_NEEDED);
                 let in_file = e
                     .offset

@@ -103,6 +103,25 @@ fn check_names_each_problem_and_fails() {
         );
         assert!(text.contains("FAIL  runtime_open"), "{}: {text}", case.what);
         assert!(text.contains("NOT SOUND"), "{}: {text}", case.what);
+        // The rules are listed in the order the runtime applies them, so the first one
+        // broken is the one `Memory::open` reports (a zero magic it waits for, then says
+        // `NotReady`).
+        if case.what != "zero magic" {
+            let first = text
+                .lines()
+                .find(|l| l.starts_with("  FAIL") && !l.contains("runtime_open"))
+                .unwrap();
+            let first = first.split_once(": ").unwrap().1;
+            let runtime = text
+                .lines()
+                .find(|l| l.contains("FAIL  runtime_open"))
+                .unwrap();
+            assert!(
+                runtime.ends_with(&format!("Memory::open: {first}")),
+                "{}: {first:?} vs {runtime:?}",
+                case.what
+            );
+        }
     }
 }
 
@@ -123,6 +142,26 @@ fn show_prints_the_header_and_the_problem() {
             case.says
         );
     }
+}
+
+#[test]
+fn check_finds_structures_the_runtime_refuses_or_whose_counters_are_corrupt() {
+    // The stack's `top` past its capacity: the runtime's `Stack::open` refuses it.
+    let seg = ShmFile::golden_with(|b| put_u32(b, 8456, 100));
+    let out = zeroipc(&["check", &seg.name]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    assert!(text.contains("FAIL  structure: Stack::open"), "{text}");
+    assert!(
+        text.contains("pass  the runtime opens the segment"),
+        "{text}"
+    );
+    // The queue's tail more than a capacity past its head.
+    let seg = ShmFile::golden_with(|b| put_u32(b, 7416 + 4, 5000));
+    let out = zeroipc(&["check", &seg.name]);
+    assert_code(&out, 1);
+    let text = stdout(&out);
+    assert!(text.contains("tail - head is 4990"), "{text}");
 }
 
 #[test]
@@ -224,6 +263,36 @@ fn random_damage_never_crashes_show_or_check() {
             assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
         }
     }
+}
+
+/// A hostile table of many entries, all overlapping: described in bounded time (the map
+/// and the findings are computed by sweeps, not by comparing every pair).
+#[test]
+fn a_table_of_many_overlapping_entries_is_described() {
+    let n: u32 = 20_000;
+    let table_end = 32 + 48 * u64::from(n);
+    let size = table_end + 4096;
+    let mut b = vec![0u8; usize::try_from(size).unwrap()];
+    put_u32(&mut b, 0, 0x5A49_504D);
+    put_u32(&mut b, 4, 2);
+    put_u32(&mut b, 8, n);
+    put_u32(&mut b, 12, n);
+    put_u64(&mut b, 16, size);
+    put_u64(&mut b, 24, table_end + 8);
+    for i in 0..n {
+        let at = entry_at(i as usize);
+        let name = format!("m{i}");
+        b[at..at + name.len()].copy_from_slice(name.as_bytes());
+        put_u64(&mut b, at + 32, table_end);
+        put_u64(&mut b, at + 40, if i % 2 == 0 { 4096 } else { 1 });
+    }
+    let seg = ShmFile::with_bytes(&b);
+    let out = zeroipc(&["show", &seg.name]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("and 19996 more"));
+    let out = zeroipc(&["check", &seg.name]);
+    assert_code(&out, 1);
+    assert!(stdout(&out).contains("entries \"m1\" and \"m3\" overlap"));
 }
 
 /// A small deterministic generator, so that a failure replays.

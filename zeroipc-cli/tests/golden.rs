@@ -235,3 +235,78 @@ fn check_json_reports_every_rule() {
     assert_eq!(per_entry, 8);
     assert!(checks.iter().all(|c| c["status"] != "fail"));
 }
+
+#[test]
+fn dump_as_queue_prints_the_live_contents_oldest_first_and_leaves_them() {
+    let bytes = golden(GOLDEN_FILES[0]);
+    let seg = ShmFile::with_bytes(&bytes);
+    let out = zeroipc(&["dump", &seg.name, "events", "-t", "i32", "--as", "queue"]);
+    assert_code(&out, 0);
+    let values: Vec<i32> = stdout(&out).lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(values, (11..=50).collect::<Vec<i32>>());
+    let out = zeroipc(&[
+        "dump", &seg.name, "events", "-t", "i32", "--as", "queue", "--range", "..2", "-n",
+    ]);
+    assert_eq!(stdout(&out), "0\t11\n1\t12\n");
+    assert_eq!(std::fs::read(&seg.path).unwrap(), bytes, "nothing consumed");
+}
+
+#[test]
+fn dump_as_stack_prints_the_live_contents_bottom_first_and_leaves_them() {
+    let bytes = golden(GOLDEN_FILES[1]);
+    let seg = ShmFile::with_bytes(&bytes);
+    let out = zeroipc(&["dump", &seg.name, "stack", "-t", "f64", "--as", "stack"]);
+    assert_code(&out, 0);
+    let values: Vec<f64> = stdout(&out).lines().map(|l| l.parse().unwrap()).collect();
+    let expected: Vec<f64> = (1..=20).map(f64::from).collect();
+    assert_eq!(values.len(), expected.len());
+    for (v, e) in values.iter().zip(&expected) {
+        assert_eq!(v.to_bits(), e.to_bits());
+    }
+    assert_eq!(std::fs::read(&seg.path).unwrap(), bytes, "nothing popped");
+}
+
+#[test]
+fn dump_as_queue_with_the_wrong_type_or_kind_says_why() {
+    let seg = ShmFile::with_bytes(&golden(GOLDEN_FILES[0]));
+    let out = zeroipc(&["dump", &seg.name, "events", "-t", "u64", "--as", "queue"]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("elements of 4 bytes, not 8"),
+        "{}",
+        stderr(&out)
+    );
+    let out = zeroipc(&[
+        "dump",
+        &seg.name,
+        "sensor_data",
+        "-t",
+        "f32",
+        "--as",
+        "stack",
+    ]);
+    assert_code(&out, 1);
+    assert!(
+        stderr(&out).contains("cannot open \"sensor_data\" as a stack"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_opens_queues_and_stacks_with_the_runtime() {
+    let seg = ShmFile::with_bytes(&golden(GOLDEN_FILES[0]));
+    let text = stdout(&zeroipc(&["check", &seg.name]));
+    assert!(
+        text.contains("entry \"events\" opens as Queue of 128 slots of 4 bytes, 40 queued"),
+        "{text}"
+    );
+    assert!(
+        text.contains("entry \"stack\" opens as Stack of 64 slots of 8 bytes, 20 stacked"),
+        "{text}"
+    );
+    assert!(
+        text.contains("entry \"sensor_data\" opens as Array of 1000 elements of 4 bytes"),
+        "{text}"
+    );
+}
