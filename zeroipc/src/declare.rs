@@ -22,6 +22,8 @@ use crate::error::{Error, Result};
 use crate::layout;
 use crate::memory::{Memory, Options, DEFAULT_OPEN_TIMEOUT};
 use crate::structures::array::Array;
+use crate::structures::queue::Queue;
+use crate::structures::stack::Stack;
 
 /// The largest element alignment format v2 supports: every structure and every section in
 /// one starts 8-aligned.
@@ -168,7 +170,7 @@ impl<T: Pod> Element for T {}
 #[diagnostic::on_unimplemented(
     message = "zeroipc: `{Self}` is not a structure a segment can hold",
     label = "not a zeroipc structure",
-    note = "a field of a `#[zeroipc::segment]` struct is `Array<T>` (declared with `len = N`), `Queue<T>` or `Stack<T>` (declared with `capacity = N`), with `T` plain old data"
+    note = "a field of a `#[zeroipc::segment]` struct is `Array<T>` (declared with `len = N`), `Queue<T>` (with `capacity = N`, a power of two) or `Stack<T>` (with `capacity = N`), `T` plain old data"
 )]
 pub trait Declare<const N: usize>: Sized {
     /// The element type (`()` for a structure without elements); it must be [`Element`].
@@ -214,6 +216,53 @@ impl<T, const N: usize> Declare<N> for Array<T> {
                 let array = Array::open(mem, name)?;
                 expect(name, "len", N, array.len())?;
                 Ok(array)
+            }
+        }
+    }
+}
+
+impl<T, const N: usize> Declare<N> for Queue<T> {
+    type Element = T;
+    const KEYS: &'static [&'static str] = &["capacity"];
+    const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
+    /// Slots are found by masking a free-running counter; openers reject any other capacity.
+    const POWER_OF_TWO_KEYS: &'static [&'static str] = &["capacity"];
+    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
+    const SIZE: usize = layout::queue_size(N, size_of::<T>());
+
+    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    where
+        T: Element,
+    {
+        match mode {
+            Mode::Create => Queue::create(mem, name, N),
+            Mode::Open => {
+                let queue = Queue::open(mem, name)?;
+                expect(name, "capacity", N, queue.capacity())?;
+                Ok(queue)
+            }
+        }
+    }
+}
+
+impl<T, const N: usize> Declare<N> for Stack<T> {
+    type Element = T;
+    const KEYS: &'static [&'static str] = &["capacity"];
+    const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
+    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
+    const SIZE: usize = layout::stack_size(N, size_of::<T>());
+
+    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    where
+        T: Element,
+    {
+        match mode {
+            Mode::Create => Stack::create(mem, name, N),
+            Mode::Open => {
+                let stack = Stack::open(mem, name)?;
+                expect(name, "capacity", N, stack.capacity())?;
+                Ok(stack)
             }
         }
     }
@@ -464,6 +513,44 @@ mod tests {
             }
         ));
         assert!(<Array<u32> as Declare<10>>::declare(&seg.mem, "a", Mode::Open).is_ok());
+    }
+
+    #[test]
+    fn queue_and_stack_sizes_come_from_layout_and_only_the_queue_needs_a_power_of_two() {
+        assert_eq!(
+            <Queue<i32> as Declare<128>>::SIZE,
+            layout::queue_size(128, 4)
+        );
+        assert_eq!(<Stack<f64> as Declare<64>>::SIZE, layout::stack_size(64, 8));
+        assert!(has_key(
+            <Queue<i32> as Declare<128>>::POWER_OF_TWO_KEYS,
+            "capacity"
+        ));
+        assert!(<Stack<f64> as Declare<64>>::POWER_OF_TWO_KEYS.is_empty());
+    }
+
+    #[test]
+    fn opening_a_queue_or_stack_of_another_capacity_is_a_declaration_mismatch() {
+        let seg = Segment::new(1 << 16);
+        Queue::<u32>::create(&seg.mem, "q", 8).unwrap();
+        Stack::<u32>::create(&seg.mem, "s", 5).unwrap();
+        for err in [
+            <Queue<u32> as Declare<16>>::declare(&seg.mem, "q", Mode::Open).unwrap_err(),
+            <Stack<u32> as Declare<6>>::declare(&seg.mem, "s", Mode::Open).unwrap_err(),
+        ] {
+            assert!(
+                matches!(
+                    err,
+                    Error::DeclarationMismatch {
+                        what: "capacity",
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+        assert!(<Queue<u32> as Declare<8>>::declare(&seg.mem, "q", Mode::Open).is_ok());
+        assert!(<Stack<u32> as Declare<5>>::declare(&seg.mem, "s", Mode::Open).is_ok());
     }
 
     #[test]

@@ -1,0 +1,8 @@
+use zeroipc::Array;
+
+#[zeroipc::segment]
+pub struct Plant {
+    pub temps: Array<f32>,
+}
+
+fn main() {}
