@@ -77,6 +77,51 @@ pub use table::Entry;
 #[cfg(not(loom))]
 pub use declare::{DeclaredEntry, SegmentOptions};
 
+/// Declares a segment as a struct whose fields are the typed handles of its entries.
+///
+/// ```
+/// use zeroipc::{Array, Queue, Stack};
+///
+/// #[zeroipc::segment]
+/// pub struct Plant {
+///     #[zeroipc(len = 1000, name = "sensor_data")]
+///     pub temps: Array<f32>,
+///     #[zeroipc(len = 16)]
+///     pub counters: Array<u64>,
+///     #[zeroipc(capacity = 128)]
+///     pub events: Queue<i32>,
+///     #[zeroipc(capacity = 64)]
+///     pub stack: Stack<f64>,
+/// }
+///
+/// # let name = format!("/zeroipc_doc_segment_{}", std::process::id());
+/// let plant = Plant::create(&name)?; // sized exactly, entries added in field order
+/// plant.temps.set(0, 1.5)?;
+///
+/// let other = Plant::open(&name)?; // every entry checked against the declaration
+/// assert_eq!(other.temps.get(0)?, 1.5);
+/// assert_eq!(Plant::ENTRIES[0].name, "sensor_data");
+/// zeroipc::Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+///
+/// Arguments: `#[zeroipc::segment(max_entries = N)]` sets the table's slots (default 64, what
+/// the other implementations expect); `crate = "path"` names this crate where it is
+/// re-exported under another path. Field keys: `len = N` for an [`Array`], `capacity = N`
+/// for a [`Queue`] (a power of two) or a [`Stack`], and `name = "..."` for a table name other
+/// than the field's.
+///
+/// Generated: `create(name)`, `create_with(name, &SegmentOptions)`, `open(name)`,
+/// `open_with(name, &SegmentOptions)`, `memory()`, and the constants `MAX_ENTRIES`, `SIZE`
+/// and `ENTRIES` ([`DeclaredEntry`] for each field: name, offset, size), computed with
+/// [`layout`]'s `const fn`s. `open` accepts segments with other entries besides the declared
+/// ones, and reports a missing or different entry as [`Error::Field`] naming the field.
+///
+/// Mistakes are compile errors: every one the macro detects has a case in the repository's
+/// `zeroipc/tests/ui/` (names over 31 bytes, duplicate names, missing, zero or unknown keys,
+/// a key the field's type does not take, a queue capacity that is not a power of two, field
+/// types that are not structures, elements that are not plain old data or are aligned above
+/// 8, generics, tuple structs, enums, a table too small for the fields).
 pub use zeroipc_derive::segment;
 
 /// The queue and stack algorithms over heap-allocated loom atomics, for the loom tests.
