@@ -512,24 +512,27 @@ impl RawRingHeader {
 
     /// The words read as a queue's header.
     pub fn as_queue(&self) -> RawQueueHeader {
-        let [head, tail, capacity, elem_size] = self.words;
         RawQueueHeader {
-            head,
-            tail,
-            capacity,
-            elem_size,
+            head: self.word(layout::QUEUE_HEAD_OFFSET),
+            tail: self.word(layout::QUEUE_TAIL_OFFSET),
+            capacity: self.word(layout::QUEUE_CAPACITY_OFFSET),
+            elem_size: self.word(layout::QUEUE_ELEM_SIZE_OFFSET),
         }
     }
 
     /// The words read as a stack's header.
     pub fn as_stack(&self) -> RawStackHeader {
-        let [top, capacity, elem_size, reserved] = self.words;
         RawStackHeader {
-            top: top as i32,
-            capacity,
-            elem_size,
-            reserved,
+            top: self.word(layout::STACK_TOP_OFFSET) as i32,
+            capacity: self.word(layout::STACK_CAPACITY_OFFSET),
+            elem_size: self.word(layout::STACK_ELEM_SIZE_OFFSET),
+            reserved: self.word(layout::STACK_RESERVED_OFFSET),
         }
+    }
+
+    /// The word at byte `offset` of the header (a multiple of 4 below 16).
+    fn word(&self, offset: usize) -> u32 {
+        self.words[offset / 4]
     }
 }
 
