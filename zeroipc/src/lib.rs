@@ -40,6 +40,10 @@
 #[cfg(target_endian = "big")]
 compile_error!("zeroipc: format v2 is little-endian; big-endian targets are not supported");
 
+#[cfg(not(loom))]
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 mod atomic;
 #[cfg(not(loom))]
 mod declare;
@@ -56,13 +60,11 @@ mod shm;
 mod structures;
 #[cfg(not(loom))]
 mod table;
-#[cfg(not(loom))]
-#[doc(hidden)]
-#[path = "private.rs"]
-pub mod __private;
 #[cfg(all(test, not(loom)))]
 mod test_util;
 
+#[cfg(not(loom))]
+pub use declare::{DeclaredEntry, SegmentOptions};
 pub use error::{Error, Result};
 #[cfg(not(loom))]
 pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
@@ -74,8 +76,6 @@ pub use structures::queue::Queue;
 pub use structures::stack::Stack;
 #[cfg(not(loom))]
 pub use table::Entry;
-#[cfg(not(loom))]
-pub use declare::{DeclaredEntry, SegmentOptions};
 
 /// Declares a segment as a struct whose fields are the typed handles of its entries.
 ///

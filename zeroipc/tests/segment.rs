@@ -10,7 +10,12 @@
 mod common;
 
 use bytemuck::{Pod, Zeroable};
-use common::{golden, raw_segment, shm_path, unique_name, Cleanup, GOLDEN_FILES};
+use std::time::Duration;
+
+use common::{
+    child_role, golden, raw_segment, shm_path, spawn_child, unique_name, Children, Cleanup,
+    GOLDEN_FILES,
+};
 use zeroipc::{Array, Error, Memory, Queue, SegmentOptions, Stack};
 
 /// The declaration of the issue.
@@ -380,4 +385,57 @@ fn options_set_mode_and_extra_space() {
 fn opening_a_missing_segment_is_not_found() {
     let name = unique_name("segment_absent");
     assert!(matches!(Plant::open(&name), Err(Error::NotFound { .. })));
+}
+
+/// Names the segment a child process opens.
+const SEGMENT: &str = "ZEROIPC_TEST_SEGMENT";
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_child_process_shares_a_declared_segment() {
+    if child_role().is_some() {
+        // The child: open by declaration, read the array, drain the queue, answer on the
+        // stack.
+        let plant = Plant::open(&std::env::var(SEGMENT).unwrap()).unwrap();
+        for i in 0..1000 {
+            assert_eq!(plant.temps.get(i).unwrap(), i as f32);
+        }
+        let mut total = 0.0;
+        loop {
+            let event = plant.events.pop_timeout(Duration::from_secs(30)).unwrap();
+            if event < 0 {
+                break;
+            }
+            total += f64::from(event);
+        }
+        plant.stack.push(total).unwrap();
+        return;
+    }
+    let name = unique_name("segment_child");
+    let _cleanup = Cleanup(name.clone());
+    let plant = Plant::create(&name).unwrap();
+    for i in 0..1000 {
+        plant.temps.set(i, i as f32).unwrap();
+    }
+    let mut children = Children(vec![spawn_child(
+        "a_child_process_shares_a_declared_segment",
+        "consumer",
+        &[(SEGMENT, name.clone())],
+    )]);
+    // More events than the queue holds: the two processes take turns through it.
+    for event in 1..=1000 {
+        plant
+            .events
+            .push_timeout(event, Duration::from_secs(30))
+            .unwrap();
+    }
+    plant
+        .events
+        .push_timeout(-1, Duration::from_secs(30))
+        .unwrap();
+    assert!(
+        children.wait_all(Duration::from_secs(60)),
+        "the child failed"
+    );
+    assert_eq!(plant.stack.pop(), Some(500_500.0));
 }
