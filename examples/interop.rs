@@ -7,7 +7,11 @@
 //! interop read-array SEG ENTRY [N]         open SEG and the f32 array ENTRY (of N elements,
 //!                                          if given); check every element against pattern(i)
 //! interop set SEG ENTRY INDEX VALUE        store VALUE at INDEX of the existing f32 array ENTRY
-//! interop create-queue SEG ENTRY CAPACITY  create SEG and an empty Queue<u64> ENTRY; exit
+//! interop create-queue SEG ENTRY CAPACITY [START]
+//!                                          create SEG and an empty Queue<u64> ENTRY whose
+//!                                          head and tail counters start at START (default 0,
+//!                                          as the format creates them; near 2^32 to test
+//!                                          their wrap); exit, leaving SEG
 //! interop produce SEG ENTRY COUNT ID       push items ID << 32 | seq, for seq in 0..COUNT
 //! interop consume SEG ENTRY COUNT|until-stop OUT
 //!                                          pop COUNT items, or until a stop item
@@ -70,7 +74,7 @@ const HELP: &str = "usage: interop STEP ARGS... [--timeout SECS]
   write-array SEG ENTRY N
   read-array SEG ENTRY [N]
   set SEG ENTRY INDEX VALUE
-  create-queue SEG ENTRY CAPACITY
+  create-queue SEG ENTRY CAPACITY [START]
   produce SEG ENTRY COUNT ID
   consume SEG ENTRY COUNT|until-stop OUT
   declared SEG
@@ -179,10 +183,14 @@ fn run(raw: &[String]) -> Result<()> {
             set(seg, entry, number(index, "INDEX")?, number(value, "VALUE")?)
         }
         "create-queue" => {
-            let [seg, entry, capacity] = args.operands(3, 3)? else {
-                unreachable!()
-            };
-            create_queue(seg, entry, number(capacity, "CAPACITY")?)
+            let ops = args.operands(3, 4)?;
+            let start = ops.get(3).map(|n| number(n, "START")).transpose()?;
+            create_queue(
+                &ops[0],
+                &ops[1],
+                number(&ops[2], "CAPACITY")?,
+                start.unwrap_or(0),
+            )
         }
         "produce" => {
             let [seg, entry, count, id] = args.operands(4, 4)? else {
@@ -277,7 +285,7 @@ fn set(seg: &str, entry: &str, index: usize, value: f32) -> Result<()> {
     Ok(())
 }
 
-fn create_queue(seg: &str, entry: &str, capacity: usize) -> Result<()> {
+fn create_queue(seg: &str, entry: &str, capacity: usize, start: u32) -> Result<()> {
     if capacity == 0 {
         return Err(Usage("CAPACITY must be at least 1".into()).into());
     }
@@ -286,6 +294,11 @@ fn create_queue(seg: &str, entry: &str, capacity: usize) -> Result<()> {
         .ok_or("CAPACITY is too large")?;
     let mem = create_segment(seg, bytes)?;
     let queue = Queue::<u64>::create(&mem, entry, capacity)?;
+    if start != 0 {
+        // As if `start` items had passed through already: the queue is new, empty and not
+        // yet shared, which is what this test hook asks for.
+        queue.__set_counters_for_test(start);
+    }
     println!("capacity={}", queue.capacity());
     Ok(())
 }

@@ -93,7 +93,7 @@ class Process:
     """A child process with a deadline; its output goes to files (no pipe can fill up)."""
 
     def __init__(self, argv: Sequence[str], deadline: float, log_dir: Path, label: str):
-        self.argv = list(argv)
+        self.argv = [str(arg) for arg in argv]
         self.label = label
         self.deadline = time.monotonic() + deadline
         self._stdout_path = log_dir / f"{label}.out"
