@@ -24,10 +24,16 @@ use crate::dump::{ElemType, IndexRange, Structure};
 use crate::segment::{SegmentFile, SegmentName};
 
 /// Look inside zeroipc shared-memory segments (format v2).
-///
-/// Segment names are taken with or without their leading `/`.
 #[derive(Parser, Debug)]
-#[command(name = "zeroipc", version, about, long_about = None)]
+#[command(
+    name = "zeroipc",
+    version,
+    about,
+    long_about = None,
+    after_help = "Segment names are taken with or without their leading `/` (`sensors` or \
+                  `/sensors`); segments are the files in /dev/shm. Nothing is trusted: a \
+                  damaged segment is described, never crashed on."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -57,7 +63,7 @@ enum Command {
         /// The entry's name in the segment's table.
         entry: String,
         /// The element type (the format does not store it).
-        #[arg(long = "type", short = 't', value_enum)]
+        #[arg(long = "type", short = 't', value_enum, value_name = "TYPE")]
         ty: ElemType,
         /// What the entry holds. A queue is printed oldest first and a stack bottom first,
         /// from a snapshot that leaves them as they are.
