@@ -29,8 +29,8 @@
 //! `pattern(i) = 20 + (i % 1000) / 4`, exact in `f32`, so both languages compare for equality.
 //! What `declared` writes is described at [`Plant`].
 //!
-//! Every step that creates a segment leaves it behind on success: the test that started the
-//! step owns the name and unlinks it. Each step prints one line of `key=value` pairs on
+//! Every step that creates a segment leaves it behind, also when the step fails after
+//! creating it: the test that started the step owns the name and unlinks it. Each step prints one line of `key=value` pairs on
 //! success; on any error it prints a message to stderr and exits with status 1 (2 for a
 //! command line it does not understand). It never panics on bad input.
 
