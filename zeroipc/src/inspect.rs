@@ -62,14 +62,7 @@ impl RawHeader {
     /// Reads the header from the first 32 bytes of `bytes`; `None` if there are fewer.
     pub fn read(bytes: &[u8]) -> Option<RawHeader> {
         let raw: TableHeader = read_pod(bytes, 0)?;
-        Some(RawHeader {
-            magic: raw.magic,
-            version: raw.version,
-            entry_count: raw.entry_count,
-            max_entries: raw.max_entries,
-            memory_size: raw.memory_size,
-            next_offset: raw.next_offset,
-        })
+        Some(raw.into())
     }
 
     /// Where the table ends, as the header describes it: `32 + 48 * max_entries`.
@@ -155,12 +148,7 @@ impl RawTable {
             .map(|index| {
                 let raw: TableEntry = read_pod(bytes, layout::table_entry_offset(index))
                     .unwrap_or_else(|| unreachable!("entries below `fit` lie in the slice"));
-                RawEntry {
-                    index,
-                    name_field: raw.name,
-                    offset: raw.offset,
-                    size: raw.size,
-                }
+                RawEntry::from_table_entry(index, &raw)
             })
             .collect();
         Some(RawTable {
@@ -186,8 +174,45 @@ impl RawTable {
     /// looked at: their types are not stored, so only an `open` that names a type can check
     /// them.
     pub fn findings(&self, segment_size: u64) -> Vec<Finding> {
-        let mut out = Vec::new();
+        let mut out = self.header.findings(segment_size);
+        if out
+            .iter()
+            .any(|f| matches!(f.rule, Rule::Magic | Rule::Version))
+        {
+            return out;
+        }
         let h = &self.header;
+        let table_end = h.table_end();
+        let limit = h.memory_size.min(segment_size);
+        for e in &self.entries {
+            check_entry(e, limit, table_end, &mut out);
+        }
+        check_overlaps(&self.entries, &mut out);
+        let used = self
+            .entries
+            .iter()
+            .filter_map(RawEntry::end)
+            .max()
+            .unwrap_or(table_end);
+        let next = h.next_offset;
+        if next < table_end || next > limit || next < used {
+            out.push(Finding::table(
+                Rule::NextOffset,
+                Error::BadNextOffset { next_offset: next },
+            ));
+        }
+        out
+    }
+}
+
+impl RawHeader {
+    /// The problems [`Memory::open`](crate::Memory::open) would find in this header alone,
+    /// before it reads any entry (the rules from [`Rule::Magic`] to [`Rule::MemorySize`]),
+    /// in the order it looks for them. `segment_size` is the segment's real size. A wrong
+    /// magic or version ends the list: nothing after them means anything.
+    pub fn findings(&self, segment_size: u64) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let h = self;
         if h.magic != MAGIC {
             out.push(Finding::table(
                 Rule::Magic,
@@ -239,25 +264,31 @@ impl RawTable {
                 },
             ));
         }
-        let limit = h.memory_size.min(segment_size);
-        for e in &self.entries {
-            check_entry(e, limit, table_end, &mut out);
-        }
-        check_overlaps(&self.entries, &mut out);
-        let used = self
-            .entries
-            .iter()
-            .filter_map(RawEntry::end)
-            .max()
-            .unwrap_or(table_end);
-        let next = h.next_offset;
-        if next < table_end || next > limit || next < used {
-            out.push(Finding::table(
-                Rule::NextOffset,
-                Error::BadNextOffset { next_offset: next },
-            ));
-        }
         out
+    }
+}
+
+impl From<TableHeader> for RawHeader {
+    fn from(raw: TableHeader) -> RawHeader {
+        RawHeader {
+            magic: raw.magic,
+            version: raw.version,
+            entry_count: raw.entry_count,
+            max_entries: raw.max_entries,
+            memory_size: raw.memory_size,
+            next_offset: raw.next_offset,
+        }
+    }
+}
+
+impl RawEntry {
+    pub(crate) fn from_table_entry(index: u32, raw: &TableEntry) -> RawEntry {
+        RawEntry {
+            index,
+            name_field: raw.name,
+            offset: raw.offset,
+            size: raw.size,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::atomic::Ordering;
 use crate::error::{Error, Result};
+use crate::inspect::{RawEntry, RawHeader, RawTable};
 use crate::layout::{self, MAGIC, NAME_FIELD_SIZE, VERSION};
 use crate::region::Region;
 
@@ -103,8 +104,6 @@ pub(crate) struct Table {
     max_entries: u32,
     /// The header's segment size, no larger than the mapping. Everything lies below it.
     memory_size: u64,
-    /// `32 + 48 * max_entries`; no entry starts below it.
-    end: u64,
 }
 
 impl Table {
@@ -136,7 +135,6 @@ impl Table {
         Ok(Table {
             max_entries,
             memory_size,
-            end: table_end,
         })
     }
 
@@ -171,43 +169,15 @@ impl Table {
         let header: TableHeader = region
             .read(0)
             .unwrap_or_else(|| unreachable!("the header fits: checked above"));
-        if header.version != VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: header.version,
-            });
-        }
-        let table_end = layout::table_size_u64(header.max_entries);
-        if table_end > segment_size {
-            return Err(Error::TableTooLarge {
-                table_size: table_end,
-                segment_size,
-            });
-        }
-        if header.entry_count > header.max_entries {
-            return Err(Error::TooManyEntries {
-                entry_count: header.entry_count,
-                max_entries: header.max_entries,
-            });
-        }
-        if header.memory_size > segment_size {
-            return Err(Error::SizeMismatch {
-                header: header.memory_size,
-                actual: segment_size,
-            });
-        }
-        if table_end > header.memory_size {
-            return Err(Error::TableTooLarge {
-                table_size: table_end,
-                segment_size: header.memory_size,
-            });
+        let raw = RawHeader::from(header);
+        if let Some(finding) = raw.findings(segment_size).into_iter().next() {
+            return Err(finding.error);
         }
         let table = Table {
             max_entries: header.max_entries,
             memory_size: header.memory_size,
-            end: table_end,
         };
-        let entries = table.entries(region)?;
-        table.next_offset(region, &entries)?;
+        table.entries(region)?;
         Ok(table)
     }
 
@@ -219,90 +189,61 @@ impl Table {
         self.memory_size
     }
 
-    /// Every entry in use, validated: names NUL-terminated UTF-8, offsets 8-aligned and past
-    /// the table, ends within the segment, no two overlapping.
+    /// Every entry in use, validated by the rules of [`RawTable::findings`]: names
+    /// NUL-terminated UTF-8, offsets 8-aligned and past the table, ends within the segment,
+    /// no two overlapping, `next_offset` past them all.
     pub(crate) fn entries(&self, region: &Region) -> Result<Vec<Entry>> {
+        Ok(self.read(region)?.0)
+    }
+
+    /// The entries in use and `next_offset`, read now and validated. The geometry that
+    /// never changes comes from `self` (validated at open), never from the segment again.
+    fn read(&self, region: &Region) -> Result<(Vec<Entry>, u64)> {
         // Acquire: pairs with the Release store of `entry_count` in `Table::add` (and the
         // equivalent store of other implementations), so the entries below it are written.
-        let count = atomic_u32(region, ENTRY_COUNT_OFFSET).load(Ordering::Acquire);
-        if count > self.max_entries {
-            return Err(Error::TooManyEntries {
-                entry_count: count,
-                max_entries: self.max_entries,
-            });
-        }
-        let mut entries = Vec::with_capacity(count as usize);
-        for index in 0..count {
-            let raw: TableEntry = region
-                .read(layout::table_entry_offset(index) as u64)
-                .unwrap_or_else(|| unreachable!("entries below max_entries lie in the table"));
-            entries.push(self.check_entry(index, &raw)?);
-        }
-        let mut by_offset: Vec<&Entry> = entries.iter().collect();
-        by_offset.sort_by_key(|e| (e.offset, e.size));
-        for pair in by_offset.windows(2) {
-            // Zero-sized entries hold no bytes, so they overlap nothing.
-            if pair[0].size > 0 && pair[1].size > 0 && pair[0].end() > pair[1].offset {
-                return Err(Error::OverlappingEntries {
-                    first: pair[0].name.clone(),
-                    second: pair[1].name.clone(),
-                });
-            }
-        }
-        Ok(entries)
-    }
-
-    fn check_entry(&self, index: u32, raw: &TableEntry) -> Result<Entry> {
-        let name = layout::decode_name(&raw.name).ok_or(Error::BadEntryName { index })?;
-        let entry = Entry {
-            name: name.to_owned(),
-            offset: raw.offset,
-            size: raw.size,
+        let entry_count = atomic_u32(region, ENTRY_COUNT_OFFSET).load(Ordering::Acquire);
+        // Relaxed: `next_offset` is written before `entry_count` is released, and read after
+        // it is acquired; any newer value is only larger, which the rules accept.
+        let next_offset = atomic_u64(region, NEXT_OFFSET_OFFSET).load(Ordering::Relaxed);
+        let header = RawHeader {
+            magic: MAGIC,
+            version: VERSION,
+            entry_count,
+            max_entries: self.max_entries,
+            memory_size: self.memory_size,
+            next_offset,
         };
-        match raw.offset.checked_add(raw.size) {
-            Some(end) if end <= self.memory_size => {}
-            _ => {
-                return Err(Error::EntryOutOfBounds {
-                    name: entry.name,
-                    offset: raw.offset,
-                    size: raw.size,
-                    segment_size: self.memory_size,
-                })
-            }
+        let entries = (0..header.entries_in_use())
+            .map(|index| {
+                let raw: TableEntry = region
+                    .read(layout::table_entry_offset(index) as u64)
+                    .unwrap_or_else(|| unreachable!("entries below max_entries lie in the table"));
+                RawEntry::from_table_entry(index, &raw)
+            })
+            .collect();
+        let table = RawTable {
+            header,
+            entries,
+            missing_entries: 0,
+        };
+        if let Some(finding) = table.findings(region.len() as u64).into_iter().next() {
+            return Err(finding.error);
         }
-        if raw.offset % 8 != 0 {
-            return Err(Error::MisalignedEntry {
-                name: entry.name,
-                offset: raw.offset,
-            });
-        }
-        if raw.offset < self.end {
-            return Err(Error::EntryInTable {
-                name: entry.name,
-                offset: raw.offset,
-                table_end: self.end,
-            });
-        }
-        Ok(entry)
-    }
-
-    /// The header's `next_offset`, checked: past the table, within the segment, and at or past
-    /// the end of every entry.
-    fn next_offset(&self, region: &Region, entries: &[Entry]) -> Result<u64> {
-        let next = atomic_u64(region, NEXT_OFFSET_OFFSET).load(Ordering::Relaxed);
-        // Relaxed: `next_offset` is only written under the table lock or by a creator before
-        // publication; the lock (or the magic's Acquire) orders it.
-        let used = entries.iter().map(Entry::end).max().unwrap_or(self.end);
-        if next < self.end || next > self.memory_size || next < used {
-            return Err(Error::BadNextOffset { next_offset: next });
-        }
-        Ok(next)
+        let entries = table
+            .entries
+            .iter()
+            .map(|e| Entry {
+                name: e.name().unwrap_or_default().to_owned(),
+                offset: e.offset,
+                size: e.size,
+            })
+            .collect();
+        Ok((entries, next_offset))
     }
 
     /// Bytes in use: the table and every structure, up to `next_offset`.
     pub(crate) fn used(&self, region: &Region) -> Result<u64> {
-        let entries = self.entries(region)?;
-        self.next_offset(region, &entries)
+        Ok(self.read(region)?.1)
     }
 
     /// The entry called `name`.
@@ -330,7 +271,7 @@ impl Table {
     ) -> Result<Entry> {
         check_entry_name(name)?;
         let _lock = region.shm().lock()?;
-        let entries = self.entries(region)?;
+        let (entries, next) = self.read(region)?;
         if entries.iter().any(|e| e.name == name) {
             return Err(Error::AlreadyExists {
                 name: name.to_owned(),
@@ -342,9 +283,7 @@ impl Table {
                 max_entries: self.max_entries,
             });
         }
-        let next = self.next_offset(region, &entries)?;
-        // `next <= memory_size`, so this cannot overflow a u64 by more than 7 only if near
-        // u64::MAX; checked anyway.
+        // `next <= memory_size` (validated), so this cannot overflow; checked anyway.
         let offset = next
             .checked_add(7)
             .map(|n| n & !7)
