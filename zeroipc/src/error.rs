@@ -189,6 +189,14 @@ pub enum Error {
     },
     /// A wait ran out of time.
     Timeout,
+    /// A semaphore's count is already at its maximum (`max_count`, or `i32::MAX` for an
+    /// unbounded one), so a post would break the bound; nothing was changed.
+    CountAtMaximum {
+        /// The semaphore's entry name.
+        name: String,
+        /// The maximum it is at.
+        max: i32,
+    },
     /// A system call failed.
     Io {
         /// What was being done.
@@ -340,6 +348,10 @@ impl fmt::Display for Error {
                 write!(f, "index {index} is out of bounds for length {len}")
             }
             Error::Timeout => write!(f, "the wait timed out"),
+            Error::CountAtMaximum { name, max } => write!(
+                f,
+                "semaphore {name:?} is already at its maximum count {max}; post only what was waited for"
+            ),
             Error::Io { op, source } => write!(f, "{op} failed: {source}"),
         }
     }

@@ -205,6 +205,31 @@ pub const MARKER_SIZE: usize = 1;
 /// Offset of a signal's value within its state entry, after the `u64 version`.
 pub const SIGNAL_VALUE_OFFSET: usize = 8;
 
+/// Offset of a semaphore's `i32 count` (permits free now).
+pub const SEMAPHORE_COUNT_OFFSET: usize = 0x00;
+/// Offset of a semaphore's `i32 waiting` (processes and threads waiting for a permit).
+pub const SEMAPHORE_WAITING_OFFSET: usize = 0x04;
+/// Offset of a semaphore's `i32 max_count` (0: unbounded).
+pub const SEMAPHORE_MAX_COUNT_OFFSET: usize = 0x08;
+/// Offset of a barrier's `i32 arrived` (participants waiting in this generation).
+pub const BARRIER_ARRIVED_OFFSET: usize = 0x00;
+/// Offset of a barrier's `i32 generation` (times the barrier has opened, wrapping).
+pub const BARRIER_GENERATION_OFFSET: usize = 0x04;
+/// Offset of a barrier's `i32 num_participants`.
+pub const BARRIER_PARTICIPANTS_OFFSET: usize = 0x08;
+/// Offset of a latch's `i32 count` (counts down to 0 and stays there).
+pub const LATCH_COUNT_OFFSET: usize = 0x00;
+/// Offset of a latch's `i32 initial_count`.
+pub const LATCH_INITIAL_COUNT_OFFSET: usize = 0x04;
+/// Offset of a once flag's `u32 state`.
+pub const ONCE_STATE_OFFSET: usize = 0x00;
+/// A once flag's state before anyone has run its function.
+pub const ONCE_PENDING: u32 = 0;
+/// A once flag's state while one process runs its function.
+pub const ONCE_RUNNING: u32 = 1;
+/// A once flag's state once its function has completed.
+pub const ONCE_DONE: u32 = 2;
+
 /// Size this crate records for a signal's state entry: `8 + size_of::<T>()`. (Another
 /// implementation records `align8` of that; both are accepted when opening.)
 pub const fn signal_state_size(elem_size: usize) -> usize {

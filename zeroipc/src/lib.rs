@@ -58,6 +58,7 @@ mod region;
 #[cfg(not(loom))]
 mod shm;
 mod structures;
+mod sync;
 #[cfg(not(loom))]
 mod table;
 #[cfg(all(test, not(loom)))]
@@ -74,6 +75,14 @@ pub use structures::array::{Array, Iter};
 pub use structures::queue::Queue;
 #[cfg(not(loom))]
 pub use structures::stack::Stack;
+#[cfg(not(loom))]
+pub use sync::{
+    barrier::Barrier,
+    latch::Latch,
+    mutex::{Mutex, MutexGuard},
+    once::Once,
+    semaphore::Semaphore,
+};
 #[cfg(not(loom))]
 pub use table::Entry;
 
@@ -124,10 +133,15 @@ pub use table::Entry;
 /// 8, generics, tuple structs, enums, a table too small for the fields).
 pub use zeroipc_derive::segment;
 
-/// The queue and stack algorithms over heap-allocated loom atomics, for the loom tests.
+/// The queue, stack and synchronisation algorithms over heap-allocated loom atomics, for the
+/// loom tests.
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod __loom {
     pub use crate::structures::queue::QueueModel;
     pub use crate::structures::stack::StackModel;
+    pub use crate::sync::barrier::BarrierModel;
+    pub use crate::sync::latch::LatchModel;
+    pub use crate::sync::once::OnceModel;
+    pub use crate::sync::semaphore::SemaphoreModel;
 }

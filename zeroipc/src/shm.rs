@@ -317,10 +317,9 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
 }
 
 /// Wakes up to `count` waiters sleeping in [`futex_wait`] on `word`, in any process; returns
-/// how many were woken. The structures do not call it (see `structures::wait`); it is here so
-/// that the wait's behaviour can be tested, and for callers that know a peer sleeps.
+/// how many were woken. The queue and stack do not call it (see `structures::wait`); the
+/// synchronisation primitives do, where a word changes that someone may sleep on (see `sync`).
 #[cfg(target_os = "linux")]
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn futex_wake(word: &AtomicU32, count: i32) -> usize {
     // SAFETY: `word` is a live, 4-aligned 32-bit word for the whole call; FUTEX_WAKE does not
     // touch memory, it only looks the address up among sleeping waiters.

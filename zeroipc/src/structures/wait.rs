@@ -8,7 +8,9 @@
 //! Nothing wakes those words, in this implementation or in the others: a wake on every push
 //! and pop would cost a system call each, and the format has no waiter count that would let
 //! a writer skip it. So every sleep ends on its own after at most [`MAX_SLEEP`]: a peer that
-//! never wakes anyone costs latency, never liveness.
+//! never wakes anyone costs latency, never liveness. (The synchronisation primitives, whose
+//! words change rarely, do wake their sleepers; see `sync`. The bound still covers peers in
+//! other implementations, which never do.)
 
 use crate::atomic::{self, AtomicU32};
 #[cfg(not(loom))]

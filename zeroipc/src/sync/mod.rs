@@ -1,0 +1,215 @@
+//! The synchronisation primitives of the format: [`Semaphore`](semaphore::Semaphore),
+//! [`Mutex`](mutex::Mutex), [`Latch`](latch::Latch), [`Barrier`](barrier::Barrier) and
+//! [`Once`](once::Once).
+//!
+//! Each is a few 32-bit words in one table entry (FORMAT.md fixes which), changed only with
+//! atomic instructions, so processes in every language that speaks the format share them.
+//! Each algorithm is written once, over a small view of `&AtomicU32`s; the handles build the
+//! view from a mapping, and the loom tests from heap atomics.
+//!
+//! Waiting never burns a core: a waiter spins briefly, yields, then sleeps on a futex on the
+//! word it watches, in steps of at most a millisecond (see `structures::wait`). The format's
+//! `i32` words are reached as the `AtomicU32` at their address (the same bytes and the same
+//! instructions; the futex calls take unsigned words) through [`I32`]. Whoever changes a
+//! word that someone may sleep on wakes the sleepers: a post wakes one waiter when the
+//! semaphore's `waiting` word says there is one, the last count-down of a latch, the opening
+//! of a barrier and the end of a once-function wake them all. The other implementations
+//! never wake anyone; their waiters poll, and ours, when those peers change a word, notice
+//! at their next sleep step. A missed wake costs latency, never liveness.
+
+use crate::atomic::{AtomicU32, Ordering};
+
+pub(crate) mod barrier;
+pub(crate) mod latch;
+#[cfg(not(loom))]
+pub(crate) mod mutex;
+pub(crate) mod once;
+pub(crate) mod semaphore;
+
+#[cfg(not(loom))]
+use std::ptr::NonNull;
+
+#[cfg(not(loom))]
+use bytemuck::Pod;
+
+#[cfg(not(loom))]
+use crate::{
+    error::{Error, Result},
+    memory::Memory,
+    region::Region,
+};
+
+/// An `i32` field of the format, reached through the `AtomicU32` at its address: the same
+/// four bytes and the same atomic instructions, read and written as two's complement.
+///
+/// Each method passes its orderings through unchanged; the comment that justifies them is at
+/// the call.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct I32<'a>(&'a AtomicU32);
+
+impl<'a> I32<'a> {
+    pub(crate) fn new(word: &'a AtomicU32) -> I32<'a> {
+        I32(word)
+    }
+
+    /// The word, for the futex calls.
+    pub(crate) fn word(self) -> &'a AtomicU32 {
+        self.0
+    }
+
+    #[inline]
+    pub(crate) fn load(self, order: Ordering) -> i32 {
+        self.0.load(order) as i32
+    }
+
+    #[inline]
+    pub(crate) fn store(self, value: i32, order: Ordering) {
+        self.0.store(value as u32, order);
+    }
+
+    #[inline]
+    pub(crate) fn compare_exchange(
+        self,
+        current: i32,
+        new: i32,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<i32, i32> {
+        self.0
+            .compare_exchange(current as u32, new as u32, success, failure)
+            .map(|v| v as i32)
+            .map_err(|v| v as i32)
+    }
+
+    /// Adds `delta`, wrapping at the ends of `i32` (as the other implementations' atomics
+    /// do); returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_add(self, delta: i32, order: Ordering) -> i32 {
+        self.0.fetch_add(delta as u32, order) as i32
+    }
+
+    /// Subtracts `delta`, wrapping; returns the previous value.
+    #[inline]
+    pub(crate) fn fetch_sub(self, delta: i32, order: Ordering) -> i32 {
+        self.0.fetch_sub(delta as u32, order) as i32
+    }
+}
+
+/// Wakes one waiter sleeping on `word`, in any process. Nothing under loom, where waits
+/// yield instead of sleeping, and where there is no futex.
+#[inline]
+pub(crate) fn wake_one(word: &AtomicU32) {
+    #[cfg(all(not(loom), target_os = "linux"))]
+    crate::shm::futex_wake(word, 1);
+    #[cfg(not(all(not(loom), target_os = "linux")))]
+    let _ = word;
+}
+
+/// Wakes every waiter sleeping on `word`, in any process; as [`wake_one`] otherwise.
+#[inline]
+pub(crate) fn wake_all(word: &AtomicU32) {
+    #[cfg(all(not(loom), target_os = "linux"))]
+    crate::shm::futex_wake(word, i32::MAX);
+    #[cfg(not(all(not(loom), target_os = "linux")))]
+    let _ = word;
+}
+
+/// The words of one synchronisation structure in a mapping, and the mapping they live in.
+#[cfg(not(loom))]
+#[derive(Clone)]
+pub(crate) struct Words {
+    /// Keeps the mapping alive for `first`.
+    region: Region,
+    /// The structure's first word. From `Region::atomic_u32_slice` (in bounds, 4-aligned,
+    /// followed by `len - 1` more words in bounds), valid while `region` lives; set once in
+    /// `Words::at`.
+    first: NonNull<AtomicU32>,
+    /// Words in the structure: 4 for the 16-byte structures, 1 for a once flag.
+    len: usize,
+    /// The entry's name, for errors.
+    name: String,
+}
+
+// SAFETY: `Words` is a pointer into a shared mapping (kept alive by `region`, which is
+// `Send` and `Sync`) plus private data. The words are only ever accessed atomically, so using
+// one handle from several threads is the same as several processes sharing the segment,
+// which the structures are made for.
+#[cfg(not(loom))]
+unsafe impl Send for Words {}
+// SAFETY: as for `Send`: `&Words` allows only atomic operations on the words.
+#[cfg(not(loom))]
+unsafe impl Sync for Words {}
+
+#[cfg(not(loom))]
+impl Words {
+    /// Adds an entry called `name` of `size_of::<H>()` bytes holding `header`, and returns
+    /// its words.
+    pub(crate) fn create<H: Pod>(mem: &Memory, name: &str, header: H) -> Result<Words> {
+        let entry = mem.add(name, size_of::<H>() as u64, |region, offset| {
+            region.write(offset, header)
+        })?;
+        Words::at(mem.region(), name, entry.offset(), size_of::<H>())
+    }
+
+    /// Finds the entry called `name` and checks that it holds exactly `size` bytes, the
+    /// size of a `kind`.
+    pub(crate) fn open(mem: &Memory, name: &str, size: usize, kind: &str) -> Result<Words> {
+        let entry = mem.find(name)?;
+        if entry.size() != size as u64 {
+            return Err(Error::corrupt(
+                name,
+                format!(
+                    "entry size {} is not the {size} bytes of a {kind}",
+                    entry.size()
+                ),
+            ));
+        }
+        Words::at(mem.region(), name, entry.offset(), size)
+    }
+
+    fn at(region: &Region, name: &str, offset: u64, size: usize) -> Result<Words> {
+        let len = size / 4;
+        let words = region
+            .atomic_u32_slice(offset, len as u64)
+            .filter(|w| !w.is_empty())
+            .ok_or_else(|| Error::corrupt(name, "structure lies outside the segment"))?;
+        Ok(Words {
+            region: region.clone(),
+            first: NonNull::from(&words[0]),
+            len,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The words, in the order of the structure's fields.
+    pub(crate) fn get(&self) -> &[AtomicU32] {
+        // SAFETY: `first` is followed by `len` words in bounds and aligned (checked by
+        // `Region::atomic_u32_slice` in `at`), which stay mapped while `self.region` lives,
+        // so as long as `&self`; they are only accessed atomically.
+        unsafe { std::slice::from_raw_parts(self.first.as_ptr(), self.len) }
+    }
+
+    /// The word at byte `offset` of the structure (a field offset from `layout`).
+    ///
+    /// # Panics
+    ///
+    /// If `offset` is past the structure: a bug in this crate, not a fact of the segment.
+    pub(crate) fn word(&self, offset: usize) -> &AtomicU32 {
+        &self.get()[offset / size_of::<AtomicU32>()]
+    }
+
+    /// The `i32` field at byte `offset` of the structure; as [`Words::word`].
+    pub(crate) fn i32(&self, offset: usize) -> I32<'_> {
+        I32::new(self.word(offset))
+    }
+
+    /// The entry's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The segment's name.
+    pub(crate) fn segment(&self) -> &str {
+        self.region.shm().name()
+    }
+}

@@ -1,0 +1,182 @@
+//! `Mutex`: mutual exclusion between processes, as the format defines it: a semaphore of
+//! count 1 and maximum 1 stored under the mutex's own name.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::memory::Memory;
+use crate::sync::semaphore::Semaphore;
+
+/// A lock in a segment, shared by threads and processes in any language that speaks the
+/// format: a [`Semaphore`] of count 1 and maximum 1.
+///
+/// [`lock`](Mutex::lock), [`lock_timeout`](Mutex::lock_timeout) and
+/// [`try_lock`](Mutex::try_lock) return a [`MutexGuard`] that unlocks when dropped. The lock
+/// guards no data of its own: it orders what processes do to other entries of the segment
+/// (an array, say) while they hold it.
+///
+/// A process that dies holding the lock never unlocks it. [`lock`](Mutex::lock) would then
+/// wait for ever; [`lock_timeout`](Mutex::lock_timeout) reports [`Error::Timeout`] instead.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zeroipc::{Array, Memory, Mutex};
+/// # let name = format!("/zeroipc_doc_mutex_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// let lock = Mutex::create(&mem, "totals_lock")?;
+/// let totals = Array::<u64>::create(&mem, "totals", 4)?;
+///
+/// {
+///     let _guard = lock.lock_timeout(Duration::from_secs(1))?;
+///     totals.set(0, totals.get(0)? + 1)?; // no other process changes it meanwhile
+/// } // unlocked here
+/// assert!(lock.try_lock().is_some());
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Mutex {
+    sem: Semaphore,
+}
+
+impl Mutex {
+    /// Adds an unlocked mutex called `name`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::create`].
+    pub fn create(mem: &Memory, name: &str) -> Result<Mutex> {
+        Ok(Mutex {
+            sem: Semaphore::create(mem, name, 1, 1)?,
+        })
+    }
+
+    /// Opens the mutex called `name`: a semaphore entry whose maximum is 1 (and whose count
+    /// is 0, locked, or 1, unlocked).
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::open`], and [`Error::Corrupt`] naming the entry if its maximum is not 1.
+    pub fn open(mem: &Memory, name: &str) -> Result<Mutex> {
+        let sem = Semaphore::open(mem, name)?;
+        if sem.max_count() != 1 {
+            return Err(Error::corrupt(
+                name,
+                format!(
+                    "a mutex is a semaphore of max_count 1, and this one has {}",
+                    sem.max_count()
+                ),
+            ));
+        }
+        Ok(Mutex { sem })
+    }
+
+    /// The table name of this mutex.
+    pub fn name(&self) -> &str {
+        self.sem.name()
+    }
+
+    /// Whether someone held the lock at the moment of the call.
+    pub fn is_locked(&self) -> bool {
+        self.sem.count() <= 0
+    }
+
+    /// Takes the lock, waiting as long as it takes.
+    pub fn lock(&self) -> MutexGuard<'_> {
+        self.sem.wait();
+        MutexGuard { mutex: self }
+    }
+
+    /// Takes the lock, waiting up to `timeout` for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if someone held it for the whole `timeout`.
+    pub fn lock_timeout(&self, timeout: Duration) -> Result<MutexGuard<'_>> {
+        self.sem.wait_timeout(timeout)?;
+        Ok(MutexGuard { mutex: self })
+    }
+
+    /// Takes the lock if it is free, without waiting.
+    pub fn try_lock(&self) -> Option<MutexGuard<'_>> {
+        self.sem.try_wait().then(|| MutexGuard { mutex: self })
+    }
+}
+
+impl fmt::Debug for Mutex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mutex")
+            .field("name", &self.name())
+            .field("locked", &self.is_locked())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The lock of a [`Mutex`], held until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct MutexGuard<'a> {
+    mutex: &'a Mutex,
+}
+
+impl MutexGuard<'_> {
+    /// The mutex this guard holds.
+    pub fn mutex(&self) -> &Mutex {
+        self.mutex
+    }
+}
+
+impl Drop for MutexGuard<'_> {
+    fn drop(&mut self) {
+        // Refused only if the count is already 1: someone else (another process writing the
+        // segment, or a peer that unlocked a lock it did not hold) unlocked it. Unlocked is
+        // what this guard leaves it in either way.
+        let _ = self.mutex.sem.post();
+    }
+}
+
+impl fmt::Debug for MutexGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MutexGuard")
+            .field("mutex", &self.mutex.name())
+            .finish()
+    }
+}
+
+const _: () = assert!(layout::MUTEX_SIZE == layout::SEMAPHORE_SIZE);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    #[test]
+    fn a_guard_unlocks_when_dropped() {
+        let seg = Segment::new(1 << 16);
+        let m = Mutex::create(&seg.mem, "m").unwrap();
+        let g = m.try_lock().unwrap();
+        assert!(m.is_locked());
+        assert!(m.try_lock().is_none());
+        assert!(matches!(
+            m.lock_timeout(Duration::from_millis(5)),
+            Err(Error::Timeout)
+        ));
+        drop(g);
+        assert!(!m.is_locked());
+        drop(m.lock());
+    }
+
+    #[test]
+    fn a_semaphore_of_another_maximum_is_not_a_mutex() {
+        let seg = Segment::new(1 << 16);
+        Semaphore::create(&seg.mem, "s", 1, 2).unwrap();
+        let err = Mutex::open(&seg.mem, "s").unwrap_err();
+        assert!(err.to_string().contains("max_count 1"), "{err}");
+        Mutex::create(&seg.mem, "m").unwrap();
+        assert!(Mutex::open(&seg.mem, "m").is_ok());
+        assert_eq!(Semaphore::open(&seg.mem, "m").unwrap().max_count(), 1);
+    }
+}

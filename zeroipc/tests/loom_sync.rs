@@ -1,0 +1,211 @@
+//! Model checking of the synchronisation algorithms (the code `Semaphore`, `Mutex`, `Latch`,
+//! `Barrier` and `Once` run, over loom's atomics).
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p zeroipc
+//! --test loom_sync`.
+//!
+//! Data handed from one thread to another goes through loom's `UnsafeCell`, so loom reports
+//! any access that the algorithm's orderings do not put after the one before it.
+
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::thread;
+use zeroipc::__loom::{BarrierModel, LatchModel, OnceModel, SemaphoreModel};
+
+/// Runs `f` under loom with a preemption bound that keeps these models to seconds.
+fn check(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(f);
+}
+
+/// A value shared without atomics: loom checks that every access is ordered after the
+/// previous one.
+struct Shared(UnsafeCell<u32>);
+
+// SAFETY: every access goes through loom's `UnsafeCell`, which reports unordered accesses
+// (the point of these tests) instead of allowing them.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    fn new() -> Shared {
+        Shared(UnsafeCell::new(0))
+    }
+
+    fn add(&self, n: u32) {
+        // SAFETY: loom's cell checks that no other access is concurrent with this one.
+        self.0.with_mut(|p| unsafe { *p += n });
+    }
+
+    fn get(&self) -> u32 {
+        // SAFETY: as in `add`.
+        self.0.with(|p| unsafe { *p })
+    }
+}
+
+#[test]
+fn a_semaphore_of_one_permit_excludes_and_orders_two_threads() {
+    check(|| {
+        let sem = Arc::new(SemaphoreModel::new(1, 1));
+        let data = Arc::new(Shared::new());
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (sem, data) = (Arc::clone(&sem), Arc::clone(&data));
+                thread::spawn(move || {
+                    while !sem.wait() {}
+                    data.add(1);
+                    sem.post().unwrap();
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(data.get(), 2);
+        assert_eq!(sem.count(), 1);
+        assert_eq!(sem.waiting(), 0);
+    });
+}
+
+#[test]
+fn posts_beyond_the_maximum_are_refused_exactly() {
+    check(|| {
+        let sem = Arc::new(SemaphoreModel::new(0, 1));
+        let posters: Vec<_> = (0..2)
+            .map(|_| {
+                let sem = Arc::clone(&sem);
+                thread::spawn(move || sem.post().is_ok())
+            })
+            .collect();
+        let taker = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.try_wait())
+        };
+        let posted = posters
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .filter(|&ok| ok)
+            .count() as i32;
+        let taken = i32::from(taker.join().unwrap());
+        // Every permit posted is either taken or still there, and the count never passed 1.
+        assert!((1..=2).contains(&posted));
+        assert_eq!(sem.count(), posted - taken);
+        assert!((0..=1).contains(&sem.count()));
+    });
+}
+
+#[test]
+fn a_latch_opens_after_every_count_down_and_orders_what_came_before() {
+    check(|| {
+        let latch = Arc::new(LatchModel::new(2));
+        let data = Arc::new(Shared::new());
+        // One counter writes before counting down, the other only counts down: the write
+        // must be seen after the wait, whichever of the two counts down last.
+        let writer = {
+            let (latch, data) = (Arc::clone(&latch), Arc::clone(&data));
+            thread::spawn(move || {
+                data.add(1);
+                latch.count_down(1);
+            })
+        };
+        let counter = {
+            let latch = Arc::clone(&latch);
+            thread::spawn(move || latch.count_down(1))
+        };
+        while !latch.wait() {}
+        assert_eq!(
+            data.get(),
+            1,
+            "the write before a count-down is seen after the wait"
+        );
+        assert_eq!(latch.count(), 0);
+        writer.join().unwrap();
+        counter.join().unwrap();
+        assert!(latch.try_wait());
+    });
+}
+
+#[test]
+fn a_barrier_of_two_has_one_leader_and_orders_both_sides() {
+    check(|| {
+        let barrier = Arc::new(BarrierModel::new(2));
+        let before = Arc::new(Shared::new());
+        let other = {
+            let (barrier, before) = (Arc::clone(&barrier), Arc::clone(&before));
+            thread::spawn(move || {
+                before.add(1);
+                loop {
+                    if let Some(leader) = barrier.wait() {
+                        return leader;
+                    }
+                }
+            })
+        };
+        let here = loop {
+            if let Some(leader) = barrier.wait() {
+                break leader;
+            }
+        };
+        // The other thread's write, made before it arrived, is ordered before this read.
+        assert_eq!(before.get(), 1);
+        let there = other.join().unwrap();
+        assert!(here != there, "exactly one leader");
+        assert_eq!(barrier.generation(), 1);
+        assert_eq!(barrier.arrived(), 0);
+    });
+}
+
+#[test]
+fn a_barrier_wait_that_gives_up_leaves_the_barrier_as_it_found_it() {
+    check(|| {
+        let barrier = Arc::new(BarrierModel::new(2));
+        let other = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.wait())
+        };
+        let here = barrier.wait();
+        let there = other.join().unwrap();
+        match (here, there) {
+            // Both passed: one generation, one leader.
+            (Some(a), Some(b)) => {
+                assert!(a != b);
+                assert_eq!(barrier.generation(), 1);
+            }
+            // Both gave up: no generation, no arrival left behind.
+            (None, None) => assert_eq!(barrier.generation(), 0),
+            (a, b) => panic!("one passed and one did not: {a:?} {b:?}"),
+        }
+        assert_eq!(barrier.arrived(), 0);
+    });
+}
+
+#[test]
+fn once_runs_the_function_once_and_orders_it_before_the_others_return() {
+    check(|| {
+        let once = Arc::new(OnceModel::new());
+        let data = Arc::new(Shared::new());
+        let other = {
+            let (once, data) = (Arc::clone(&once), Arc::clone(&data));
+            thread::spawn(move || {
+                let ran = loop {
+                    if let Some(ran) = once.call_once(|| data.add(1)) {
+                        break ran;
+                    }
+                };
+                assert_eq!(data.get(), 1);
+                ran
+            })
+        };
+        let ran_here = loop {
+            if let Some(ran) = once.call_once(|| data.add(1)) {
+                break ran;
+            }
+        };
+        assert_eq!(data.get(), 1);
+        let ran_there = other.join().unwrap();
+        assert!(ran_here != ran_there, "exactly one caller ran it");
+        assert_eq!(once.state(), 2);
+    });
+}
