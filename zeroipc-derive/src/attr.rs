@@ -45,6 +45,35 @@ pub(crate) const CAPACITY: SizeKey = SizeKey {
 /// Every size key. A field takes at most one; its value is the `N` of `Declare<N>`.
 pub(crate) const SIZE_KEYS: &[&SizeKey] = &[&LEN, &CAPACITY];
 
+/// A key whose value is a parameter of a structure that does not change its size (a
+/// semaphore's initial count, a barrier's participants): handed to `Declare::declare` in a
+/// `Params` value, checked against the type's keys in the generated code.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ParamKey {
+    /// The key as written.
+    pub(crate) name: &'static str,
+    /// What its value is, for messages.
+    pub(crate) means: &'static str,
+}
+
+/// Field key: a semaphore's initial permits, or a latch's count, `count = N`.
+pub(crate) const COUNT: ParamKey = ParamKey {
+    name: "count",
+    means: "its initial count",
+};
+/// Field key: a semaphore's largest count, `max = N` (0: unbounded).
+pub(crate) const MAX: ParamKey = ParamKey {
+    name: "max",
+    means: "its largest count",
+};
+/// Field key: a barrier's participants, `participants = N`.
+pub(crate) const PARTICIPANTS: ParamKey = ParamKey {
+    name: "participants",
+    means: "the number of participants that open it",
+};
+/// Every parameter key. A field takes each at most once.
+pub(crate) const PARAM_KEYS: &[&ParamKey] = &[&COUNT, &MAX, &PARTICIPANTS];
+
 /// The arguments of `#[zeroipc::segment(...)]`.
 #[derive(Default)]
 pub(crate) struct SegmentArgs {
@@ -59,6 +88,8 @@ pub(crate) struct SegmentArgs {
 pub(crate) struct FieldAttrs {
     /// Size keys in the order written, each with its key and its literal.
     pub(crate) sizes: Vec<SizeArg>,
+    /// Parameter keys in the order written, each with its key and its literal.
+    pub(crate) params: Vec<ParamArg>,
     /// `name = "..."`.
     pub(crate) name: Option<LitStr>,
 }
@@ -66,6 +97,15 @@ pub(crate) struct FieldAttrs {
 /// One size key of a field.
 pub(crate) struct SizeArg {
     pub(crate) key: &'static SizeKey,
+    /// The key as written, for spans.
+    pub(crate) key_path: syn::Path,
+    pub(crate) value: u64,
+    pub(crate) lit: LitInt,
+}
+
+/// One parameter key of a field.
+pub(crate) struct ParamArg {
+    pub(crate) key: &'static ParamKey,
     /// The key as written, for spans.
     pub(crate) key_path: syn::Path,
     pub(crate) value: u64,
@@ -133,7 +173,7 @@ pub(crate) fn parse_field_attrs(attrs: &[Attribute], field: &str, cx: &mut Ctxt)
         if !matches!(attr.meta, Meta::List(_)) {
             cx.error_spanned_by(
                 attr,
-                "zeroipc: expected `#[zeroipc(key = value, ...)]` with keys `len`, `capacity` or `name`",
+                "zeroipc: expected `#[zeroipc(key = value, ...)]` with keys `len`, `capacity`, `count`, `max`, `participants` or `name`",
             );
             continue;
         }
@@ -177,6 +217,34 @@ pub(crate) fn parse_field_attrs(attrs: &[Attribute], field: &str, cx: &mut Ctxt)
                 }
                 return Ok(());
             }
+            if let Some(key) = PARAM_KEYS.iter().find(|k| meta.path.is_ident(k.name)) {
+                let example = format!("{} = 2", key.name);
+                let lit = int_value(&meta, &example)?;
+                if out.params.iter().any(|p| p.key == *key) {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!("zeroipc: `{}` is given twice for field `{field}`", key.name),
+                    );
+                }
+                match lit.base10_parse::<u64>() {
+                    Ok(value) => out.params.push(ParamArg {
+                        key,
+                        key_path: meta.path.clone(),
+                        value,
+                        lit,
+                    }),
+                    Err(_) => cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "zeroipc: `{} = {}` is too large; a value is at most {}",
+                            key.name,
+                            lit.base10_digits(),
+                            u64::MAX
+                        ),
+                    ),
+                }
+                return Ok(());
+            }
             let written = path_text(&meta.path);
             let hint = closest_key(&written)
                 .map(|k| format!("did you mean `{k}`? "))
@@ -206,11 +274,13 @@ pub(crate) fn is_zeroipc(attr: &Attribute) -> bool {
     attr.path().is_ident(ZEROIPC)
 }
 
-/// `` `len = N`, `capacity = N`, `name = "..."` ``
+/// `` `len = N`, `capacity = N`, `count = N`, `max = N`, `participants = N`, `name = "..."` ``
 pub(crate) fn accepted_field_keys() -> String {
     let mut keys: Vec<String> = SIZE_KEYS
         .iter()
-        .map(|k| format!("`{} = N`", k.name))
+        .map(|k| k.name)
+        .chain(PARAM_KEYS.iter().map(|k| k.name))
+        .map(|k| format!("`{k} = N`"))
         .collect();
     keys.push(format!("`{NAME} = \"...\"`"));
     keys.join(", ")
@@ -258,9 +328,11 @@ fn closest_key(written: &str) -> Option<&'static str> {
         .iter()
         .map(|k| k.name)
         .chain([NAME])
+        .chain(PARAM_KEYS.iter().map(|k| k.name))
         .map(|k| (edit_distance(written, k), k))
         .filter(|&(d, k)| d > 0 && (d <= k.len() / 3 + 1 || shares_prefix(written, k)))
-        .min_by_key(|&(d, _)| d)
+        // A key the misspelling shares a prefix with first (`cap`, `maximum`), then the nearest.
+        .min_by_key(|&(d, k)| (!shares_prefix(written, k), d))
         .map(|(_, k)| k)
 }
 
@@ -420,6 +492,9 @@ mod tests {
         assert_eq!(closest_key("mode"), None);
         assert_eq!(closest_key("cap"), Some("capacity"));
         assert_eq!(closest_key("length"), Some("len"));
+        assert_eq!(closest_key("participant"), Some("participants"));
+        assert_eq!(closest_key("cuont"), Some("count"));
+        assert_eq!(closest_key("maximum"), Some("max"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -134,9 +134,10 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
             let (start, end) = range(entry.ty, first_span(entry.ty));
             let declare_fn = syn::Ident::new("declare", end);
             let path = quote_spanned!(start=> #decl::#declare_fn);
+            let params = params(entry, p);
             let mut args = Group::new(
                 Delimiter::Parenthesis,
-                quote!(__zeroipc_mem, #table_name, #mode),
+                quote!(__zeroipc_mem, #table_name, #mode, &#params),
             );
             args.set_span(end);
             let declare = quote!(#path #args);
@@ -153,6 +154,15 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
             }
         })
         .collect()
+}
+
+/// `Params::new(&[("key", value), ...])`: the field's parameter keys, for `declare`.
+fn params(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
+    let pairs = entry.params.iter().map(|(key, value)| {
+        let value = Literal::u64_unsuffixed(*value);
+        quote!((#key, #value))
+    });
+    quote!(#p::Params::new(&[#(#pairs),*]))
 }
 
 /// `create`, `create_with`, `open`, `open_with`, `memory`.
@@ -255,6 +265,28 @@ fn check_item(check: &Check, decl: &TokenStream, p: &TokenStream, ty: &syn::Type
         }
         Check::NoPowerOfTwoNeeded { key, span, message } => {
             let condition = quote!(!#p::has_key(#decl::POWER_OF_TWO_KEYS, #key));
+            assert_at(*span, *span, &condition, &message.to_token_stream())
+        }
+        Check::NotZero { key, span, message } => {
+            let condition = quote!(!#p::has_key(#decl::POSITIVE_KEYS, #key));
+            assert_at(*span, *span, &condition, &message.to_token_stream())
+        }
+        Check::Fits {
+            value,
+            span,
+            message,
+        } => {
+            let value = Literal::u64_suffixed(*value);
+            let condition = quote!(#value <= #decl::PARAM_MAX);
+            assert_at(*span, *span, &condition, &message.to_token_stream())
+        }
+        Check::NotAbove {
+            key,
+            other,
+            span,
+            message,
+        } => {
+            let condition = quote!(!#p::has_pair(#decl::NOT_ABOVE, #key, #other));
             assert_at(*span, *span, &condition, &message.to_token_stream())
         }
         Check::ElementAlign { span, message } => {

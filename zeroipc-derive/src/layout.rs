@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 use syn::{DeriveInput, Ident, Type};
 
 use crate::ast::Segment;
-use crate::attr::{DEFAULT_MAX_ENTRIES, SIZE_KEYS};
+use crate::attr::{DEFAULT_MAX_ENTRIES, PARAM_KEYS, SIZE_KEYS};
 use crate::validate::{table_name, type_text};
 
 /// Everything `emit` needs.
@@ -35,6 +35,9 @@ pub(crate) struct PlannedEntry<'a> {
     /// The value of the field's size key (`len` or `capacity`), 0 if it has none: the `N` of
     /// `Declare<N>`.
     pub(crate) n: u64,
+    /// The field's parameter keys and their values, in the order written: the `Params` given
+    /// to `Declare::declare`.
+    pub(crate) params: Vec<(&'static str, u64)>,
     pub(crate) checks: Vec<Check>,
 }
 
@@ -60,6 +63,27 @@ pub(crate) enum Check {
     /// `Declare::POWER_OF_TWO_KEYS`): added only when the value given is not one.
     NoPowerOfTwoNeeded {
         key: &'static str,
+        span: Span,
+        message: String,
+    },
+    /// The type must not need a value of at least 1 for `key` (it is not in
+    /// `Declare::POSITIVE_KEYS`): added only when the value given is 0.
+    NotZero {
+        key: &'static str,
+        span: Span,
+        message: String,
+    },
+    /// The value given for a parameter key must be at most `Declare::PARAM_MAX`.
+    Fits {
+        value: u64,
+        span: Span,
+        message: String,
+    },
+    /// The type must not need `key`'s value to be at most `other`'s (the pair is not in
+    /// `Declare::NOT_ABOVE`): added only when it is larger and `other`'s is not 0.
+    NotAbove {
+        key: &'static str,
+        other: &'static str,
         span: Span,
         message: String,
     },
@@ -131,6 +155,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
                 });
             }
         }
+        param_checks(field, &field_name, &ty_text, ty_span, &mut checks);
         checks.push(Check::ElementAlign {
             span: ty_span,
             message: format!(
@@ -143,6 +168,12 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
             table_name,
             ty: field.ty,
             n,
+            params: field
+                .attrs
+                .params
+                .iter()
+                .map(|p| (p.key.name, p.value))
+                .collect(),
             checks,
         });
     }
@@ -151,6 +182,76 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
         krate,
         max_entries,
         entries,
+    }
+}
+
+/// The checks of a field's parameter keys: each given one is taken by the type, fits, is not
+/// zero where the type needs at least 1, and is not above another where the type orders
+/// them; each missing one is not needed.
+fn param_checks(
+    field: &crate::ast::Field<'_>,
+    field_name: &str,
+    ty_text: &str,
+    ty_span: Span,
+    checks: &mut Vec<Check>,
+) {
+    let params = &field.attrs.params;
+    for param in params {
+        let key = param.key.name;
+        checks.push(Check::Takes {
+            key,
+            span: param.key_path.span(),
+            prefix: format!(
+                "zeroipc: `{ty_text}` does not take `{key}` (field `{field_name}`); it takes "
+            ),
+            suffix: ", besides `name`".to_owned(),
+        });
+        checks.push(Check::Fits {
+            value: param.value,
+            span: param.lit.span(),
+            message: format!(
+                "zeroipc: `{key} = {}` is larger than `{ty_text}` can hold (field `{field_name}`); use a smaller value",
+                param.value
+            ),
+        });
+        if param.value == 0 {
+            checks.push(Check::NotZero {
+                key,
+                span: param.lit.span(),
+                message: format!(
+                    "zeroipc: `{ty_text}` needs `{key}` of at least 1 (field `{field_name}`), {}; use `{key} = 1` or more",
+                    param.key.means
+                ),
+            });
+        }
+        for other in params {
+            if other.value != 0 && param.value > other.value {
+                checks.push(Check::NotAbove {
+                    key,
+                    other: other.key.name,
+                    span: param.lit.span(),
+                    message: format!(
+                        "zeroipc: `{ty_text}` needs `{key}` no larger than `{other_key}` (field `{field_name}`), and {} is larger than {}; raise `{other_key}` or lower `{key}`",
+                        param.value,
+                        other.value,
+                        other_key = other.key.name
+                    ),
+                });
+            }
+        }
+    }
+    for key in PARAM_KEYS {
+        if params.iter().all(|p| p.key != *key) {
+            checks.push(Check::DoesNotNeed {
+                key: key.name,
+                span: ty_span,
+                message: format!(
+                    "zeroipc: `{ty_text}` needs `{key} = N`, {means}: add `#[zeroipc({key} = N)]` to field `{field_name}`",
+                    key = key.name,
+                    means = key.means
+                ),
+            });
+        }
     }
 }
 
@@ -229,6 +330,9 @@ mod tests {
                 Check::Takes { key, .. } => format!("takes {key}"),
                 Check::DoesNotNeed { key, .. } => format!("does not need {key}"),
                 Check::NoPowerOfTwoNeeded { key, .. } => format!("no power of two for {key}"),
+                Check::NotZero { key, .. } => format!("not zero {key}"),
+                Check::Fits { value, .. } => format!("fits {value}"),
+                Check::NotAbove { key, other, .. } => format!("{key} not above {other}"),
                 Check::ElementAlign { .. } => "align".to_owned(),
             })
             .collect()
@@ -239,7 +343,14 @@ mod tests {
         with_plan(TokenStream::new(), plant(), |plan| {
             assert_eq!(
                 kinds(&plan.entries[1].checks),
-                ["takes len", "does not need capacity", "align"]
+                [
+                    "takes len",
+                    "does not need capacity",
+                    "does not need count",
+                    "does not need max",
+                    "does not need participants",
+                    "align"
+                ]
             );
             // 1000 is not a power of two: whether `len` needs one is the type's to say.
             assert_eq!(
@@ -248,6 +359,9 @@ mod tests {
                     "takes len",
                     "does not need capacity",
                     "no power of two for len",
+                    "does not need count",
+                    "does not need max",
+                    "does not need participants",
                     "align"
                 ]
             );
@@ -257,13 +371,23 @@ mod tests {
                     "takes capacity",
                     "does not need len",
                     "no power of two for capacity",
+                    "does not need count",
+                    "does not need max",
+                    "does not need participants",
                     "align"
                 ]
             );
             // 64 is a power of two: no check is needed for it.
             assert_eq!(
                 kinds(&plan.entries[3].checks),
-                ["takes capacity", "does not need len", "align"]
+                [
+                    "takes capacity",
+                    "does not need len",
+                    "does not need count",
+                    "does not need max",
+                    "does not need participants",
+                    "align"
+                ]
             );
         });
     }
@@ -297,7 +421,7 @@ mod tests {
     }
 
     #[test]
-    fn a_field_without_keys_checks_every_size_key() {
+    fn a_field_without_keys_checks_every_key() {
         with_plan(
             TokenStream::new(),
             quote!(
@@ -307,9 +431,77 @@ mod tests {
             ),
             |plan| {
                 assert_eq!(plan.entries[0].n, 0);
+                assert_eq!(plan.entries[0].params, []);
                 assert_eq!(
                     kinds(&plan.entries[0].checks),
-                    ["does not need len", "does not need capacity", "align"]
+                    [
+                        "does not need len",
+                        "does not need capacity",
+                        "does not need count",
+                        "does not need max",
+                        "does not need participants",
+                        "align"
+                    ]
+                );
+            },
+        );
+    }
+
+    #[test]
+    fn parameter_keys_are_passed_on_and_checked_against_the_type() {
+        with_plan(
+            TokenStream::new(),
+            quote!(
+                struct S {
+                    #[zeroipc(count = 11, max = 10)]
+                    sem: Semaphore,
+                    #[zeroipc(participants = 0)]
+                    barrier: Barrier,
+                }
+            ),
+            |plan| {
+                assert_eq!(plan.entries[0].n, 0);
+                assert_eq!(plan.entries[0].params, [("count", 11), ("max", 10)]);
+                assert_eq!(
+                    kinds(&plan.entries[0].checks),
+                    [
+                        "does not need len",
+                        "does not need capacity",
+                        "takes count",
+                        "fits 11",
+                        "count not above max",
+                        "takes max",
+                        "fits 10",
+                        "does not need participants",
+                        "align"
+                    ]
+                );
+                assert_eq!(
+                    kinds(&plan.entries[1].checks),
+                    [
+                        "does not need len",
+                        "does not need capacity",
+                        "takes participants",
+                        "fits 0",
+                        "not zero participants",
+                        "does not need count",
+                        "does not need max",
+                        "align"
+                    ]
+                );
+                let Check::NotAbove { message, .. } = &plan.entries[0].checks[4] else {
+                    panic!("{:?}", plan.entries[0].checks)
+                };
+                assert_eq!(
+                    message,
+                    "zeroipc: `Semaphore` needs `count` no larger than `max` (field `sem`), and 11 is larger than 10; raise `max` or lower `count`"
+                );
+                let Check::NotZero { message, .. } = &plan.entries[1].checks[4] else {
+                    panic!()
+                };
+                assert_eq!(
+                    message,
+                    "zeroipc: `Barrier` needs `participants` of at least 1 (field `barrier`), the number of participants that open it; use `participants = 1` or more"
                 );
             },
         );

@@ -209,7 +209,7 @@ fn check_field(field: &Field<'_>, index: usize, cx: &mut Ctxt) {
         cx.error_spanned_by(
             field.ty,
             format!(
-                "zeroipc: field `{name}` has type `{}`, which is not a zeroipc structure; a segment field is `Array<T>` (with `len = N`), `Queue<T>` or `Stack<T>` (with `capacity = N`)",
+                "zeroipc: field `{name}` has type `{}`, which is not a zeroipc structure; a segment field is `Array<T>` (with `len = N`), `Queue<T>` or `Stack<T>` (with `capacity = N`), or `Semaphore`, `Mutex`, `Latch`, `Barrier` or `Once`",
                 type_text(field.ty)
             ),
         );

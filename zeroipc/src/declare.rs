@@ -4,7 +4,9 @@
 //! The macro knows no structure by name. For a field `temps: Array<f32>` declared with
 //! `len = 1000` it names `<Array<f32> as Declare<1000>>` and nothing else: the trait says
 //! which attribute keys the type takes, how large its entry is (through [`crate::layout`]),
-//! and how to create or open it. A new structure is a new `impl Declare<N>`, not a change to
+//! and how to create or open it. Keys that do not change the size (a semaphore's `count`, a
+//! barrier's `participants`) reach [`Declare::declare`] as [`Params`], built by the macro
+//! from the literals written. A new structure is a new `impl Declare<N>`, not a change to
 //! the macro.
 //!
 //! Facts that depend on types the macro cannot see (whether a key belongs to the field's
@@ -24,6 +26,7 @@ use crate::memory::{Memory, Options, DEFAULT_OPEN_TIMEOUT};
 use crate::structures::array::Array;
 use crate::structures::queue::Queue;
 use crate::structures::stack::Stack;
+use crate::sync::{barrier::Barrier, latch::Latch, mutex::Mutex, once::Once, semaphore::Semaphore};
 
 /// The largest element alignment format v2 supports: every structure and every section in
 /// one starts 8-aligned.
@@ -164,13 +167,16 @@ impl<T: Pod> Element for T {}
 ///   `#[zeroipc(...)]` it accepts and needs (besides `name`, which every field accepts);
 /// - [`POWER_OF_TWO_KEYS`](Declare::POWER_OF_TWO_KEYS) those whose value must be a power of
 ///   two;
+/// - [`POSITIVE_KEYS`](Declare::POSITIVE_KEYS), [`PARAM_MAX`](Declare::PARAM_MAX) and
+///   [`NOT_ABOVE`](Declare::NOT_ABOVE) bound the values of its parameter keys (they have
+///   defaults: no bounds);
 /// - [`SIZE`](Declare::SIZE) is its entry size, computed with a [`crate::layout`] function;
 /// - [`declare`](Declare::declare) creates it or opens it, and on open compares what it
-///   found with `N`.
+///   found with `N` and the parameters.
 #[diagnostic::on_unimplemented(
     message = "zeroipc: `{Self}` is not a structure a segment can hold",
     label = "not a zeroipc structure",
-    note = "a field of a `#[zeroipc::segment]` struct is `Array<T>` (declared with `len = N`), `Queue<T>` (with `capacity = N`, a power of two) or `Stack<T>` (with `capacity = N`), `T` plain old data"
+    note = "a field of a `#[zeroipc::segment]` struct is `Array<T>` (declared with `len = N`), `Queue<T>` (with `capacity = N`, a power of two) or `Stack<T>` (with `capacity = N`), `T` plain old data; or `Semaphore` (with `count = N` and `max = N`, both optional), `Mutex`, `Latch` (with `count = N`), `Barrier` (with `participants = N`) or `Once`"
 )]
 pub trait Declare<const N: usize>: Sized {
     /// The element type (`()` for a structure without elements); it must be [`Element`].
@@ -185,17 +191,60 @@ pub trait Declare<const N: usize>: Sized {
     const ELEMENT_ALIGN_OK: bool;
     /// The size of its table entry, in bytes.
     const SIZE: usize;
+    /// The parameter keys whose value must be at least 1.
+    const POSITIVE_KEYS: &'static [&'static str] = &[];
+    /// The largest value any of its parameter keys takes.
+    const PARAM_MAX: u64 = u64::MAX;
+    /// Pairs of parameter keys `(a, b)` where `a`'s value must not be above `b`'s, unless
+    /// `b`'s is 0 (which then means "no bound").
+    const NOT_ABOVE: &'static [(&'static str, &'static str)] = &[];
 
     /// Creates the structure called `name` in `mem`, or opens it and checks it against the
-    /// declaration (its length or capacity is `N`).
+    /// declaration (its length or capacity is `N`, its parameters those in `params`, which
+    /// holds exactly the parameter keys written, already checked against the constants
+    /// above).
     ///
     /// # Errors
     ///
     /// Those of the structure's own `create` or `open`, and
     /// [`Error::DeclarationMismatch`] when an opened structure differs from the declaration.
-    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    fn declare(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Self>
     where
         Self::Element: Element;
+}
+
+/// The values of a declared field's parameter keys, as the macro read them from
+/// `#[zeroipc(...)]`: the keys that do not change a structure's size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Params {
+    values: &'static [(&'static str, u64)],
+}
+
+impl Params {
+    /// No parameters.
+    pub const NONE: Params = Params { values: &[] };
+
+    /// The parameters `values`, as `(key, value)` pairs.
+    pub const fn new(values: &'static [(&'static str, u64)]) -> Params {
+        Params { values }
+    }
+
+    /// The value given for `key`, if any.
+    pub fn get(&self, key: &str) -> Option<u64> {
+        self.values.iter().find(|(k, _)| *k == key).map(|&(_, v)| v)
+    }
+
+    /// The value given for `key` as an `i32` field of the format, or `default`.
+    ///
+    /// # Panics
+    ///
+    /// If the value is above `i32::MAX`: the macro refuses such a value at compile time
+    /// (the sync types' [`Declare::PARAM_MAX`]), so only a hand-made `Params` can hold one.
+    pub(crate) fn i32_or(&self, key: &str, default: i32) -> i32 {
+        self.get(key).map_or(default, |v| {
+            i32::try_from(v).expect("parameter values are checked against PARAM_MAX")
+        })
+    }
 }
 
 impl<T, const N: usize> Declare<N> for Array<T> {
@@ -206,7 +255,7 @@ impl<T, const N: usize> Declare<N> for Array<T> {
     const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
     const SIZE: usize = layout::array_size(N, size_of::<T>());
 
-    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
     where
         T: Element,
     {
@@ -230,7 +279,7 @@ impl<T, const N: usize> Declare<N> for Queue<T> {
     const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
     const SIZE: usize = layout::queue_size(N, size_of::<T>());
 
-    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
     where
         T: Element,
     {
@@ -253,7 +302,7 @@ impl<T, const N: usize> Declare<N> for Stack<T> {
     const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
     const SIZE: usize = layout::stack_size(N, size_of::<T>());
 
-    fn declare(mem: &Memory, name: &str, mode: Mode) -> Result<Self>
+    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
     where
         T: Element,
     {
@@ -266,6 +315,119 @@ impl<T, const N: usize> Declare<N> for Stack<T> {
             }
         }
     }
+}
+
+/// Plugs a synchronisation primitive into the macro: no size key, no element, an entry of
+/// `size` bytes, parameter keys bounded by the `i32` fields of the format. Arguments, in
+/// order: the type, its entry size, then its `KEYS`, `REQUIRED_KEYS`, `POSITIVE_KEYS` and
+/// `NOT_ABOVE`, then the function that creates or opens it.
+macro_rules! declare_sync {
+    ($ty:ty, $size:expr, $keys:expr, $required:expr, $positive:expr, $not_above:expr, $declare:expr $(,)?) => {
+        impl<const N: usize> Declare<N> for $ty {
+            type Element = ();
+            const KEYS: &'static [&'static str] = $keys;
+            const REQUIRED_KEYS: &'static [&'static str] = $required;
+            const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+            const ELEMENT_ALIGN_OK: bool = true;
+            const SIZE: usize = $size;
+            const POSITIVE_KEYS: &'static [&'static str] = $positive;
+            const PARAM_MAX: u64 = i32::MAX as u64;
+            const NOT_ABOVE: &'static [(&'static str, &'static str)] = $not_above;
+
+            fn declare(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Self> {
+                $declare(mem, name, mode, params)
+            }
+        }
+    };
+}
+
+declare_sync!(
+    Semaphore,
+    layout::SEMAPHORE_SIZE,
+    &["count", "max"],
+    &[],
+    &[],
+    &[("count", "max")],
+    declare_semaphore,
+);
+declare_sync!(Mutex, layout::MUTEX_SIZE, &[], &[], &[], &[], declare_mutex);
+declare_sync!(
+    Latch,
+    layout::LATCH_SIZE,
+    &["count"],
+    &["count"],
+    &[],
+    &[],
+    declare_latch,
+);
+declare_sync!(
+    Barrier,
+    layout::BARRIER_SIZE,
+    &["participants"],
+    &["participants"],
+    &["participants"],
+    &[],
+    declare_barrier,
+);
+declare_sync!(Once, layout::ONCE_SIZE, &[], &[], &[], &[], declare_once);
+
+/// A semaphore of `count` permits (default 0) and maximum `max` (default 0, no bound).
+fn declare_semaphore(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Semaphore> {
+    let max = params.i32_or("max", 0);
+    match mode {
+        Mode::Create => Semaphore::create(mem, name, params.i32_or("count", 0), max),
+        Mode::Open => {
+            let sem = Semaphore::open(mem, name)?;
+            expect_i32(name, "max", max, sem.max_count())?;
+            Ok(sem)
+        }
+    }
+}
+
+fn declare_mutex(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Mutex> {
+    match mode {
+        Mode::Create => Mutex::create(mem, name),
+        Mode::Open => Mutex::open(mem, name),
+    }
+}
+
+/// A latch of `count` (required; its initial count, checked on open).
+fn declare_latch(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Latch> {
+    let count = params.i32_or("count", 0);
+    match mode {
+        Mode::Create => Latch::create(mem, name, count),
+        Mode::Open => {
+            let latch = Latch::open(mem, name)?;
+            expect_i32(name, "count", count, latch.initial_count())?;
+            Ok(latch)
+        }
+    }
+}
+
+/// A barrier of `participants` (required, at least 1; checked on open).
+fn declare_barrier(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Barrier> {
+    let participants = params.i32_or("participants", 1);
+    match mode {
+        Mode::Create => Barrier::create(mem, name, participants),
+        Mode::Open => {
+            let barrier = Barrier::open(mem, name)?;
+            expect_i32(name, "participants", participants, barrier.participants())?;
+            Ok(barrier)
+        }
+    }
+}
+
+fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Once> {
+    match mode {
+        Mode::Create => Once::create(mem, name),
+        Mode::Open => Once::open(mem, name),
+    }
+}
+
+/// [`Error::DeclarationMismatch`] unless `found == expected`: two `i32` fields, neither
+/// negative (the declaration's come from literals, the segment's were validated at open).
+fn expect_i32(name: &str, what: &'static str, expected: i32, found: i32) -> Result<()> {
+    expect(name, what, expected as usize, found as usize)
 }
 
 /// [`Error::DeclarationMismatch`] unless `found == expected`.
@@ -357,6 +519,18 @@ pub fn field<S>(
         Ok(handle)
     });
     checked.map_err(|e| e.in_field(field))
+}
+
+/// Whether `pairs` holds `(a, b)`; usable in `const` checks.
+pub const fn has_pair(pairs: &[(&str, &str)], a: &str, b: &str) -> bool {
+    let mut i = 0;
+    while i < pairs.len() {
+        if str_eq(pairs[i].0, a) && str_eq(pairs[i].1, b) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Whether `keys` holds `key`; usable in `const` checks.
@@ -502,7 +676,8 @@ mod tests {
     fn opening_an_array_of_another_length_is_a_declaration_mismatch() {
         let seg = Segment::new(1 << 16);
         Array::<u32>::create(&seg.mem, "a", 10).unwrap();
-        let err = <Array<u32> as Declare<12>>::declare(&seg.mem, "a", Mode::Open).unwrap_err();
+        let err = <Array<u32> as Declare<12>>::declare(&seg.mem, "a", Mode::Open, &Params::NONE)
+            .unwrap_err();
         assert!(matches!(
             err,
             Error::DeclarationMismatch {
@@ -512,7 +687,9 @@ mod tests {
                 ..
             }
         ));
-        assert!(<Array<u32> as Declare<10>>::declare(&seg.mem, "a", Mode::Open).is_ok());
+        assert!(
+            <Array<u32> as Declare<10>>::declare(&seg.mem, "a", Mode::Open, &Params::NONE).is_ok()
+        );
     }
 
     #[test]
@@ -535,8 +712,10 @@ mod tests {
         Queue::<u32>::create(&seg.mem, "q", 8).unwrap();
         Stack::<u32>::create(&seg.mem, "s", 5).unwrap();
         for err in [
-            <Queue<u32> as Declare<16>>::declare(&seg.mem, "q", Mode::Open).unwrap_err(),
-            <Stack<u32> as Declare<6>>::declare(&seg.mem, "s", Mode::Open).unwrap_err(),
+            <Queue<u32> as Declare<16>>::declare(&seg.mem, "q", Mode::Open, &Params::NONE)
+                .unwrap_err(),
+            <Stack<u32> as Declare<6>>::declare(&seg.mem, "s", Mode::Open, &Params::NONE)
+                .unwrap_err(),
         ] {
             assert!(
                 matches!(
@@ -549,8 +728,73 @@ mod tests {
                 "{err:?}"
             );
         }
-        assert!(<Queue<u32> as Declare<8>>::declare(&seg.mem, "q", Mode::Open).is_ok());
-        assert!(<Stack<u32> as Declare<5>>::declare(&seg.mem, "s", Mode::Open).is_ok());
+        assert!(
+            <Queue<u32> as Declare<8>>::declare(&seg.mem, "q", Mode::Open, &Params::NONE).is_ok()
+        );
+        assert!(
+            <Stack<u32> as Declare<5>>::declare(&seg.mem, "s", Mode::Open, &Params::NONE).is_ok()
+        );
+    }
+
+    #[test]
+    fn sync_types_have_layout_sizes_and_bounded_parameter_keys() {
+        const _: () = assert!(has_pair(
+            <Semaphore as Declare<0>>::NOT_ABOVE,
+            "count",
+            "max"
+        ));
+        const _: () = assert!(!has_pair(&[("count", "max")], "max", "count"));
+        assert_eq!(<Semaphore as Declare<0>>::SIZE, layout::SEMAPHORE_SIZE);
+        assert_eq!(<Once as Declare<0>>::SIZE, layout::ONCE_SIZE);
+        assert_eq!(<Barrier as Declare<0>>::REQUIRED_KEYS, ["participants"]);
+        assert_eq!(<Barrier as Declare<0>>::POSITIVE_KEYS, ["participants"]);
+        assert_eq!(<Latch as Declare<0>>::PARAM_MAX, i32::MAX as u64);
+        assert!(<Mutex as Declare<0>>::KEYS.is_empty());
+        // The defaults: no bounds.
+        assert_eq!(<Array<u8> as Declare<1>>::PARAM_MAX, u64::MAX);
+        assert!(<Queue<u8> as Declare<2>>::NOT_ABOVE.is_empty());
+    }
+
+    #[test]
+    fn sync_types_are_created_from_their_params_and_opened_against_them() {
+        let seg = Segment::new(1 << 16);
+        let params = Params::new(&[("count", 3), ("max", 10)]);
+        assert_eq!(params.get("max"), Some(10));
+        assert_eq!(params.get("participants"), None);
+        let sem = <Semaphore as Declare<0>>::declare(&seg.mem, "s", Mode::Create, &params).unwrap();
+        assert_eq!((sem.count(), sem.max_count()), (3, 10));
+        let err = <Semaphore as Declare<0>>::declare(
+            &seg.mem,
+            "s",
+            Mode::Open,
+            &Params::new(&[("max", 9)]),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::DeclarationMismatch {
+                what: "max",
+                expected: 9,
+                found: 10,
+                ..
+            }
+        ));
+        let barrier = Params::new(&[("participants", 2)]);
+        <Barrier as Declare<0>>::declare(&seg.mem, "b", Mode::Create, &barrier).unwrap();
+        assert!(<Barrier as Declare<0>>::declare(&seg.mem, "b", Mode::Open, &barrier).is_ok());
+        let latch = Params::new(&[("count", 4)]);
+        <Latch as Declare<0>>::declare(&seg.mem, "l", Mode::Create, &latch).unwrap();
+        let err = <Latch as Declare<0>>::declare(
+            &seg.mem,
+            "l",
+            Mode::Open,
+            &Params::new(&[("count", 5)]),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::DeclarationMismatch { what: "count", .. }
+        ));
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub use table::Entry;
 /// Declares a segment as a struct whose fields are the typed handles of its entries.
 ///
 /// ```
-/// use zeroipc::{Array, Queue, Stack};
+/// use zeroipc::{Array, Barrier, Mutex, Queue, Stack};
 ///
 /// #[zeroipc::segment]
 /// pub struct Plant {
@@ -101,6 +101,9 @@ pub use table::Entry;
 ///     pub events: Queue<i32>,
 ///     #[zeroipc(capacity = 64)]
 ///     pub stack: Stack<f64>,
+///     #[zeroipc(participants = 2)]
+///     pub phase: Barrier,
+///     pub lock: Mutex,
 /// }
 ///
 /// # let name = format!("/zeroipc_doc_segment_{}", std::process::id());
@@ -117,8 +120,10 @@ pub use table::Entry;
 /// Arguments: `#[zeroipc::segment(max_entries = N)]` sets the table's slots (default 64, what
 /// the other implementations expect); `crate = "path"` names this crate where it is
 /// re-exported under another path. Field keys: `len = N` for an [`Array`], `capacity = N`
-/// for a [`Queue`] (a power of two) or a [`Stack`], and `name = "..."` for a table name other
-/// than the field's.
+/// for a [`Queue`] (a power of two) or a [`Stack`]; `count = N` and `max = N` for a
+/// [`Semaphore`] (both optional: 0 permits, no bound), `count = N` for a [`Latch`],
+/// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`];
+/// and `name = "..."` for a table name other than the field's.
 ///
 /// Generated: `create(name)`, `create_with(name, &SegmentOptions)`, `open(name)`,
 /// `open_with(name, &SegmentOptions)`, `memory()`, and the constants `MAX_ENTRIES`, `SIZE`
@@ -128,7 +133,8 @@ pub use table::Entry;
 ///
 /// Mistakes are compile errors: every one the macro detects has a case in the repository's
 /// `zeroipc/tests/ui/` (names over 31 bytes, duplicate names, missing, zero or unknown keys,
-/// a key the field's type does not take, a queue capacity that is not a power of two, field
+/// a key the field's type does not take, a queue capacity that is not a power of two, a
+/// barrier of zero participants, a semaphore's count above its maximum, field
 /// types that are not structures, elements that are not plain old data or are aligned above
 /// 8, generics, tuple structs, enums, a table too small for the fields).
 pub use zeroipc_derive::segment;

@@ -6,8 +6,8 @@
 //! are always used at the same version.
 
 pub use crate::declare::{
-    create_segment, field, has_key, open_segment, Declare, DeclaredEntry, Element, Message, Mode,
-    SegmentOptions,
+    create_segment, field, has_key, has_pair, open_segment, Declare, DeclaredEntry, Element,
+    Message, Mode, Params, SegmentOptions,
 };
 pub use crate::error::Result;
 pub use crate::layout;

@@ -16,7 +16,7 @@ use common::{
     child_role, golden, raw_segment, shm_path, spawn_child, unique_name, Children, Cleanup,
     GOLDEN_FILES,
 };
-use zeroipc::{Array, Error, Memory, Queue, SegmentOptions, Stack};
+use zeroipc::{Array, Barrier, Error, Latch, Memory, Queue, SegmentOptions, Semaphore, Stack};
 
 /// The declaration of the issue.
 #[zeroipc::segment]
@@ -40,8 +40,8 @@ pub struct Record {
     pub y: f64,
 }
 
-/// The structures of the golden scenario (`../shared/vectors/README.md`) that have a type
-/// today, in the scenario's order.
+/// The structures of the golden scenario (`../shared/vectors/README.md`), in the scenario's
+/// order.
 #[zeroipc::segment]
 pub struct Golden {
     #[zeroipc(len = 1000, name = "sensor_data")]
@@ -54,6 +54,12 @@ pub struct Golden {
     pub events: Queue<i32>,
     #[zeroipc(capacity = 64)]
     pub stack: Stack<f64>,
+    #[zeroipc(count = 3, max = 10)]
+    pub sem: Semaphore,
+    #[zeroipc(count = 4)]
+    pub latch: Latch,
+    #[zeroipc(participants = 2)]
+    pub barrier: Barrier,
 }
 
 /// Writes the golden scenario's values into the declared structures.
@@ -108,6 +114,9 @@ fn check_scenario(g: &Golden) {
     assert_eq!(g.stack.capacity(), 64);
     let stacked: Vec<f64> = std::iter::from_fn(|| g.stack.pop()).collect();
     assert_eq!(stacked, (1..=20).rev().map(f64::from).collect::<Vec<_>>());
+    assert_eq!((g.sem.count(), g.sem.max_count()), (3, 10));
+    assert_eq!((g.latch.count(), g.latch.initial_count()), (4, 4));
+    assert_eq!((g.barrier.participants(), g.barrier.arrived()), (2, 0));
 }
 
 #[test]
@@ -115,9 +124,9 @@ fn check_scenario(g: &Golden) {
 fn declared_layout_is_the_golden_table() {
     let offsets: Vec<usize> = Golden::ENTRIES.iter().map(|e| e.offset).collect();
     let sizes: Vec<usize> = Golden::ENTRIES.iter().map(|e| e.size).collect();
-    assert_eq!(offsets, [3104, 7112, 7248, 7416, 8456]);
-    assert_eq!(sizes, [4008, 136, 168, 1040, 784]);
-    assert_eq!(Golden::SIZE, 9240);
+    assert_eq!(offsets, [3104, 7112, 7248, 7416, 8456, 9240, 9256, 9272]);
+    assert_eq!(sizes, [4008, 136, 168, 1040, 784, 16, 16, 16]);
+    assert_eq!(Golden::SIZE, 9288);
     assert_eq!(Golden::MAX_ENTRIES, 64);
     assert_eq!(Golden::ENTRIES[0].field, "sensors");
     assert_eq!(Golden::ENTRIES[0].name, "sensor_data");
@@ -129,7 +138,6 @@ fn declared_segment_opens_both_golden_images_and_reads_the_scenario() {
     for file in GOLDEN_FILES {
         let (name, _cleanup) = raw_segment("segment_golden", &golden(file));
         let g = Golden::open(&name).unwrap_or_else(|e| panic!("{file}: {e}"));
-        // The image has three more entries (sem, latch, barrier): extra entries are fine.
         assert_eq!(g.memory().entries().unwrap().len(), 8);
         check_scenario(&g);
     }
@@ -140,18 +148,19 @@ fn declared_segment_opens_both_golden_images_and_reads_the_scenario() {
 fn declared_segment_writes_the_golden_bytes() {
     let name = unique_name("segment_golden_write");
     let _cleanup = Cleanup(name.clone());
-    let g = Golden::create(&name).unwrap();
+    // The scenario's segment is 1 MiB: the declared entries, then free space.
+    let options = SegmentOptions::new().extra_space((1 << 20) - Golden::SIZE);
+    let g = Golden::create_with(&name, &options).unwrap();
     write_scenario(&g);
     let ours = std::fs::read(shm_path(&name)).unwrap();
     let reference = golden(GOLDEN_FILES[0]);
-    assert_eq!(ours.len(), Golden::SIZE);
-    // The first five table entries and the structures they describe are the same bytes; the
-    // header differs only where the scenario does (entry count, segment size, next offset).
-    let entries = 32..32 + 5 * 48;
-    assert_eq!(ours[entries.clone()], reference[entries]);
-    let structures = 3104..Golden::SIZE;
-    assert_eq!(ours[structures.clone()], reference[structures]);
-    assert_eq!(ours[..8], reference[..8], "magic and version");
+    assert_eq!(ours.len(), reference.len());
+    if let Some(at) = ours.iter().zip(&reference).position(|(a, b)| a != b) {
+        panic!(
+            "first difference at byte {at}: wrote {:#04x}, the reference has {:#04x}",
+            ours[at], reference[at]
+        );
+    }
 }
 
 /// Builds the entries of `Plant` with the dynamic API, in field order.
@@ -438,4 +447,49 @@ fn a_child_process_shares_a_declared_segment() {
         "the child failed"
     );
     assert_eq!(plant.stack.pop(), Some(500_500.0));
+}
+
+/// Every synchronisation primitive as a declared field.
+#[zeroipc::segment]
+pub struct Coordination {
+    #[zeroipc(count = 2, max = 2)]
+    pub slots: Semaphore,
+    pub lock: zeroipc::Mutex,
+    #[zeroipc(count = 3)]
+    pub ready: Latch,
+    #[zeroipc(participants = 1)]
+    pub phase: Barrier,
+    #[zeroipc(name = "init")]
+    pub once: zeroipc::Once,
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn declared_sync_fields_are_created_with_their_keys_and_opened_against_them() {
+    let name = unique_name("segment_sync");
+    let _cleanup = Cleanup(name.clone());
+    let c = Coordination::create(&name).unwrap();
+    assert_eq!((c.slots.count(), c.slots.max_count()), (2, 2));
+    assert!(!c.lock.is_locked());
+    assert_eq!(c.ready.count(), 3);
+    assert_eq!(c.phase.participants(), 1);
+    assert!(c.once.call_once(|| {}).unwrap());
+
+    let other = Coordination::open(&name).unwrap();
+    let _guard = other.lock.try_lock().unwrap();
+    assert!(c.lock.is_locked());
+    assert!(other.once.is_completed());
+    assert!(other.phase.wait());
+    assert_eq!(c.phase.generation(), 1);
+
+    // The same names with other parameters: the error names the field and the key.
+    let other_name = unique_name("segment_sync_other");
+    let _cleanup_other = Cleanup(other_name.clone());
+    let mem = Memory::create(&other_name, 1 << 16).unwrap();
+    Semaphore::create(&mem, "slots", 2, 3).unwrap();
+    let err = Coordination::open(&other_name).err().unwrap();
+    assert_eq!(
+        err.to_string(),
+        "field `slots`: entry \"slots\" has max 2 in the declaration but 3 in the segment"
+    );
 }

@@ -1,0 +1,8 @@
+use zeroipc::Barrier;
+
+#[zeroipc::segment]
+pub struct Workers {
+    pub phase: Barrier,
+}
+
+fn main() {}
