@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use zeroipc::inspect::{RawTable, Rule};
-use zeroipc::{Array, Memory, Queue, Stack};
+use zeroipc::{Array, Barrier, Latch, Memory, Mutex, Once, Queue, Semaphore, Stack};
 
 use crate::guess::{Guess, Kind};
 use crate::segment::{SegmentFile, SegmentName};
@@ -396,12 +396,48 @@ fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
 /// Runs the runtime's `open` for the kind `g` guesses, with a stand-in element type of the
 /// element size the bytes give. `None` where there is no such open (or no stand-in type).
 fn open_as(mem: &Memory, name: &str, g: &Guess) -> Option<Result<String, String>> {
-    let elem = g.elem_size?;
     match g.kind {
-        Kind::Array => by_size!(elem, open_array(mem, name)),
-        Kind::Queue => by_size!(elem, open_queue(mem, name)),
-        Kind::Stack => by_size!(elem, open_stack(mem, name)),
+        Kind::Array => by_size!(g.elem_size?, open_array(mem, name)),
+        Kind::Queue => by_size!(g.elem_size?, open_queue(mem, name)),
+        Kind::Stack => by_size!(g.elem_size?, open_stack(mem, name)),
+        Kind::Semaphore => Some(opened("Semaphore", Semaphore::open(mem, name), |s| {
+            format!(
+                "count {}, max_count {}, {} waiting",
+                s.count(),
+                s.max_count(),
+                s.waiting()
+            )
+        })),
+        Kind::Mutex => Some(opened("Mutex", Mutex::open(mem, name), |m| {
+            (if m.is_locked() { "locked" } else { "unlocked" }).to_owned()
+        })),
+        Kind::Latch => Some(opened("Latch", Latch::open(mem, name), |l| {
+            format!("count {} of {}", l.count(), l.initial_count())
+        })),
+        Kind::Barrier => Some(opened("Barrier", Barrier::open(mem, name), |b| {
+            format!(
+                "{} of {} arrived, generation {}",
+                b.arrived(),
+                b.participants(),
+                b.generation()
+            )
+        })),
+        Kind::Once => Some(opened("Once", Once::open(mem, name), |o| {
+            (if o.is_completed() { "done" } else { "not done" }).to_owned()
+        })),
         _ => None,
+    }
+}
+
+/// What a synchronisation primitive's `open` gave: its state, or the error.
+fn opened<T>(
+    kind: &str,
+    handle: zeroipc::Result<T>,
+    state: impl FnOnce(&T) -> String,
+) -> Result<String, String> {
+    match handle {
+        Ok(h) => Ok(format!("{kind}: {}", state(&h))),
+        Err(e) => Err(format!("{kind}::open: {e}")),
     }
 }
 

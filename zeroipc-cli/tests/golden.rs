@@ -310,3 +310,16 @@ fn check_opens_queues_and_stacks_with_the_runtime() {
         "{text}"
     );
 }
+
+#[test]
+fn check_opens_the_sync_entries_with_the_runtime() {
+    let seg = ShmFile::with_bytes(&golden(GOLDEN_FILES[0]));
+    let text = stdout(&zeroipc(&["check", &seg.name]));
+    for line in [
+        "entry \"sem\" opens as Semaphore: count 3, max_count 10, 0 waiting",
+        "entry \"latch\" opens as Latch: count 4 of 4",
+        "entry \"barrier\" opens as Barrier: 0 of 2 arrived, generation 0",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+}
