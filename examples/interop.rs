@@ -22,6 +22,21 @@
 //! interop declared-check SEG               open SEG as a `Plant` (each entry checked against the
 //!                                          declaration) and check that it holds what `declared`
 //!                                          writes, popping the queue and the stack
+//! interop create-sync SEG PARTICIPANTS     create SEG with a mutex `lock` (a semaphore of count 1,
+//!                                          maximum 1), a u64 array `counter` of 1 element, a
+//!                                          barrier `phase` of PARTICIPANTS, a u64 array
+//!                                          `progress` of PARTICIPANTS elements and a latch
+//!                                          `start` of PARTICIPANTS; exit, leaving SEG
+//! interop lock-increment SEG ROUNDS        count `start` down and wait for it to open (so that all
+//!                                          the workers start together), then ROUNDS times: take
+//!                                          `lock`, read `counter[0]`, write it back plus one,
+//!                                          release `lock`
+//! interop barrier-rounds SEG INDEX GENERATIONS
+//!                                          as `lock-increment`, `start` first; then
+//!                                          GENERATIONS times: set `progress[INDEX]` to the
+//!                                          generation, wait at `phase`, check that every
+//!                                          participant's progress has reached it, wait again;
+//!                                          print how many of those waits this process led
 //!
 //! options: --timeout SECS   how long one push or pop may wait (default 30)
 //! ```
@@ -40,7 +55,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bytemuck::{Pod, Zeroable};
-use zeroipc::{layout, Array, Memory, Queue, Stack};
+use zeroipc::{layout, Array, Barrier, Latch, Memory, Mutex, Queue, Stack};
 
 /// The item a consumer stops at, in `until-stop` mode. Producers never push it: their ids
 /// are below `u32::MAX`.
@@ -78,7 +93,10 @@ const HELP: &str = "usage: interop STEP ARGS... [--timeout SECS]
   produce SEG ENTRY COUNT ID
   consume SEG ENTRY COUNT|until-stop OUT
   declared SEG
-  declared-check SEG";
+  declared-check SEG
+  create-sync SEG PARTICIPANTS
+  lock-increment SEG ROUNDS
+  barrier-rounds SEG INDEX GENERATIONS";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -225,6 +243,29 @@ fn run(raw: &[String]) -> Result<()> {
                 unreachable!()
             };
             declared_check(seg)
+        }
+        "create-sync" => {
+            let [seg, participants] = args.operands(2, 2)? else {
+                unreachable!()
+            };
+            create_sync(seg, number(participants, "PARTICIPANTS")?)
+        }
+        "lock-increment" => {
+            let [seg, rounds] = args.operands(2, 2)? else {
+                unreachable!()
+            };
+            lock_increment(seg, number(rounds, "ROUNDS")?, args.timeout)
+        }
+        "barrier-rounds" => {
+            let [seg, index, generations] = args.operands(3, 3)? else {
+                unreachable!()
+            };
+            barrier_rounds(
+                seg,
+                number(index, "INDEX")?,
+                number(generations, "GENERATIONS")?,
+                args.timeout,
+            )
         }
         other => Err(Usage(format!("unknown step {other:?}")).into()),
     }
@@ -476,4 +517,81 @@ fn declared_check(seg: &str) -> Result<()> {
         JOBS.len()
     );
     Ok(())
+}
+
+fn create_sync(seg: &str, participants: i32) -> Result<()> {
+    if participants < 1 {
+        return Err(Usage("PARTICIPANTS must be at least 1".into()).into());
+    }
+    let n = participants as usize;
+    let bytes = layout::MUTEX_SIZE
+        + layout::array_size(1, size_of::<u64>())
+        + layout::BARRIER_SIZE
+        + layout::checked_array_size(n, size_of::<u64>()).ok_or("PARTICIPANTS is too large")?
+        + layout::LATCH_SIZE;
+    let mem = create_segment(seg, bytes)?;
+    Mutex::create(&mem, "lock")?;
+    Array::<u64>::create(&mem, "counter", 1)?;
+    Barrier::create(&mem, "phase", participants)?;
+    Array::<u64>::create(&mem, "progress", n)?;
+    Latch::create(&mem, "start", participants)?;
+    println!("participants={participants}");
+    Ok(())
+}
+
+fn lock_increment(seg: &str, rounds: u64, timeout: Duration) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let lock = Mutex::open(&mem, "lock")?;
+    let counter = Array::<u64>::open(&mem, "counter")?;
+    start_together(&mem, timeout)?;
+    let started = Instant::now();
+    for round in 0..rounds {
+        let guard = lock
+            .lock_timeout(timeout)
+            .map_err(|e| format!("round {round} of {rounds}: {e}"))?;
+        // Read, then write: an update is lost if another process is ever in here too.
+        let value = counter.get(0)?;
+        counter.set(0, value + 1)?;
+        drop(guard);
+    }
+    println!(
+        "rounds={rounds} seconds={:.3}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn barrier_rounds(seg: &str, index: usize, generations: u64, timeout: Duration) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let phase = Barrier::open(&mem, "phase")?;
+    let progress = Array::<u64>::open(&mem, "progress")?;
+    if index >= progress.len() {
+        return Err(Usage(format!("INDEX must be below {}", progress.len())).into());
+    }
+    start_together(&mem, timeout)?;
+    let mut leads = 0u64;
+    for generation in 1..=generations {
+        progress.set(index, generation)?;
+        leads += u64::from(phase.wait_timeout(timeout)?);
+        for (other, reached) in progress.iter().enumerate() {
+            if reached < generation {
+                return Err(format!(
+                    "participant {other} is at {reached} after the barrier of generation {generation}"
+                )
+                .into());
+            }
+        }
+        leads += u64::from(phase.wait_timeout(timeout)?);
+    }
+    println!("generations={generations} leads={leads}");
+    Ok(())
+}
+
+/// Counts the latch `start` down and waits for the other workers to do the same.
+fn start_together(mem: &Memory, timeout: Duration) -> Result<()> {
+    let start = Latch::open(mem, "start")?;
+    start.count_down(1);
+    start
+        .wait_timeout(timeout)
+        .map_err(|e| format!("the other workers did not start: {e}").into())
 }
