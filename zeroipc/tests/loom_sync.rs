@@ -16,8 +16,13 @@ use zeroipc::__loom::{BarrierModel, LatchModel, OnceModel, SemaphoreModel};
 
 /// Runs `f` under loom with a preemption bound that keeps these models to seconds.
 fn check(f: impl Fn() + Sync + Send + 'static) {
+    check_bounded(3, f);
+}
+
+/// Runs `f` under loom with at most `preemptions` preemptions per execution.
+fn check_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
+    builder.preemption_bound = Some(preemptions);
     builder.check(f);
 }
 
@@ -83,15 +88,15 @@ fn posts_beyond_the_maximum_are_refused_exactly() {
             let sem = Arc::clone(&sem);
             thread::spawn(move || sem.try_wait())
         };
-        let posted = posters
+        let accepted = posters
             .into_iter()
             .map(|t| t.join().unwrap())
             .filter(|&ok| ok)
             .count() as i32;
-        let taken = i32::from(taker.join().unwrap());
+        let took = i32::from(taker.join().unwrap());
         // Every permit posted is either taken or still there, and the count never passed 1.
-        assert!((1..=2).contains(&posted));
-        assert_eq!(sem.count(), posted - taken);
+        assert!((1..=2).contains(&accepted));
+        assert_eq!(sem.count(), accepted - took);
         assert!((0..=1).contains(&sem.count()));
     });
 }
@@ -204,8 +209,40 @@ fn once_runs_the_function_once_and_orders_it_before_the_others_return() {
             }
         };
         assert_eq!(data.get(), 1);
-        let ran_there = other.join().unwrap();
-        assert!(ran_here != ran_there, "exactly one caller ran it");
+        let ran_elsewhere = other.join().unwrap();
+        assert!(ran_here != ran_elsewhere, "exactly one caller ran it");
         assert_eq!(once.state(), 2);
+    });
+}
+
+#[test]
+fn a_barrier_of_three_opens_for_all_three_or_for_none() {
+    // Three threads with bounded waits: two preemptions keep the model to seconds.
+    check_bounded(2, || {
+        let barrier = Arc::new(BarrierModel::new(3));
+        let others: Vec<_> = (0..2)
+            .map(|_| {
+                let barrier = Arc::clone(&barrier);
+                thread::spawn(move || barrier.wait())
+            })
+            .collect();
+        let here = barrier.wait();
+        let outcomes: Vec<Option<bool>> = others
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .chain([here])
+            .collect();
+        let leaders = outcomes.iter().filter(|&&o| o == Some(true)).count();
+        if barrier.generation() == 1 {
+            // Opened: one leader. A participant may report a time-out only if its arrival
+            // counted but the leader took longer to open than its patience (which loom's
+            // few yields can make happen; in a process it means a leader that died).
+            assert_eq!(leaders, 1, "{outcomes:?}");
+        } else {
+            // Not opened: each participant that gave up took its arrival back, so none passed.
+            assert_eq!(barrier.generation(), 0);
+            assert!(outcomes.iter().all(Option::is_none), "{outcomes:?}");
+        }
+        assert_eq!(barrier.arrived(), 0);
     });
 }

@@ -11,8 +11,16 @@
 //!
 //! A waiter that runs out of time takes its arrival back, unless the barrier is opening: once
 //! `arrived` has reached `num_participants` (or the leader has reset it) the arrival counted,
-//! and the waiter waits a bounded time for the new generation instead, so that a timed-out
-//! participant never reports a failure for a barrier that opened with it.
+//! and the waiter waits for the new generation instead (up to a second more), so that a
+//! timed-out participant does not report a failure for a barrier that opened with it. Only a
+//! leader that dies (or stalls for that second) between reaching the count and bumping the
+//! generation makes an arrival that counted report a time-out.
+//!
+//! A limit of the format's two-word algorithm, in every implementation: an arrival made
+//! between the leader's reset of `arrived` and its bump of `generation` reads the old
+//! generation, so it is released by this opening although it counts towards the next. Only a
+//! participant that is not held at the barrier can arrive then: one whose wait timed out and
+//! that tries again, or a process that is not one of the participants.
 //!
 //! The algorithm is written once, over [`BarrierView`]; the handle [`Barrier`] builds the
 //! view from a mapping, and the loom tests build it from heap atomics.
@@ -137,7 +145,10 @@ impl<'a> BarrierView<'a> {
             if arrived >= self.participants || arrived <= 0 {
                 // The last participant has arrived (or reset the count): this arrival counted
                 // and the barrier is opening. Give the leader time to bump the generation; if
-                // it died in between, report the time-out.
+                // it died in between, report the time-out. (A caller that then arrives again
+                // while a live but slow leader is still opening would be counted in the next
+                // generation too: the patience is long enough that only a dead leader runs it
+                // out.)
                 if !patience.wait(self.generation.word(), generation as u32) {
                     return Passage::TimedOut;
                 }
