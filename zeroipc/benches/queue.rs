@@ -35,6 +35,8 @@ const CAPACITY: usize = 1024;
 const BATCH: usize = 64;
 /// An item no producer sends: tells a consumer to stop.
 const STOP: u64 = u64::MAX;
+/// How long any wait of the bench may take before it counts as a failure.
+const WAIT: Duration = Duration::from_secs(30);
 
 /// Sizes of one run.
 #[derive(Clone, Copy)]
@@ -83,8 +85,30 @@ fn main() {
 
 fn run(mem: &Memory, name: &str, sizes: Sizes) {
     let bench = Bench { mem, name, sizes };
-    let n = sizes.items as f64;
 
+    // `ZEROIPC_BENCH_ONLY=spsc,rt,mpmc,stack` runs only the groups named.
+    let only = std::env::var("ZEROIPC_BENCH_ONLY").ok();
+    let wants = |group: &str| {
+        only.as_deref()
+            .map_or(true, |o| o.split(',').any(|g| g == group))
+    };
+    if wants("spsc") {
+        spsc(&bench);
+    }
+    if wants("rt") {
+        round_trip(&bench);
+    }
+    if wants("mpmc") {
+        mpmc(&bench);
+    }
+    if wants("stack") {
+        stack(&bench);
+    }
+}
+
+fn spsc(bench: &Bench<'_>) {
+    let sizes = bench.sizes;
+    let n = sizes.items as f64;
     let crossbeam = median(sizes.runs, || crossbeam_spsc(sizes.items));
     let single = median(sizes.runs, || bench.spsc("spsc", false));
     let batched = median(sizes.runs, || bench.spsc("spsc_b", true));
@@ -109,7 +133,10 @@ fn run(mem: &Memory, name: &str, sizes: Sizes) {
         ns(batched, n),
         crossbeam / batched
     );
+}
 
+fn round_trip(bench: &Bench<'_>) {
+    let sizes = bench.sizes;
     let rt = sizes.round_trips as f64;
     let raw = median(sizes.runs, || bench.ping_pong("raw"));
     let queues = median(sizes.runs, || bench.ping_pong("pingq"));
@@ -126,7 +153,11 @@ fn run(mem: &Memory, name: &str, sizes: Sizes) {
         ns(queues, rt),
         queues / raw
     );
+}
 
+fn mpmc(bench: &Bench<'_>) {
+    let sizes = bench.sizes;
+    let n = sizes.items as f64;
     let mpmc = median(sizes.runs, || bench.mpmc());
     println!(
         "MPMC, 2 producer + 2 consumer processes, {} items",
@@ -137,7 +168,10 @@ fn run(mem: &Memory, name: &str, sizes: Sizes) {
         n / mpmc,
         ns(mpmc, n)
     );
+}
 
+fn stack(bench: &Bench<'_>) {
+    let sizes = bench.sizes;
     let pairs = sizes.pairs as f64;
     let stack_one = median(sizes.runs, || bench.stack_pairs(1));
     let stack_two = median(sizes.runs, || bench.stack_pairs(2));
@@ -166,16 +200,18 @@ fn median(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
     samples[samples.len() / 2]
 }
 
-/// Calls `attempt` until it returns a value, spinning a little between attempts and then
-/// yielding (on two cores a pure spin can keep the peer it waits for off the CPU). Every
-/// non-blocking loop of the bench, baseline or not, waits this way.
+/// Calls `attempt` until it returns a value, spinning a little between attempts (1, 2, 4 ...
+/// up to 64 spin hints, as `crossbeam_utils::Backoff` does), then yielding (on two cores a
+/// pure spin can keep the peer it waits for off the CPU). The baselines wait this way, and
+/// so do the batched calls, which have no waiting variants; single items use the queue's own
+/// `push_timeout` and `pop_timeout`.
 fn retry<R>(mut attempt: impl FnMut() -> Option<R>) -> R {
     let mut step = 0u32;
     loop {
         if let Some(r) = attempt() {
             return r;
         }
-        if step < 7 {
+        if step <= 6 {
             for _ in 0..1u32 << step {
                 spin_loop();
             }
@@ -251,7 +287,7 @@ impl Bench<'_> {
             let n = if batched {
                 retry(|| Some(q.pop_into(&mut buf)).filter(|&n| n > 0))
             } else {
-                buf[0] = retry(|| q.pop());
+                buf[0] = q.pop_timeout(WAIT).unwrap();
                 1
             };
             for &v in &buf[..n] {
@@ -290,7 +326,7 @@ impl Bench<'_> {
         let start = start(&go);
         for i in 0..round_trips {
             there.push(i).unwrap();
-            assert_eq!(retry(|| back.pop()), i);
+            assert_eq!(back.pop_timeout(WAIT).unwrap(), i);
         }
         let elapsed = start.elapsed();
         assert!(child.wait().unwrap().success());
@@ -382,7 +418,7 @@ fn child(role: &str) {
             let q = Queue::<u64>::open(&mem, structure).unwrap();
             // Exit: a stop item (each producer sends one after its items).
             loop {
-                match q.pop_timeout(Duration::from_secs(30)) {
+                match q.pop_timeout(WAIT) {
                     Ok(STOP) => break,
                     Ok(_) => {}
                     Err(e) => panic!("consumer: {e}"),
@@ -393,7 +429,7 @@ fn child(role: &str) {
             let there = Queue::<u64>::open(&mem, &format!("{structure}_ping")).unwrap();
             let back = Queue::<u64>::open(&mem, &format!("{structure}_pong")).unwrap();
             for _ in 0..count {
-                back.push(retry(|| there.pop())).unwrap();
+                back.push(there.pop_timeout(WAIT).unwrap()).unwrap();
             }
         }
         "pong_raw" => {
@@ -410,8 +446,8 @@ fn child(role: &str) {
         "stack_pairs" => {
             let s = Stack::<u64>::open(&mem, structure).unwrap();
             for i in 0..count {
-                s.push_timeout(i, Duration::from_secs(30)).unwrap();
-                s.pop_timeout(Duration::from_secs(30)).unwrap();
+                s.push_timeout(i, WAIT).unwrap();
+                s.pop_timeout(WAIT).unwrap();
             }
         }
         _ => panic!("unknown bench role {role}"),
@@ -429,16 +465,12 @@ fn produce(q: &Queue<u64>, count: u64, batched: bool, stop: bool) {
             }
             next += retry(|| Some(q.push_slice(&buf[..n])).filter(|&k| k > 0)) as u64;
         }
-    } else if stop {
-        for i in 0..count {
-            q.push_timeout(i, Duration::from_secs(30)).unwrap();
-        }
     } else {
         for i in 0..count {
-            retry(|| q.push(i).ok());
+            q.push_timeout(i, WAIT).unwrap();
         }
     }
     if stop {
-        q.push_timeout(STOP, Duration::from_secs(30)).unwrap();
+        q.push_timeout(STOP, WAIT).unwrap();
     }
 }

@@ -5,9 +5,11 @@
 
 #![cfg(loom)]
 
-use loom::sync::Arc;
 use loom::thread;
 use zeroipc::__loom::QueueModel;
+
+// Each thread works through its own clone of the queue, as threads and processes do with
+// `Queue`: the clones share the queue and keep their own guesses at `head` and `tail`.
 
 /// Runs `f` under loom with a preemption bound that keeps these models to seconds.
 fn check(f: impl Fn() + Sync + Send + 'static) {
@@ -41,16 +43,16 @@ fn drain(q: &QueueModel<u32>) -> Vec<u32> {
 #[test]
 fn two_producers_and_a_consumer_deliver_each_element_once() {
     check(|| {
-        let q = Arc::new(QueueModel::<u32>::new(2));
+        let q = QueueModel::<u32>::new(2);
         let producers: Vec<_> = [1, 2]
             .into_iter()
             .map(|v| {
-                let q = Arc::clone(&q);
+                let q = q.clone();
                 thread::spawn(move || q.push(v).is_ok())
             })
             .collect();
         let consumer = {
-            let q = Arc::clone(&q);
+            let q = q.clone();
             thread::spawn(move || q.pop())
         };
         for p in producers {
@@ -67,9 +69,9 @@ fn two_producers_and_a_consumer_deliver_each_element_once() {
 #[test]
 fn slots_are_reused_lap_after_lap_in_fifo_order() {
     check(|| {
-        let q = Arc::new(QueueModel::<u32>::new(2));
+        let q = QueueModel::<u32>::new(2);
         let producer = {
-            let q = Arc::clone(&q);
+            let q = q.clone();
             thread::spawn(move || {
                 for v in 1..=3 {
                     push(&q, v);
@@ -85,9 +87,9 @@ fn slots_are_reused_lap_after_lap_in_fifo_order() {
 #[test]
 fn a_full_queue_hands_values_back_and_loses_nothing() {
     check(|| {
-        let q = Arc::new(QueueModel::<u32>::new(2));
+        let q = QueueModel::<u32>::new(2);
         let producer = {
-            let q = Arc::clone(&q);
+            let q = q.clone();
             thread::spawn(move || (1..=3).filter(|&v| q.push(v).is_ok()).collect::<Vec<u32>>())
         };
         let first = q.pop();
@@ -103,13 +105,13 @@ fn a_full_queue_hands_values_back_and_loses_nothing() {
 #[test]
 fn batched_claims_mix_with_single_item_peers() {
     check(|| {
-        let q = Arc::new(QueueModel::<u32>::new(4));
+        let q = QueueModel::<u32>::new(4);
         let batch = {
-            let q = Arc::clone(&q);
+            let q = q.clone();
             thread::spawn(move || q.push_slice(&[1, 2, 3]))
         };
         let single = {
-            let q = Arc::clone(&q);
+            let q = q.clone();
             thread::spawn(move || q.push(10).is_ok())
         };
         let mut out = [0; 2];
@@ -138,10 +140,10 @@ fn batched_claims_mix_with_single_item_peers() {
 #[test]
 fn counters_that_wrap_at_2_32_keep_fifo_order() {
     check(|| {
-        let q = Arc::new(QueueModel::<u32>::new(2));
+        let q = QueueModel::<u32>::new(2);
         q.set_counters(u32::MAX);
         let producer = {
-            let q = Arc::clone(&q);
+            let q = q.clone();
             thread::spawn(move || {
                 push(&q, 1);
                 q.push_slice(&[2, 3])

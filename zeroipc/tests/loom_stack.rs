@@ -2,6 +2,13 @@
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p zeroipc
 //! --test loom_stack`.
+//!
+//! A stack operation may have to wait for a peer that is in the middle of an operation on
+//! the same slot, and that wait is bounded (a second in a real segment, a few steps here).
+//! Loom explores schedules in which the peer does not run for that long, so operations can
+//! give up ("stuck") in these models. What must hold in every schedule: nothing is popped
+//! twice, nothing is popped that was not pushed, and when no operation gave up, everything
+//! pushed is popped exactly once.
 
 #![cfg(loom)]
 
@@ -16,17 +23,67 @@ fn check(f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
-/// Everything left on the stack, once the other threads are done; every slot wait must
-/// have succeeded (no peer died).
-fn drain(s: &StackModel<u32>) -> Vec<u32> {
-    let mut out = Vec::new();
-    loop {
-        match s.pop() {
-            Ok(v) => out.push(v),
-            Err(why) => {
-                assert_eq!(why, "empty");
-                return out;
+/// What the threads of a model saw.
+#[derive(Default)]
+struct Log {
+    pushed: Vec<u32>,
+    popped: Vec<u32>,
+    gave_up: bool,
+}
+
+impl Log {
+    fn push(&mut self, v: u32, result: Result<(), (u32, &'static str)>) {
+        match result {
+            Ok(()) => self.pushed.push(v),
+            Err((back, why)) => {
+                assert_eq!(back, v, "a failed push hands its value back");
+                self.note(why);
             }
+        }
+    }
+
+    fn pop(&mut self, result: Result<u32, &'static str>) {
+        match result {
+            Ok(v) => self.popped.push(v),
+            Err(why) => self.note(why),
+        }
+    }
+
+    fn note(&mut self, why: &'static str) {
+        match why {
+            "stuck" => self.gave_up = true,
+            "empty" | "full" => {}
+            other => panic!("unexpected failure {other:?}"),
+        }
+    }
+
+    /// Pops what is left, once the other threads are done, then checks the verdict.
+    fn finish(mut self, s: &StackModel<u32>) {
+        // Exit: empty, or a slot a given-up operation left behind.
+        loop {
+            match s.pop() {
+                Ok(v) => self.popped.push(v),
+                Err("empty") => break,
+                Err(why) => {
+                    self.note(why);
+                    break;
+                }
+            }
+        }
+        let mut popped = self.popped.clone();
+        popped.sort_unstable();
+        assert!(
+            popped.windows(2).all(|w| w[0] != w[1]),
+            "popped twice: {popped:?}"
+        );
+        let mut pushed = self.pushed.clone();
+        pushed.sort_unstable();
+        assert!(
+            popped.iter().all(|v| pushed.contains(v)),
+            "popped {popped:?}, pushed {pushed:?}"
+        );
+        if !self.gave_up {
+            assert_eq!(popped, pushed);
         }
     }
 }
@@ -40,26 +97,21 @@ fn two_threads_pushing_and_popping_hand_over_each_element_once() {
             .map(|v| {
                 let s = Arc::clone(&s);
                 thread::spawn(move || {
-                    s.push(v).unwrap();
-                    match s.pop() {
-                        Ok(v) => Some(v),
-                        Err(why) => {
-                            // The other thread may have popped both elements already.
-                            assert_eq!(why, "empty");
-                            None
-                        }
-                    }
+                    let mut log = Log::default();
+                    log.push(v, s.push(v));
+                    log.pop(s.pop());
+                    log
                 })
             })
             .collect();
-        let mut seen: Vec<u32> = threads
-            .into_iter()
-            .filter_map(|t| t.join().unwrap())
-            .collect();
-        seen.extend(drain(&s));
-        seen.sort_unstable();
-        assert_eq!(seen, [1, 2]);
-        assert_eq!(s.len(), 0);
+        let mut log = Log::default();
+        for t in threads {
+            let l = t.join().unwrap();
+            log.pushed.extend(l.pushed);
+            log.popped.extend(l.popped);
+            log.gave_up |= l.gave_up;
+        }
+        log.finish(&s);
     });
 }
 
@@ -69,17 +121,15 @@ fn a_push_and_a_pop_racing_on_one_slot_wait_for_each_other() {
         // One element in, capacity 2: the pop of slot 0 and a push that lands on slot 0
         // (after the pop moved `top`) or slot 1 run at once.
         let s = Arc::new(StackModel::<u32>::new(2));
-        s.push(1).unwrap();
+        let mut log = Log::default();
+        log.push(1, s.push(1));
         let pusher = {
             let s = Arc::clone(&s);
-            thread::spawn(move || s.push(2).map_err(|(_, why)| why))
+            thread::spawn(move || s.push(2))
         };
-        let popped = s.pop();
-        assert_eq!(pusher.join().unwrap(), Ok(()));
-        let mut seen: Vec<u32> = popped.into_iter().collect();
-        seen.extend(drain(&s));
-        seen.sort_unstable();
-        assert_eq!(seen, [1, 2]);
+        log.pop(s.pop());
+        log.push(2, pusher.join().unwrap());
+        log.finish(&s);
     });
 }
 
@@ -87,25 +137,49 @@ fn a_push_and_a_pop_racing_on_one_slot_wait_for_each_other() {
 fn a_full_stack_hands_the_value_back_and_keeps_its_elements() {
     check(|| {
         let s = Arc::new(StackModel::<u32>::new(2));
-        s.push(1).unwrap();
+        let mut log = Log::default();
+        log.push(1, s.push(1));
         let pushers: Vec<_> = [2, 3]
             .into_iter()
             .map(|v| {
                 let s = Arc::clone(&s);
-                thread::spawn(move || match s.push(v) {
-                    Ok(()) => Some(v),
-                    Err((back, why)) => {
-                        assert_eq!((back, why), (v, "full"));
-                        None
-                    }
-                })
+                thread::spawn(move || (v, s.push(v)))
             })
             .collect();
-        let pushed: Vec<u32> = pushers
+        let mut full = 0;
+        for t in pushers {
+            let (v, result) = t.join().unwrap();
+            full += usize::from(matches!(result, Err((_, "full"))));
+            log.push(v, result);
+        }
+        assert_eq!(full, 1, "one slot was free");
+        // Nothing pops here, so nothing waits: no push can give up.
+        assert!(!log.gave_up);
+        log.finish(&s);
+    });
+}
+
+#[test]
+fn three_threads_on_a_stack_of_two_lose_and_duplicate_nothing() {
+    check(|| {
+        let s = Arc::new(StackModel::<u32>::new(2));
+        let pushers: Vec<_> = [1, 2]
             .into_iter()
-            .filter_map(|t| t.join().unwrap())
+            .map(|v| {
+                let s = Arc::clone(&s);
+                thread::spawn(move || (v, s.push(v)))
+            })
             .collect();
-        assert_eq!(pushed.len(), 1, "one slot was free");
-        assert_eq!(drain(&s), [pushed[0], 1]);
+        let popper = {
+            let s = Arc::clone(&s);
+            thread::spawn(move || s.pop())
+        };
+        let mut log = Log::default();
+        for p in pushers {
+            let (v, result) = p.join().unwrap();
+            log.push(v, result);
+        }
+        log.pop(popper.join().unwrap());
+        log.finish(&s);
     });
 }

@@ -40,10 +40,6 @@ impl Items {
         }
     }
 
-    fn item(self, producer: u64, seq: u64) -> u64 {
-        producer << 32 | seq
-    }
-
     /// The bitmap index of `item`, or `None` for a value no producer sends.
     fn bit(self, item: u64) -> Option<usize> {
         let (p, s) = (item >> 32, item & 0xFFFF_FFFF);
@@ -53,6 +49,11 @@ impl Items {
     fn bitmap_words(self) -> usize {
         (2 * self.space).div_ceil(64) as usize
     }
+}
+
+/// Producer `producer`'s item number `seq`.
+fn item(producer: u64, seq: u64) -> u64 {
+    producer << 32 | seq
 }
 
 /// What a consumer reports: `[count, sum, duplicates, out of order, not an item]`.
@@ -187,7 +188,7 @@ fn produce<C: Channel>(mem: &Memory, channel: &C, items: Items, p: u64, count: &
     while sent < count {
         assert!(Instant::now() < deadline, "producer {p} ran out of time");
         batch.clear();
-        batch.extend((sent..count.min(sent + 64)).map(|s| items.item(p, s)));
+        batch.extend((sent..count.min(sent + 64)).map(|s| item(p, s)));
         match channel.send(&batch, p == 1, STALL) {
             Ok(n) => sent += n as u64,
             Err(()) if tolerate_stall => break,

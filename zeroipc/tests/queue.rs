@@ -226,6 +226,27 @@ fn counters_near_2_32_keep_fifo_order_across_the_wrap() {
 }
 
 #[test]
+fn a_handle_whose_last_positions_are_far_behind_still_pushes_and_pops() {
+    let (mem, _c) = segment("q_far", 1 << 16);
+    let q = Queue::<u32>::create(&mem, "q", 4).unwrap();
+    // `stale` remembers positions 0 and 1; the counters then jump a long way (as after
+    // 2^31 operations through other handles).
+    let stale = q.clone();
+    stale.push(1).unwrap();
+    assert_eq!(stale.pop(), Some(1));
+    for far in [u32::MAX - 5000, 1 << 31, (1 << 31) + 3] {
+        q.__set_counters_for_test(far);
+        stale.push(2).unwrap();
+        assert_eq!(stale.push_slice(&[3, 4]), 2);
+        assert_eq!(q.pop(), Some(2));
+        let mut out = [0; 4];
+        assert_eq!(stale.pop_into(&mut out), 2);
+        assert_eq!(out[..2], [3, 4]);
+        assert_eq!(stale.pop(), None);
+    }
+}
+
+#[test]
 fn batched_calls_keep_fifo_order_across_the_wrap() {
     let (mem, _c) = segment("q_wrap_batch", 1 << 16);
     let q = Queue::<u32>::create(&mem, "q", 8).unwrap();

@@ -51,9 +51,50 @@ pub(crate) struct QueueView<'a, T, S> {
     sequence: &'a [AtomicU32],
     /// As many slots as `sequence` has words (checked in `new`).
     slots: S,
+    /// This process's guesses at `head` and `tail` (see `claim`).
+    hints: &'a Hints,
     /// `capacity - 1`.
     mask: u32,
     _elem: PhantomData<T>,
+}
+
+/// Where this process's last claims on `head` and `tail` ended: its guesses at their next
+/// values. Process-local, never in the segment; any value is safe (see `QueueView::claim`).
+#[derive(Debug)]
+pub(crate) struct Hints {
+    head: AtomicU32,
+    tail: AtomicU32,
+}
+
+impl Hints {
+    /// Hints that both counters are at `pos`.
+    #[cfg(loom)]
+    pub(crate) fn at(pos: u32) -> Hints {
+        Hints {
+            head: AtomicU32::new(pos),
+            tail: AtomicU32::new(pos),
+        }
+    }
+
+    /// A copy of the hints as they are now.
+    fn snapshot(&self) -> Hints {
+        // Relaxed: guesses only.
+        let head = self.head.load(Ordering::Relaxed);
+        // Relaxed: guesses only.
+        let tail = self.tail.load(Ordering::Relaxed);
+        Hints {
+            head: AtomicU32::new(head),
+            tail: AtomicU32::new(tail),
+        }
+    }
+
+    /// Sets both hints to `pos`.
+    fn reset(&self, pos: u32) {
+        // Relaxed: guesses only.
+        self.head.store(pos, Ordering::Relaxed);
+        // Relaxed: guesses only.
+        self.tail.store(pos, Ordering::Relaxed);
+    }
 }
 
 impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
@@ -69,6 +110,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         tail: &'a AtomicU32,
         sequence: &'a [AtomicU32],
         slots: S,
+        hints: &'a Hints,
     ) -> QueueView<'a, T, S> {
         let capacity = sequence.len();
         assert!(
@@ -83,6 +125,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
             tail,
             sequence,
             slots,
+            hints,
             mask: (capacity - 1) as u32,
             _elem: PhantomData,
         }
@@ -105,15 +148,29 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     ///
     /// One compare-and-swap moves the counter over the whole run, so a run is claimed
     /// exactly as that many single claims would be, and no peer can claim a position in it.
+    ///
+    /// The first guess at the position is `hint`, where this process's last claim on the
+    /// counter ended, rather than the counter itself: when this process is the only one
+    /// claiming, the guess is right, and the shared cache line of `head` and `tail` is then
+    /// touched once (by the compare-and-swap) instead of twice. Any guess is safe: the
+    /// compare-and-swap only succeeds at the counter's real value, and "full"/"empty" is only
+    /// answered after a look at the real counter.
     #[inline]
-    fn claim(&self, counter: &AtomicU32, lag: u32, want: usize) -> Option<(u32, u32)> {
+    fn claim(
+        &self,
+        counter: &AtomicU32,
+        hint: &AtomicU32,
+        lag: u32,
+        want: usize,
+    ) -> Option<(u32, u32)> {
         let want = want.min(self.capacity()) as u32;
         if want == 0 {
             return None;
         }
-        // Relaxed: only a guess at the position; the sequence numbers below say whether it is
-        // ready, and the compare-and-swap checks that nobody took it meanwhile.
-        let mut pos = counter.load(Ordering::Relaxed);
+        // Relaxed: a guess; the sequence numbers below say whether the position is ready,
+        // and the compare-and-swap checks that it is the counter's value.
+        let mut pos = hint.load(Ordering::Relaxed);
+        let mut guessing = true;
         loop {
             let mut ready = 0;
             let mut first_seq = 0;
@@ -135,23 +192,28 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
                 // Positions wrap at 2^32: compare through the signed difference, which is
                 // right while the two are less than 2^31 apart (capacity <= 2^31 sees to it).
                 let diff = first_seq.wrapping_sub(pos.wrapping_add(lag)) as i32;
-                if diff < 0 {
-                    // The slot still holds the previous lap: full (producer) or empty
-                    // (consumer).
+                if diff < 0 && !guessing {
+                    // The slot at the counter still holds the previous lap: full (producer)
+                    // or empty (consumer).
                     return None;
                 }
-                // The slot is a lap ahead: another peer claimed `pos` and the counter has
-                // moved on. The Acquire above saw that peer's store, which it made after its
-                // compare-and-swap, so this load sees the counter past `pos`.
-                // Relaxed: as the first load.
+                // Relaxed: as the hint's load; the counter is only compared with `pos`.
                 let now = counter.load(Ordering::Relaxed);
+                // Relaxed: the best guess there is, for the next claim and for a waiter.
+                hint.store(now, Ordering::Relaxed);
                 if now == pos {
-                    // Impossible in a consistent queue: the segment was written by something
-                    // that does not follow the algorithm. Report "nothing to claim" rather
-                    // than spin on bytes that will never change.
+                    // `diff < 0`: the guess was right, and the answer is full (or empty).
+                    // `diff > 0`: the slot is a lap ahead of the counter, which only a peer
+                    // that claimed `pos` could have made it; the Acquire above saw that
+                    // peer's store, made after its compare-and-swap, so the counter would
+                    // read past `pos`. The segment was written by something that does not
+                    // follow the algorithm: report "nothing to claim" rather than spin on
+                    // bytes that never change.
                     return None;
                 }
+                // A stale guess, or a peer claimed `pos` meanwhile: retry at the counter.
                 pos = now;
+                guessing = false;
                 continue;
             }
             // Relaxed: the compare-and-swap only decides who owns the positions; the element
@@ -162,8 +224,15 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
                 Ordering::Relaxed,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return Some((pos, ready)),
-                Err(now) => pos = now,
+                Ok(_) => {
+                    // Relaxed: a guess for this process's next claim, nothing more.
+                    hint.store(pos.wrapping_add(ready), Ordering::Relaxed);
+                    return Some((pos, ready));
+                }
+                Err(now) => {
+                    pos = now;
+                    guessing = false;
+                }
             }
         }
     }
@@ -196,7 +265,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// Pushes `value`, or hands it back if the queue is full.
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
-        match self.claim(self.tail, 0, 1) {
+        match self.claim(self.tail, &self.hints.tail, 0, 1) {
             Some((pos, _)) => {
                 self.publish(pos, value);
                 Ok(())
@@ -208,13 +277,13 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// Pops the oldest element, or `None` if the queue is empty.
     #[inline]
     pub(crate) fn pop(&self) -> Option<T> {
-        let (pos, _) = self.claim(self.head, 1, 1)?;
+        let (pos, _) = self.claim(self.head, &self.hints.head, 1, 1)?;
         Some(self.release(pos))
     }
 
     /// Pushes the longest prefix of `values` that has room, claimed in one step.
     pub(crate) fn push_slice(&self, values: &[T]) -> usize {
-        let Some((pos, n)) = self.claim(self.tail, 0, values.len()) else {
+        let Some((pos, n)) = self.claim(self.tail, &self.hints.tail, 0, values.len()) else {
             return 0;
         };
         for (i, &value) in (0..n).zip(values) {
@@ -225,7 +294,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
 
     /// Pops up to `out.len()` elements, oldest first, claimed in one step.
     pub(crate) fn pop_into(&self, out: &mut [T]) -> usize {
-        let Some((pos, n)) = self.claim(self.head, 1, out.len()) else {
+        let Some((pos, n)) = self.claim(self.head, &self.hints.head, 1, out.len()) else {
             return 0;
         };
         for (i, dst) in (0..n).zip(out.iter_mut()) {
@@ -246,23 +315,31 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         (diff.max(0) as usize).min(self.capacity())
     }
 
-    /// The word a producer waiting for room watches, and its value now.
+    /// The word a producer waiting for room watches, and its value now: the sequence number
+    /// of the slot a few positions past its guess of `tail`, which changes once consumers
+    /// have freed that many slots. Waking only then, rather than at the first free slot,
+    /// lets the producer push a run while the consumers work on other cache lines, instead
+    /// of chasing them slot by slot over the same ones. Watching a slot, rather than `tail`,
+    /// also keeps a waiter off the cache line that every push and pop writes.
     #[cfg_attr(loom, allow(dead_code))] // used by the handle only
     pub(crate) fn push_watch(&self) -> (&AtomicU32, u32) {
-        // Relaxed: only picks the word to sleep on; the retry re-reads everything.
-        let pos = self.tail.load(Ordering::Relaxed);
-        let word = &self.sequence[self.slot(pos)];
-        // Relaxed: as above.
-        (word, word.load(Ordering::Relaxed))
+        let ahead = (self.mask / 4).min(32);
+        self.watch(&self.hints.tail, ahead)
     }
 
-    /// The word a consumer waiting for an element watches, and its value now.
+    /// The word a consumer waiting for an element watches, and its value now: the sequence
+    /// number of the slot at its guess of `head`, which changes when that element arrives.
     #[cfg_attr(loom, allow(dead_code))] // used by the handle only
     pub(crate) fn pop_watch(&self) -> (&AtomicU32, u32) {
-        // Relaxed: as in `push_watch`.
-        let pos = self.head.load(Ordering::Relaxed);
+        self.watch(&self.hints.head, 0)
+    }
+
+    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
+    fn watch(&self, hint: &AtomicU32, ahead: u32) -> (&AtomicU32, u32) {
+        // Relaxed: only picks the word to wait on; the retry re-reads everything.
+        let pos = hint.load(Ordering::Relaxed).wrapping_add(ahead);
         let word = &self.sequence[self.slot(pos)];
-        // Relaxed: as in `push_watch`.
+        // Relaxed: as above.
         (word, word.load(Ordering::Relaxed))
     }
 
@@ -312,6 +389,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         self.head.store(pos, Ordering::Relaxed);
         // Relaxed: as above.
         self.tail.store(pos, Ordering::Relaxed);
+        self.hints.reset(pos);
     }
 }
 
@@ -401,6 +479,8 @@ pub struct Queue<T> {
     /// Slots: a power of two from `MIN_QUEUE_CAPACITY` to `MAX_QUEUE_CAPACITY`. Read once,
     /// never re-read.
     capacity: usize,
+    /// This handle's guesses at `head` and `tail`; each clone has its own.
+    hints: Hints,
     name: String,
     _marker: PhantomData<T>,
 }
@@ -543,12 +623,18 @@ impl<T: Pod> Queue<T> {
         let data = region
             .ptr::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
             .ok_or_else(outside)?;
+        // Relaxed: a first guess at each counter, nothing more.
+        let hints = Hints {
+            head: AtomicU32::new(head.load(Ordering::Relaxed)),
+            tail: AtomicU32::new(tail.load(Ordering::Relaxed)),
+        };
         Ok(Queue {
             head: NonNull::from(head),
             tail: NonNull::from(tail),
             sequence: NonNull::from(sequence).cast(),
             data,
             capacity,
+            hints,
             region: region.clone(),
             name: name.to_owned(),
             _marker: PhantomData,
@@ -569,7 +655,7 @@ impl<T: Pod> Queue<T> {
         // (checked by `Region::ptr`), which lives as long as `&self`, and the view does not
         // outlive `&self`.
         let slots = unsafe { MappedSlots::new(self.data, self.capacity) };
-        QueueView::new(head, tail, sequence, slots)
+        QueueView::new(head, tail, sequence, slots, &self.hints)
     }
 
     /// The table name of this queue.
@@ -702,6 +788,7 @@ impl<T> Clone for Queue<T> {
             sequence: self.sequence,
             data: self.data,
             capacity: self.capacity,
+            hints: self.hints.snapshot(),
             name: self.name.clone(),
             _marker: PhantomData,
         }
@@ -722,10 +809,18 @@ impl<T> fmt::Debug for Queue<T> {
 // ---- The model for loom --------------------------------------------------------------------
 
 /// A queue on the heap, with loom's atomics and cells, running the same algorithm as
-/// [`Queue`]: what the loom tests check.
+/// [`Queue`]: what the loom tests check. Clones share the queue and, as clones of a `Queue`
+/// do, keep hints of their own.
 #[cfg(loom)]
 #[derive(Debug)]
 pub struct QueueModel<T> {
+    shared: loom::sync::Arc<SharedModel<T>>,
+    hints: Hints,
+}
+
+#[cfg(loom)]
+#[derive(Debug)]
+struct SharedModel<T> {
     head: AtomicU32,
     tail: AtomicU32,
     sequence: Box<[AtomicU32]>,
@@ -733,19 +828,33 @@ pub struct QueueModel<T> {
 }
 
 #[cfg(loom)]
+impl<T> Clone for QueueModel<T> {
+    fn clone(&self) -> Self {
+        QueueModel {
+            shared: loom::sync::Arc::clone(&self.shared),
+            hints: self.hints.snapshot(),
+        }
+    }
+}
+
+#[cfg(loom)]
 impl<T: bytemuck::Pod> QueueModel<T> {
     /// An empty queue of `capacity` slots (a power of two).
     pub fn new(capacity: usize) -> QueueModel<T> {
         QueueModel {
-            head: AtomicU32::new(0),
-            tail: AtomicU32::new(0),
-            sequence: (0..capacity as u32).map(AtomicU32::new).collect(),
-            slots: crate::structures::slots::CellSlots::new(capacity),
+            shared: loom::sync::Arc::new(SharedModel {
+                head: AtomicU32::new(0),
+                tail: AtomicU32::new(0),
+                sequence: (0..capacity as u32).map(AtomicU32::new).collect(),
+                slots: crate::structures::slots::CellSlots::new(capacity),
+            }),
+            hints: Hints::at(0),
         }
     }
 
     fn view(&self) -> QueueView<'_, T, &crate::structures::slots::CellSlots<T>> {
-        QueueView::new(&self.head, &self.tail, &self.sequence, &self.slots)
+        let s = &*self.shared;
+        QueueView::new(&s.head, &s.tail, &s.sequence, &s.slots, &self.hints)
     }
 
     /// See [`Queue::push`].

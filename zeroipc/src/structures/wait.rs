@@ -1,9 +1,9 @@
 //! Waiting for another thread or process without burning a core.
 //!
-//! A waiter spins a few times (the peer is probably running on another core and about to
-//! finish), then yields its time slice (the peer may be waiting for this core), then sleeps
-//! in short steps on the shared word it watches (a futex wait on Linux, which returns at
-//! once if the word has already changed).
+//! A waiter spins a few times, watching the shared word that will change when its peer is
+//! done (the peer is probably running on another core and about to finish), then yields its
+//! time slice (the peer may be waiting for this core), then sleeps in short steps on that
+//! word (a futex wait on Linux, which returns at once if the word has already changed).
 //!
 //! Nothing wakes those words, in this implementation or in the others: a wake on every push
 //! and pop would cost a system call each, and the format has no waiter count that would let
@@ -19,9 +19,11 @@ use std::time::{Duration, Instant};
 /// Spin steps before yielding: 1 + 2 + ... + 64 spin hints in all.
 #[cfg(not(loom))]
 const SPIN_STEPS: u32 = 7;
-/// Yields before sleeping.
+/// How long to keep yielding before sleeping. A yield gives the core to a peer that is
+/// waiting for it, and costs nothing else when there is none; sleeping too early makes a
+/// stream that pauses for a moment (a full queue being drained, say) pay a sleep's latency.
 #[cfg(not(loom))]
-const YIELD_STEPS: u32 = 10;
+const YIELD_FOR: Duration = Duration::from_micros(500);
 /// The first sleep; each later one doubles, up to [`MAX_SLEEP`].
 #[cfg(not(loom))]
 const MIN_SLEEP: Duration = Duration::from_micros(50);
@@ -35,36 +37,41 @@ const MAX_SLEEP: Duration = Duration::from_millis(1);
 #[cfg(not(loom))]
 pub(crate) const SLOT_PATIENCE: Duration = Duration::from_secs(1);
 
-/// Under loom, the waits a slot gets before its claimant gives up. Loom runs the other
-/// threads while one yields, so a live peer always finishes well within this.
+/// Under loom, the waits a slot gets before its claimant gives up. Loom explores schedules
+/// in which a live peer does not run for that long, so the models see operations give up
+/// too, and check that this loses nothing it should not.
 #[cfg(loom)]
-const LOOM_SLOT_STEPS: u32 = 8;
+const LOOM_SLOT_STEPS: u32 = 4;
 
 /// A bounded wait: call [`Wait::wait`] after each failed attempt.
+///
+/// The clock is not read while spinning (a read costs as much as a push): the time limit is
+/// counted from the end of the first, spinning, phase, which lasts microseconds, so a wait
+/// may overrun its limit by that much. A zero limit gives up at once.
 #[derive(Debug)]
 pub(crate) struct Wait {
     /// Waits so far.
     step: u32,
-    /// How long to keep trying, counted from the first `wait`.
+    /// How long to keep trying after the spinning phase.
     #[cfg(not(loom))]
     timeout: Duration,
-    /// `None` until the first `wait`, and when `timeout` reaches past the clock's range.
+    /// When the spinning phase ended; set by the first wait after it.
     #[cfg(not(loom))]
-    deadline: Option<Instant>,
-    /// Whether `deadline` has been computed.
+    spun: Option<Instant>,
+    /// Sleeps so far.
     #[cfg(not(loom))]
-    started: bool,
+    sleeps: u32,
 }
 
 impl Wait {
-    /// A wait that gives up `timeout` after its first [`wait`](Wait::wait).
+    /// A wait that gives up about `timeout` after its first [`wait`](Wait::wait).
     #[cfg(not(loom))]
     pub(crate) fn new(timeout: Duration) -> Wait {
         Wait {
             step: 0,
             timeout,
-            deadline: None,
-            started: false,
+            spun: None,
+            sleeps: 0,
         }
     }
 
@@ -76,9 +83,9 @@ impl Wait {
         return Wait { step: 0 };
     }
 
-    /// Waits a little for `word` to change from `seen`; each call waits longer than the
-    /// last, up to sleeps of [`MAX_SLEEP`]. Returns `false` at once, without waiting, when the
-    /// time is up.
+    /// Waits a little for `word` to change from `seen`: spins, then yields, then sleeps on
+    /// the word in steps that double up to [`MAX_SLEEP`]. Returns `false` at once, without
+    /// waiting, when the time is up.
     pub(crate) fn wait(&mut self, word: &AtomicU32, seen: u32) -> bool {
         #[cfg(loom)]
         {
@@ -92,28 +99,35 @@ impl Wait {
         }
         #[cfg(not(loom))]
         {
-            if !self.started {
-                self.started = true;
-                self.deadline = Instant::now().checked_add(self.timeout);
+            if self.timeout.is_zero() {
+                return false;
             }
-            let left = match self.deadline {
-                Some(end) => match end.checked_duration_since(Instant::now()) {
-                    Some(left) if !left.is_zero() => left,
-                    _ => return false,
-                },
-                None => Duration::MAX,
-            };
-            let step = self.step;
-            self.step = self.step.saturating_add(1);
-            if step < SPIN_STEPS {
-                for _ in 0..1u32 << step {
+            if self.step < SPIN_STEPS {
+                // Exit: the word changed (retry at once), or this step's spins are done.
+                for _ in 0..1u32 << self.step {
                     atomic::spin_loop();
+                    // Relaxed: only a cue to retry; the retry reads with its own ordering.
+                    // A word nobody writes stays in this core's cache while it is polled.
+                    if word.load(atomic::Ordering::Relaxed) != seen {
+                        break;
+                    }
                 }
-            } else if step < SPIN_STEPS + YIELD_STEPS {
+                self.step += 1;
+                return true;
+            }
+            let now = Instant::now();
+            let spun = *self.spun.get_or_insert(now);
+            let waited = now.saturating_duration_since(spun);
+            let Some(left) = self.timeout.checked_sub(waited).filter(|l| !l.is_zero()) else {
+                return false;
+            };
+            if waited < YIELD_FOR {
                 atomic::yield_now();
             } else {
-                let doublings = (step - SPIN_STEPS - YIELD_STEPS).min(8);
-                let sleep = MIN_SLEEP.saturating_mul(1 << doublings).min(MAX_SLEEP);
+                let sleep = MIN_SLEEP
+                    .saturating_mul(1 << self.sleeps.min(8))
+                    .min(MAX_SLEEP);
+                self.sleeps += 1;
                 crate::shm::futex_wait(word, seen, sleep.min(left));
             }
             true
@@ -144,6 +158,6 @@ mod tests {
         }
         assert!(start.elapsed() >= timeout);
         // Spins and yields first, then sleeps.
-        assert!(waits > SPIN_STEPS + YIELD_STEPS, "{waits}");
+        assert!(waits > SPIN_STEPS, "{waits}");
     }
 }
