@@ -51,15 +51,15 @@ pub(crate) struct QueueView<'a, T, S> {
     sequence: &'a [AtomicU32],
     /// As many slots as `sequence` has words (checked in `new`).
     slots: S,
-    /// This process's guesses at `head` and `tail` (see `claim`).
+    /// The handle's guesses at `head` and `tail` (see `claim`).
     hints: &'a Hints,
     /// `capacity - 1`.
     mask: u32,
     _elem: PhantomData<T>,
 }
 
-/// Where this process's last claims on `head` and `tail` ended: its guesses at their next
-/// values. Process-local, never in the segment; any value is safe (see `QueueView::claim`).
+/// Where a handle's last claims on `head` and `tail` ended: its guesses at their next values.
+/// Private to the handle, never in the segment; any value is safe (see `QueueView::claim`).
 #[derive(Debug)]
 pub(crate) struct Hints {
     head: AtomicU32,
@@ -149,8 +149,8 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// One compare-and-swap moves the counter over the whole run, so a run is claimed
     /// exactly as that many single claims would be, and no peer can claim a position in it.
     ///
-    /// The first guess at the position is `hint`, where this process's last claim on the
-    /// counter ended, rather than the counter itself: when this process is the only one
+    /// The first guess at the position is `hint`, where this handle's last claim on the
+    /// counter ended, rather than the counter itself: when this handle is the only one
     /// claiming, the guess is right, and the shared cache line of `head` and `tail` is then
     /// touched once (by the compare-and-swap) instead of twice. Any guess is safe: the
     /// compare-and-swap only succeeds at the counter's real value, and "full"/"empty" is only
@@ -225,7 +225,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
-                    // Relaxed: a guess for this process's next claim, nothing more.
+                    // Relaxed: a guess for this handle's next claim, nothing more.
                     hint.store(pos.wrapping_add(ready), Ordering::Relaxed);
                     return Some((pos, ready));
                 }
