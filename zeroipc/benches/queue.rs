@@ -7,8 +7,12 @@
 //!
 //! The bench re-executes itself as the peer process (an environment variable names the
 //! role). Every figure is the median of several runs; the ratios are what to compare between
-//! machines and runs. On a machine with two cores, the multi-process runs share the cores
-//! with everything else the machine does, so repeat them when it is quiet.
+//! machines and runs. `ZEROIPC_BENCH_ONLY=spsc,rt,mpmc,stack` runs only the groups named.
+//!
+//! Run it on a quiet machine. On a busy one, the two processes of a run often share one core
+//! and hand items over in bursts through that core's cache, which makes single-item
+//! throughput look several times better than it is between cores (and the round trips
+//! several times worse).
 //!
 //! - SPSC: one producer process, one consumer process, `Queue<u64>` of capacity 1024, items
 //!   one at a time and in runs of 64; baseline `crossbeam_queue::ArrayQueue<u64>` between two
@@ -86,7 +90,6 @@ fn main() {
 fn run(mem: &Memory, name: &str, sizes: Sizes) {
     let bench = Bench { mem, name, sizes };
 
-    // `ZEROIPC_BENCH_ONLY=spsc,rt,mpmc,stack` runs only the groups named.
     let only = std::env::var("ZEROIPC_BENCH_ONLY").ok();
     let wants = |group: &str| {
         only.as_deref()
