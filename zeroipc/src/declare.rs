@@ -277,7 +277,16 @@ impl<T, const N: usize> Declare<N> for Queue<T> {
     /// Slots are found by masking a free-running counter; openers reject any other capacity.
     const POWER_OF_TWO_KEYS: &'static [&'static str] = &["capacity"];
     const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = layout::queue_size(N, size_of::<T>());
+    const SIZE: usize = {
+        // One slot cannot tell full from empty, so the runtime stores at least two; a
+        // declaration of one would not match the queue `create` makes. (A zero or missing
+        // capacity has the macro's own error.)
+        assert!(
+            N == 0 || N >= layout::MIN_QUEUE_CAPACITY,
+            "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
+        );
+        layout::queue_size(N, size_of::<T>())
+    };
 
     fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
     where

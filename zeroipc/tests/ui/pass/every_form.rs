@@ -17,7 +17,7 @@ pub struct Everything {
     /// A raw identifier; its table name is `type`.
     #[zeroipc(len = 2)]
     pub(crate) r#type: Array<u8>,
-    #[zeroipc(capacity = 1, name = "q")]
+    #[zeroipc(capacity = 2, name = "q")]
     queue: ::zeroipc::Queue<u8>,
     /// A stack's capacity need not be a power of two.
     #[zeroipc(capacity = 5)]
