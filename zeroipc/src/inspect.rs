@@ -293,7 +293,6 @@ impl RawEntry {
 }
 
 fn check_entry(e: &RawEntry, limit: u64, table_end: u64, out: &mut Vec<Finding>) {
-    let name = e.name_lossy();
     if e.name().is_none() {
         out.push(Finding::entry(
             Rule::EntryName,
@@ -306,7 +305,7 @@ fn check_entry(e: &RawEntry, limit: u64, table_end: u64, out: &mut Vec<Finding>)
             Rule::EntryBounds,
             e.index,
             Error::EntryOutOfBounds {
-                name: name.clone(),
+                name: e.name_lossy(),
                 offset: e.offset,
                 size: e.size,
                 segment_size: limit,
@@ -318,7 +317,7 @@ fn check_entry(e: &RawEntry, limit: u64, table_end: u64, out: &mut Vec<Finding>)
             Rule::EntryAlignment,
             e.index,
             Error::MisalignedEntry {
-                name: name.clone(),
+                name: e.name_lossy(),
                 offset: e.offset,
             },
         ));
@@ -328,7 +327,7 @@ fn check_entry(e: &RawEntry, limit: u64, table_end: u64, out: &mut Vec<Finding>)
             Rule::EntryInTable,
             e.index,
             Error::EntryInTable {
-                name,
+                name: e.name_lossy(),
                 offset: e.offset,
                 table_end,
             },

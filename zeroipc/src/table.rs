@@ -193,12 +193,12 @@ impl Table {
     /// NUL-terminated UTF-8, offsets 8-aligned and past the table, ends within the segment,
     /// no two overlapping, `next_offset` past them all.
     pub(crate) fn entries(&self, region: &Region) -> Result<Vec<Entry>> {
-        Ok(self.read(region)?.0)
+        Ok(self.read(region)?.entries.iter().map(to_entry).collect())
     }
 
-    /// The entries in use and `next_offset`, read now and validated. The geometry that
+    /// The table as it is now (entries in use, `next_offset`), validated. The geometry that
     /// never changes comes from `self` (validated at open), never from the segment again.
-    fn read(&self, region: &Region) -> Result<(Vec<Entry>, u64)> {
+    fn read(&self, region: &Region) -> Result<RawTable> {
         // Acquire: pairs with the Release store of `entry_count` in `Table::add` (and the
         // equivalent store of other implementations), so the entries below it are written.
         let entry_count = atomic_u32(region, ENTRY_COUNT_OFFSET).load(Ordering::Acquire);
@@ -229,28 +229,21 @@ impl Table {
         if let Some(finding) = table.findings(region.len() as u64).into_iter().next() {
             return Err(finding.error);
         }
-        let entries = table
-            .entries
-            .iter()
-            .map(|e| Entry {
-                name: e.name().unwrap_or_default().to_owned(),
-                offset: e.offset,
-                size: e.size,
-            })
-            .collect();
-        Ok((entries, next_offset))
+        Ok(table)
     }
 
     /// Bytes in use: the table and every structure, up to `next_offset`.
     pub(crate) fn used(&self, region: &Region) -> Result<u64> {
-        Ok(self.read(region)?.1)
+        Ok(self.read(region)?.header.next_offset)
     }
 
     /// The entry called `name`.
     pub(crate) fn find(&self, region: &Region, name: &str) -> Result<Entry> {
-        self.entries(region)?
-            .into_iter()
-            .find(|e| e.name == name)
+        self.read(region)?
+            .entries
+            .iter()
+            .find(|e| e.name() == Some(name))
+            .map(to_entry)
             .ok_or_else(|| Error::NotFound {
                 name: name.to_owned(),
             })
@@ -271,13 +264,14 @@ impl Table {
     ) -> Result<Entry> {
         check_entry_name(name)?;
         let _lock = region.shm().lock()?;
-        let (entries, next) = self.read(region)?;
-        if entries.iter().any(|e| e.name == name) {
+        let table = self.read(region)?;
+        if table.entries.iter().any(|e| e.name() == Some(name)) {
             return Err(Error::AlreadyExists {
                 name: name.to_owned(),
             });
         }
-        let index = entries.len() as u32;
+        let index = table.entries.len() as u32;
+        let next = table.header.next_offset;
         if index >= self.max_entries {
             return Err(Error::TableFull {
                 max_entries: self.max_entries,
@@ -314,6 +308,15 @@ impl Table {
             offset,
             size,
         })
+    }
+}
+
+/// A validated raw entry as the public type; its name was checked by the table's findings.
+fn to_entry(raw: &RawEntry) -> Entry {
+    Entry {
+        name: raw.name().unwrap_or_default().to_owned(),
+        offset: raw.offset,
+        size: raw.size,
     }
 }
 
