@@ -634,12 +634,18 @@ impl Message {
     }
 
     /// The text so far.
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: the text is made of whole strings, so it is always UTF-8.
     pub const fn as_str(&self) -> &str {
         let (text, _) = self.buf.split_at(self.len);
-        // SAFETY: `from_utf8_unchecked` needs valid UTF-8. `buf[..len]` is a concatenation of
-        // whole `&str`s (`push` copies a piece entirely or not at all), and a concatenation
-        // of valid UTF-8 strings is valid UTF-8.
-        unsafe { core::str::from_utf8_unchecked(text) }
+        // `buf[..len]` is a concatenation of whole `&str`s (`push` copies a piece entirely or
+        // not at all), so it is UTF-8; checked anyway, since this runs at compile time.
+        match core::str::from_utf8(text) {
+            Ok(text) => text,
+            Err(_) => panic!("zeroipc: a message is built from whole strings"),
+        }
     }
 }
 
