@@ -3,6 +3,8 @@
 #[cfg(not(loom))]
 pub(crate) mod array;
 pub(crate) mod queue;
+#[cfg(not(loom))]
+pub(crate) mod ring;
 pub(crate) mod slots;
 pub(crate) mod stack;
 pub(crate) mod wait;

@@ -38,7 +38,7 @@ use crate::{
     layout,
     memory::Memory,
     region::Region,
-    structures::{slots::MappedSlots, wait::Wait},
+    structures::{ring, slots::MappedSlots, wait::Wait},
 };
 
 // ---- The algorithm -------------------------------------------------------------------------
@@ -570,19 +570,7 @@ impl<T: Pod> Queue<T> {
     /// if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Queue<T>> {
         let () = Self::ALIGN_OK;
-        let entry = mem.find(name)?;
-        let region = mem.region();
-        let capacity_mismatch = |capacity| Error::CapacityMismatch {
-            name: name.to_owned(),
-            capacity,
-            entry_size: entry.size(),
-        };
-        if entry.size() < layout::RING_HEADER_SIZE as u64 {
-            return Err(capacity_mismatch(0));
-        }
-        let header: QueueHeader = region
-            .read(entry.offset())
-            .ok_or_else(|| capacity_mismatch(0))?;
+        let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         if !capacity.is_power_of_two()
             || !(layout::MIN_QUEUE_CAPACITY..=layout::MAX_QUEUE_CAPACITY).contains(&capacity)
@@ -592,18 +580,8 @@ impl<T: Pod> Queue<T> {
                 format!("queue capacity {capacity} is not a power of two from 2 to 2^31"),
             ));
         }
-        if header.elem_size as usize != size_of::<T>() {
-            return Err(Error::ElementSizeMismatch {
-                name: name.to_owned(),
-                expected: size_of::<T>() as u64,
-                found: u64::from(header.elem_size),
-            });
-        }
-        match layout::checked_ring_size(capacity, size_of::<T>()) {
-            Some(size) if size as u64 == entry.size() => {}
-            _ => return Err(capacity_mismatch(capacity as u64)),
-        }
-        Self::from_parts(region, name, entry.offset(), capacity)
+        ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
+        Self::from_parts(mem.region(), name, entry.offset(), capacity)
     }
 
     /// Builds the handle over a queue whose geometry the caller chose or validated:

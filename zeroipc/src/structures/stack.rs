@@ -38,7 +38,7 @@ use crate::{
     layout,
     memory::Memory,
     region::Region,
-    structures::slots::MappedSlots,
+    structures::{ring, slots::MappedSlots},
 };
 
 /// Slot state: nothing in it.
@@ -427,19 +427,7 @@ impl<T: Pod> Stack<T> {
     /// a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Stack<T>> {
         let () = Self::ALIGN_OK;
-        let entry = mem.find(name)?;
-        let region = mem.region();
-        let capacity_mismatch = |capacity| Error::CapacityMismatch {
-            name: name.to_owned(),
-            capacity,
-            entry_size: entry.size(),
-        };
-        if entry.size() < layout::RING_HEADER_SIZE as u64 {
-            return Err(capacity_mismatch(0));
-        }
-        let header: StackHeader = region
-            .read(entry.offset())
-            .ok_or_else(|| capacity_mismatch(0))?;
+        let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         if capacity == 0 || capacity > layout::MAX_STACK_CAPACITY {
             return Err(Error::corrupt(
@@ -447,18 +435,8 @@ impl<T: Pod> Stack<T> {
                 format!("stack capacity {capacity} is not between 1 and 2^31 - 1"),
             ));
         }
-        if header.elem_size as usize != size_of::<T>() {
-            return Err(Error::ElementSizeMismatch {
-                name: name.to_owned(),
-                expected: size_of::<T>() as u64,
-                found: u64::from(header.elem_size),
-            });
-        }
-        match layout::checked_ring_size(capacity, size_of::<T>()) {
-            Some(size) if size as u64 == entry.size() => {}
-            _ => return Err(capacity_mismatch(capacity as u64)),
-        }
-        let stack = Self::from_parts(region, name, entry.offset(), capacity)?;
+        ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
+        let stack = Self::from_parts(mem.region(), name, entry.offset(), capacity)?;
         // Relaxed: a validity check of the value only.
         let top = stack.view().top.load(Ordering::Relaxed);
         if top < -1 || top >= capacity as i32 {
