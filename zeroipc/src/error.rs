@@ -216,6 +216,7 @@ impl Error {
         }
     }
 
+    #[cfg(not(loom))]
     pub(crate) fn io(op: &'static str) -> Error {
         Error::Io {
             op,
@@ -223,6 +224,7 @@ impl Error {
         }
     }
 
+    #[cfg(not(loom))]
     pub(crate) fn corrupt(name: &str, what: impl Into<String>) -> Error {
         Error::Corrupt {
             name: name.to_owned(),
