@@ -1,6 +1,6 @@
 """Arrays across languages: Rust writes and Python reads through a numpy view, and the reverse.
 
-The Rust side is ``examples/interop.rs``; element i of every test array is ``pattern(i)``,
+The Rust side is ``zeroipc/examples/interop.rs``; element i of every test array is ``pattern(i)``,
 computed the same way in both languages and exact in float32, so values compare for equality.
 """
 

@@ -1,6 +1,6 @@
 """A segment declared in Rust with ``#[zeroipc::segment]``, opened from Python by its table names.
 
-The declaration is ``Plant`` in ``examples/interop.rs``: arrays ``temperature`` (1000 f32)
+The declaration is ``Plant`` in ``zeroipc/examples/interop.rs``: arrays ``temperature`` (1000 f32)
 and ``counters`` (16 u64), a queue ``readings`` (128 records) and a stack ``jobs`` (8 i32).
 A declared segment is the format and nothing more: Python finds every entry through the
 table, and Rust's declared ``open`` accepts the same entries written by Python.

@@ -1,6 +1,6 @@
 """One lock and one barrier, Rust and Python processes at once.
 
-The entries are those of ``interop create-sync`` (``examples/interop.rs``): a lock ``lock``
+The entries are those of ``interop create-sync`` (``zeroipc/examples/interop.rs``): a lock ``lock``
 (a semaphore of count 1 and maximum 1, what the format calls a mutex), a uint64 ``counter``,
 a barrier ``phase``, a uint64 array ``progress`` with one element per participant, and a
 latch ``start`` through which the three workers of a case start together (a Python

@@ -1,6 +1,6 @@
 """What the cross-language tests share: the Rust program, segment names, processes with deadlines.
 
-The Rust side is the example ``interop`` (``examples/interop.rs``); the Python side of a
+The Rust side is the example ``interop`` (``zeroipc/examples/interop.rs``); the Python side of a
 queue test runs ``xlang_worker.py`` in its own interpreter. Both take the same steps and
 print the same one-line ``key=value`` summaries, parsed here by :func:`summary`.
 """

@@ -3,7 +3,7 @@
     python xlang_sync_worker.py lock-increment SEG ROUNDS [--timeout SECS]
     python xlang_sync_worker.py barrier-rounds SEG INDEX GENERATIONS [--timeout SECS]
 
-The same steps and one-line summaries as ``examples/interop.rs``, on the entries its
+The same steps and one-line summaries as ``zeroipc/examples/interop.rs``, on the entries its
 ``create-sync`` step makes (or :func:`create_sync` here): a lock ``lock`` (a semaphore of
 count 1 and maximum 1), a uint64 array ``counter`` of one element, a barrier ``phase``, a
 uint64 array ``progress`` with one element per participant, and a latch ``start`` that

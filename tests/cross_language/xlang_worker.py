@@ -3,7 +3,7 @@
     python xlang_worker.py produce SEG ENTRY COUNT ID [--timeout SECS]
     python xlang_worker.py consume SEG ENTRY COUNT|until-stop OUT [--timeout SECS]
 
-The same steps, items and one-line summaries as ``examples/interop.rs``: a producer pushes
+The same steps, items and one-line summaries as ``zeroipc/examples/interop.rs``: a producer pushes
 ``ID << 32 | seq`` for seq in 0..COUNT into a queue of uint64; a consumer pops COUNT items,
 or until the stop item (2**64 - 1), and writes them to OUT as little-endian uint64s, in the
 order it popped them. An error is a message on stderr and exit status 1.
