@@ -129,6 +129,19 @@ impl Shm {
         if unsafe { libc::ftruncate(fd, len) } != 0 {
             return Err(Error::io("ftruncate"));
         }
+        // Reserve the pages now: on a full /dev/shm a later write into the mapping would
+        // raise SIGBUS instead of returning an error.
+        // SAFETY: `fd` is an open descriptor owned by `file`; posix_fallocate has no memory
+        // effects.
+        let err = unsafe { libc::posix_fallocate(fd, 0, len) };
+        // Some file systems cannot reserve space in advance (EOPNOTSUPP, EINVAL); there the
+        // object keeps its ftruncate size, as the other implementations make it.
+        if err != 0 && err != libc::EOPNOTSUPP && err != libc::EINVAL {
+            return Err(Error::Io {
+                op: "posix_fallocate",
+                source: std::io::Error::from_raw_os_error(err),
+            });
+        }
         Ok(())
     }
 

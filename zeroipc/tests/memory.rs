@@ -212,3 +212,36 @@ fn threads_adding_at_once_get_distinct_entries() {
         assert_eq!(Array::<u64>::open(&mem, e.name()).unwrap().len(), 3);
     }
 }
+
+/// A segment larger than `/dev/shm` can hold is refused at creation (the pages are reserved
+/// then), rather than crashing the first write that finds no page; nothing is left behind.
+#[test]
+fn a_segment_larger_than_dev_shm_fails_at_create_and_leaves_nothing() {
+    let mut fs = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    let path = c"/dev/shm";
+    // SAFETY: `path` is NUL-terminated and `fs` is a buffer the call fills.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), fs.as_mut_ptr()) };
+    assert_eq!(rc, 0, "statvfs /dev/shm");
+    // SAFETY: `statvfs` returned 0, so it filled `fs`.
+    let fs = unsafe { fs.assume_init() };
+    let total = fs.f_blocks.saturating_mul(fs.f_frsize);
+    if total == 0 {
+        // An unbounded tmpfs: no size is too large to try without using the memory.
+        return;
+    }
+    let name = unique_name("too_big");
+    let _c = Cleanup(name.clone());
+    let size = usize::try_from(total + (1 << 20)).unwrap();
+    let r = Memory::create(&name, size);
+    assert!(
+        matches!(
+            r,
+            Err(Error::Io {
+                op: "posix_fallocate",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    assert!(!shm_path(&name).exists());
+}
