@@ -1,10 +1,12 @@
 """Semaphore, Latch and Barrier."""
 
 import threading
+import time
 
 import pytest
 
 from zeroipc import Barrier, Latch, NotFound, Semaphore
+from zeroipc import barrier as barrier_module
 
 
 def test_a_semaphore_counts_permits(mem):
@@ -81,3 +83,39 @@ def test_a_barrier_wait_that_times_out_withdraws_its_arrival(mem):
     assert barrier.arrived == 0 and barrier.generation == 0
     with pytest.raises(ValueError):
         Barrier(mem, "other", num_participants=0)
+
+
+def _arrive_in_thread(barrier, timeout):
+    """Start a participant waiting at ``barrier``; returns its thread and the list its result goes to."""
+    result = []
+    thread = threading.Thread(target=lambda: result.append(barrier.wait(timeout=timeout)))
+    thread.start()
+    deadline = time.monotonic() + 10
+    while barrier.arrived == 0:
+        assert time.monotonic() < deadline, "the participant never arrived"
+        time.sleep(0.001)
+    return thread, result
+
+
+def test_a_timed_out_wait_keeps_its_arrival_when_the_barrier_is_opening(mem):
+    barrier = Barrier(mem, "barrier", num_participants=3)
+    thread, result = _arrive_in_thread(Barrier(mem, "barrier"), timeout=0.02)
+    # The two others arrive; the leader is slow to reset the count and bump the generation.
+    barrier._arrived.store(3)
+    time.sleep(0.2)  # the waiter has timed out meanwhile, and must not take its arrival back
+    assert barrier.arrived == 3
+    barrier._arrived.store(0)
+    barrier._generation.fetch_add(1)
+    thread.join()
+    assert result == [True]
+    assert (barrier.arrived, barrier.generation) == (0, 1)
+
+
+def test_a_timed_out_wait_reports_a_leader_that_never_opens(mem, monkeypatch):
+    monkeypatch.setattr(barrier_module, "OPENING_PATIENCE", 0.05)
+    barrier = Barrier(mem, "barrier", num_participants=2)
+    thread, result = _arrive_in_thread(Barrier(mem, "barrier"), timeout=0.02)
+    barrier._arrived.store(2)  # the leader arrived and died before opening
+    thread.join()
+    assert result == [False]
+    assert (barrier.arrived, barrier.generation) == (2, 0)  # the arrival counted: not taken back

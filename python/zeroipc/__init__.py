@@ -30,11 +30,14 @@ from .errors import (
     OutOfSpace,
     SlotStuck,
     TableFull,
+    Timeout,
     UnsupportedVersion,
     ZeroIPCError,
 )
 from .latch import Latch
 from .memory import Memory
+from .mutex import Mutex
+from .once import Once
 from .queue import Queue
 from .semaphore import Semaphore
 from .stack import Stack
@@ -51,8 +54,10 @@ __all__ = [
     "InvalidName",
     "Latch",
     "Memory",
+    "Mutex",
     "NotFound",
     "NotReady",
+    "Once",
     "OutOfSpace",
     "Queue",
     "Semaphore",
@@ -61,6 +66,7 @@ __all__ = [
     "Table",
     "TableEntry",
     "TableFull",
+    "Timeout",
     "UnsupportedVersion",
     "ZeroIPCError",
 ]

@@ -8,6 +8,9 @@ from ._wait import Backoff
 from .errors import Corrupt
 from .memory import Memory
 
+OPENING_PATIENCE = 1.0
+"""Seconds a timed-out waiter gives a barrier that is opening with its arrival to open."""
+
 
 class Barrier:
     """A named barrier: ``i32 arrived``, ``i32 generation``, ``i32 num_participants``, padding.
@@ -36,8 +39,11 @@ class Barrier:
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Arrive, and wait for all participants, up to ``timeout`` seconds (None: no limit).
 
-        Returns False if the time ran out; the arrival is then withdrawn,
-        unless the barrier opened in the meantime, which counts as success.
+        Returns False if the time ran out; the arrival is then withdrawn.
+        If the barrier is already opening when the time runs out (every
+        participant has arrived), the arrival counted: the wait goes on for
+        the opening (up to ``OPENING_PATIENCE`` seconds more) and counts as
+        success.
         """
         generation = self._generation.load(ACQUIRE)
         if self._arrived.fetch_add(1) + 1 >= self.num_participants:
@@ -51,11 +57,23 @@ class Barrier:
         return True
 
     def _withdraw(self, generation: int) -> bool:
-        """Take back an arrival after a timeout; True if the barrier opened first."""
+        """After a wait for ``generation`` gave up: take the arrival back; True if the barrier opened.
+
+        If the barrier is opening (``arrived`` has reached ``num_participants``,
+        or the last arrival has reset it), the arrival counted and is not taken
+        back: wait up to ``OPENING_PATIENCE`` seconds for the new generation,
+        and return False only if it does not come (a leader that died between
+        reaching the count and bumping the generation).
+        """
+        patience = None
         while self._generation.load(ACQUIRE) == generation:
             arrived = self._arrived.load(ACQUIRE)
-            if arrived <= 0:
-                return True  # the last arrival has reset the count: this round is complete
+            if arrived >= self.num_participants or arrived <= 0:
+                if patience is None:
+                    patience = Backoff(OPENING_PATIENCE)
+                if not patience.pause():
+                    return self._generation.load(ACQUIRE) != generation
+                continue
             withdrawn, _ = self._arrived.compare_exchange(arrived, arrived - 1)
             if withdrawn:
                 return False

@@ -110,6 +110,20 @@ class OutOfSpace(ZeroIPCError, RuntimeError):
         super().__init__(f"not enough room in the segment: {requested} bytes needed, {available} available")
 
 
+class Timeout(ZeroIPCError, TimeoutError):
+    """A wait on a synchronisation structure ran out of time.
+
+    Raised where a result other than the wait's outcome is returned, as by
+    :meth:`Once.call_once`; waits that return a bool report a timeout by
+    returning False instead.
+    """
+
+    def __init__(self, name: str, timeout: Optional[float]):
+        self.name = name
+        self.timeout = timeout
+        super().__init__(f"entry {name!r}: still waiting after {timeout} s")
+
+
 class SlotStuck(ZeroIPCError, TimeoutError):
     """A stack slot stayed in another process's hands past the time allowed.
 
