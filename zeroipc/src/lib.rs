@@ -78,6 +78,7 @@ pub use structures::stack::Stack;
 #[cfg(not(loom))]
 pub use sync::{
     barrier::Barrier,
+    event::Event,
     latch::Latch,
     mutex::{Mutex, MutexGuard},
     once::Once,

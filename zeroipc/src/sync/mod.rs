@@ -1,6 +1,7 @@
 //! The synchronisation primitives of the format: [`Semaphore`](semaphore::Semaphore),
 //! [`Mutex`](mutex::Mutex), [`Latch`](latch::Latch), [`Barrier`](barrier::Barrier) and
-//! [`Once`](once::Once).
+//! [`Once`](once::Once); and the composite ones, several table entries each:
+//! [`Event`](event::Event).
 //!
 //! Each is a few 32-bit words in one table entry (FORMAT.md fixes which), changed only with
 //! atomic instructions, so processes in every language that speaks the format share them.
@@ -20,6 +21,8 @@
 use crate::atomic::{AtomicU32, Ordering};
 
 pub(crate) mod barrier;
+#[cfg(not(loom))]
+pub(crate) mod event;
 pub(crate) mod latch;
 #[cfg(not(loom))]
 pub(crate) mod mutex;
@@ -212,4 +215,53 @@ impl Words {
     pub(crate) fn segment(&self) -> &str {
         self.region.shm().name()
     }
+}
+
+/// Checks, before a composite structure creates anything, that every one of its entries
+/// (`(name, size)` in creation order) can be added: each name is valid and not taken, the
+/// table has a slot for each, and the segment has room for all of them. A composite is
+/// several entries added one by one; this check is what keeps a failure from leaving some of
+/// them behind. (A process adding entries at the same moment can still take the room between
+/// the check and the adds: then the entries added so far stay.)
+#[cfg(not(loom))]
+pub(crate) fn check_room(mem: &Memory, parts: &[(&str, usize)]) -> Result<()> {
+    for (name, _) in parts {
+        crate::table::check_entry_name(name)?;
+    }
+    let entries: Vec<_> = mem.entries()?.collect();
+    for (name, _) in parts {
+        if entries.iter().any(|e| e.name() == *name) {
+            return Err(Error::AlreadyExists {
+                name: (*name).to_owned(),
+            });
+        }
+    }
+    if entries.len() + parts.len() > mem.max_entries() as usize {
+        return Err(Error::TableFull {
+            max_entries: mem.max_entries(),
+        });
+    }
+    let start = mem.used()?;
+    let mut next = start;
+    for (_, size) in parts {
+        next = next
+            .checked_add(7)
+            .map(|n| n & !7)
+            .and_then(|o| o.checked_add(*size as u64))
+            .ok_or(Error::BadNextOffset { next_offset: start })?;
+    }
+    if next > mem.size() {
+        let available = mem.size().saturating_sub(start);
+        return Err(Error::OutOfSpace {
+            requested: next - start,
+            available,
+        });
+    }
+    Ok(())
+}
+
+/// `name` followed by `suffix`: the name of one part of a composite structure.
+#[cfg(not(loom))]
+pub(crate) fn part_name(name: &str, suffix: &str) -> String {
+    format!("{name}{suffix}")
 }

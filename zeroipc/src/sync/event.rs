@@ -1,0 +1,360 @@
+//! `Event`: a flag that processes wait for, set by another; auto-reset or manual-reset.
+//!
+//! Layout: a 12-byte entry `<name>` holding `u32 signaled` at 0x00, `u32 mode` at 0x04
+//! (0 auto-reset, 1 manual-reset) and `u32 waiting` at 0x08; then a semaphore entry
+//! `<name>_sem` (count 0, unbounded), created after it.
+//!
+//! A manual-reset event is its `signaled` word: waiters watch it until it is 1. An
+//! auto-reset event hands each set to one waiter through the semaphore: a set raises the flag
+//! and posts a permit, a waiter takes a permit and lowers the flag, as the other
+//! implementations do. (They post on every set; this one posts only when its set raised the
+//! flag, so sets that nobody consumed yet count once, as an event's should.)
+
+use std::fmt;
+use std::time::Duration;
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::atomic::Ordering;
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::memory::Memory;
+use crate::structures::wait::Wait;
+use crate::sync::semaphore::Semaphore;
+use crate::sync::{check_room, part_name, wake_all, Words};
+
+/// Offset of `signaled` in the event's entry.
+const SIGNALED_OFFSET: usize = 0x00;
+/// Offset of `mode`.
+const MODE_OFFSET: usize = 0x04;
+/// Offset of `waiting`.
+const WAITING_OFFSET: usize = 0x08;
+
+/// `mode` of an auto-reset event.
+const AUTO_RESET: u32 = 0;
+/// `mode` of a manual-reset event.
+const MANUAL_RESET: u32 = 1;
+
+/// An event's 12 bytes.
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+#[repr(C)]
+struct EventHeader {
+    /// 0x00: 1 when set.
+    signaled: u32,
+    /// 0x04: 0 auto-reset, 1 manual-reset.
+    mode: u32,
+    /// 0x08: manual-reset waiters.
+    waiting: u32,
+}
+
+const _: () = {
+    use core::mem::offset_of;
+    assert!(size_of::<EventHeader>() == layout::EVENT_SIZE);
+    assert!(offset_of!(EventHeader, signaled) == SIGNALED_OFFSET);
+    assert!(offset_of!(EventHeader, mode) == MODE_OFFSET);
+    assert!(offset_of!(EventHeader, waiting) == WAITING_OFFSET);
+};
+
+/// An event in a segment, shared by threads and processes in any language that speaks the
+/// format.
+///
+/// A **manual-reset** event, once [`set`](Event::set), lets every waiter through until someone
+/// [`reset`](Event::reset)s it. An **auto-reset** event lets one waiter through per set, and
+/// that waiter resets it.
+///
+/// An event is two table entries, `<name>` and `<name>_sem`, so `name` must leave room for the
+/// suffix (27 bytes at most). The [`segment`](crate::segment) macro does not declare events:
+/// it declares one entry per field, and an event is two.
+///
+/// A process that dies never sets the event it meant to set: [`wait`](Event::wait) would
+/// then wait for ever; [`wait_timeout`](Event::wait_timeout) reports [`Error::Timeout`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zeroipc::{Event, Memory};
+/// # let name = format!("/zeroipc_doc_event_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// let ready = Event::create(&mem, "ready", true)?; // manual-reset
+/// let other = Event::open(&Memory::open(&name)?, "ready")?;
+/// assert!(!other.try_wait());
+/// ready.set();
+/// other.wait_timeout(Duration::from_secs(1))?;
+/// assert!(other.try_wait()); // still set: manual reset
+/// ready.reset();
+/// assert!(!other.is_set());
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Event {
+    words: Words,
+    sem: Semaphore,
+    /// Whether the event is manual-reset: `mode` as validated at open, never re-read.
+    manual: bool,
+}
+
+impl Event {
+    /// Adds an event called `name`, not set: manual-reset if `manual_reset`, auto-reset
+    /// otherwise. Adds the entries `name` and then `name_sem`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NameTooLong`] if `name_sem` would be longer than 31 bytes,
+    /// [`Error::InvalidName`], [`Error::AlreadyExists`] if either name is taken,
+    /// [`Error::TableFull`] or [`Error::OutOfSpace`] if the two entries do not both fit; a
+    /// validation error if the table is corrupt. Each is found before anything is added, so
+    /// the segment is unchanged (unless another process adds entries at the same moment and
+    /// takes the last room: then the entries added so far stay).
+    pub fn create(mem: &Memory, name: &str, manual_reset: bool) -> Result<Event> {
+        let sem_name = part_name(name, layout::EVENT_SEM_SUFFIX);
+        check_room(
+            mem,
+            &[
+                (name, layout::EVENT_SIZE),
+                (&sem_name, layout::SEMAPHORE_SIZE),
+            ],
+        )?;
+        let header = EventHeader {
+            signaled: 0,
+            mode: if manual_reset {
+                MANUAL_RESET
+            } else {
+                AUTO_RESET
+            },
+            waiting: 0,
+        };
+        let words = Words::create(mem, name, header)?;
+        let sem = Semaphore::create(mem, &sem_name, 0, 0)?;
+        Ok(Event {
+            words,
+            sem,
+            manual: manual_reset,
+        })
+    }
+
+    /// Opens the event called `name`, checking its entry (12 bytes, `mode` 0 or 1,
+    /// `signaled` 0 or 1, `waiting` not above `i32::MAX`) and its semaphore `name_sem` (as
+    /// [`Semaphore::open`] does, and unbounded).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] naming whichever entry is missing; [`Error::Corrupt`] naming the
+    /// entry at fault; a validation error if the table is corrupt.
+    pub fn open(mem: &Memory, name: &str) -> Result<Event> {
+        let words = Words::open(mem, name, layout::EVENT_SIZE, "event")?;
+        // Relaxed, all three: the table's Acquire load of `entry_count` in `find` made the
+        // creator's initialisation visible; these are checks of the values now.
+        let mode = words.word(MODE_OFFSET).load(Ordering::Relaxed);
+        let signaled = words.word(SIGNALED_OFFSET).load(Ordering::Relaxed);
+        let waiting = words.word(WAITING_OFFSET).load(Ordering::Relaxed);
+        if mode != AUTO_RESET && mode != MANUAL_RESET {
+            return Err(Error::corrupt(
+                name,
+                format!("event mode {mode} is neither 0 (auto-reset) nor 1 (manual-reset)"),
+            ));
+        }
+        if signaled > 1 {
+            return Err(Error::corrupt(
+                name,
+                format!("event signaled flag {signaled} is neither 0 nor 1"),
+            ));
+        }
+        if waiting > i32::MAX as u32 {
+            return Err(Error::corrupt(
+                name,
+                format!("event waiting count {waiting} is above i32::MAX"),
+            ));
+        }
+        let sem_name = part_name(name, layout::EVENT_SEM_SUFFIX);
+        let sem = Semaphore::open(mem, &sem_name)?;
+        if sem.max_count() != 0 {
+            return Err(Error::corrupt(
+                &sem_name,
+                format!(
+                    "an event's semaphore is unbounded (max_count 0), and this one has {}",
+                    sem.max_count()
+                ),
+            ));
+        }
+        Ok(Event {
+            words,
+            sem,
+            manual: mode == MANUAL_RESET,
+        })
+    }
+
+    /// The table name of this event.
+    pub fn name(&self) -> &str {
+        self.words.name()
+    }
+
+    /// Whether the event is manual-reset.
+    pub fn is_manual_reset(&self) -> bool {
+        self.manual
+    }
+
+    /// Whether the event was set at the moment of the call: a snapshot.
+    pub fn is_set(&self) -> bool {
+        // Relaxed: a snapshot; nothing is read on the strength of it.
+        self.words.word(SIGNALED_OFFSET).load(Ordering::Relaxed) != 0
+    }
+
+    /// Sets the event: lets every waiter through (manual-reset) or the next one
+    /// (auto-reset). Setting an event that is set already changes nothing.
+    pub fn set(&self) {
+        let signaled = self.words.word(SIGNALED_OFFSET);
+        // Release: pairs with the Acquire load of `signaled` in `try_wait`, so what the
+        // setter did before the set happens before what a waiter does after it. (For an
+        // auto-reset event the semaphore's post carries the same edge to its waiter.)
+        let was = signaled.swap(1, Ordering::Release);
+        if self.manual {
+            wake_all(signaled);
+        } else if was == 0 {
+            // Refused only at i32::MAX permits, which only another process could have left:
+            // the event is set either way.
+            let _ = self.sem.post();
+        }
+    }
+
+    /// Resets the event, so that waiters wait again. For an auto-reset event, also takes
+    /// back the permit of a set that no waiter has consumed. (A set at the same moment as a
+    /// reset may leave the event set: one of them comes first.)
+    pub fn reset(&self) {
+        // Relaxed: lowering the flag publishes nothing; waiters only act on a raised one.
+        let was = self.words.word(SIGNALED_OFFSET).swap(0, Ordering::Relaxed);
+        if !self.manual && was != 0 {
+            // The permit may be gone already: a waiter took it and lowers the flag itself.
+            let _ = self.sem.try_wait();
+        }
+    }
+
+    /// Whether the event is set, consuming the set of an auto-reset event; never waits.
+    pub fn try_wait(&self) -> bool {
+        if self.manual {
+            // Acquire: pairs with the Release swap in `set`.
+            self.words.word(SIGNALED_OFFSET).load(Ordering::Acquire) != 0
+        } else if self.sem.try_wait() {
+            self.consumed();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Waits until the event is set, as long as it takes (consuming the set of an auto-reset
+    /// event). Where the setter may die, use [`wait_timeout`](Event::wait_timeout).
+    pub fn wait(&self) {
+        let done = self.wait_for(Duration::MAX);
+        debug_assert!(
+            done,
+            "a wait without a time limit only ends when the event is set"
+        );
+    }
+
+    /// Waits up to `timeout` for the event to be set (consuming the set of an auto-reset
+    /// event).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if it was not set within `timeout`; nothing was consumed.
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<()> {
+        if self.wait_for(timeout) {
+            Ok(())
+        } else {
+            Err(Error::Timeout)
+        }
+    }
+
+    fn wait_for(&self, timeout: Duration) -> bool {
+        if !self.manual {
+            let taken = self.sem.wait_timeout(timeout).is_ok();
+            if taken {
+                self.consumed();
+            }
+            return taken;
+        }
+        if self.try_wait() {
+            return true;
+        }
+        let waiting = self.words.word(WAITING_OFFSET);
+        let signaled = self.words.word(SIGNALED_OFFSET);
+        // Relaxed: `waiting` is a count for display and for peers' pulses; no data hangs on
+        // it, and the futex wait below looks at `signaled` itself.
+        waiting.fetch_add(1, Ordering::Relaxed);
+        let mut wait = Wait::new(timeout);
+        let set = loop {
+            if self.try_wait() {
+                break true;
+            }
+            // Exit: the flag raised (above), or the time is up. The futex sleeps only while
+            // the word is still 0, and `set` wakes sleepers after raising it.
+            if !wait.wait(signaled, 0) {
+                break false;
+            }
+        };
+        // Relaxed: as the increment.
+        waiting.fetch_sub(1, Ordering::Relaxed);
+        set
+    }
+
+    /// After an auto-reset waiter took the permit: lowers the flag, as the other
+    /// implementations' waiters do.
+    fn consumed(&self) {
+        // Relaxed: the semaphore's Acquire exchange that took the permit already ordered this
+        // waiter after the set; lowering the flag publishes nothing.
+        self.words.word(SIGNALED_OFFSET).store(0, Ordering::Relaxed);
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("name", &self.name())
+            .field("manual_reset", &self.manual)
+            .field("set", &self.is_set())
+            .field("segment", &self.words.segment())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    #[test]
+    fn an_auto_reset_event_lets_one_waiter_through_per_set() {
+        let seg = Segment::new(1 << 16);
+        let e = Event::create(&seg.mem, "e", false).unwrap();
+        assert!(!e.try_wait());
+        e.set();
+        e.set();
+        assert!(e.is_set());
+        assert!(e.try_wait());
+        assert!(!e.is_set());
+        assert!(!e.try_wait(), "two sets before a wait count once");
+        e.set();
+        e.reset();
+        assert!(matches!(
+            e.wait_timeout(Duration::from_millis(5)),
+            Err(Error::Timeout)
+        ));
+    }
+
+    #[test]
+    fn a_manual_reset_event_stays_set_until_reset() {
+        let seg = Segment::new(1 << 16);
+        let e = Event::create(&seg.mem, "e", true).unwrap();
+        assert!(matches!(
+            e.wait_timeout(Duration::from_millis(5)),
+            Err(Error::Timeout)
+        ));
+        e.set();
+        e.wait();
+        assert!(e.try_wait());
+        e.reset();
+        assert!(!e.try_wait());
+    }
+}

@@ -1,0 +1,72 @@
+//! The composite synchronisation structures shared by real processes: the test binary
+//! re-executes itself as the children (see `common::spawn_child`).
+//!
+//! Every wait has a deadline, so a bug shows up as a failed child or assertion, never as a
+//! hung test; the parent kills and reaps its children if they overrun.
+
+#![cfg(not(loom))]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{child_role, segment, spawn_child, Children};
+use zeroipc::{Event, Memory, Semaphore};
+
+/// Names the segment for the children.
+const SEGMENT_VAR: &str = "ZEROIPC_TEST_SEGMENT";
+/// Longer than any live process needs for one wait.
+const DEADLINE: Duration = Duration::from_secs(30);
+/// How long the parent waits for all its children.
+const CHILDREN_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The segment a child was given, opened.
+fn child_segment() -> Memory {
+    Memory::open(&std::env::var(SEGMENT_VAR).unwrap()).unwrap()
+}
+
+/// Starts `count` children running `test` with the segment `name`.
+fn spawn(test: &str, name: &str, count: usize) -> Children {
+    Children(
+        (0..count)
+            .map(|_| spawn_child(test, "child", &[(SEGMENT_VAR, name.to_owned())]))
+            .collect(),
+    )
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn a_manual_reset_event_set_by_the_parent_releases_every_child() {
+    const PROCESSES: usize = 3;
+    if child_role().is_some() {
+        let mem = child_segment();
+        let go = Event::open(&mem, "go").unwrap();
+        let ready = Semaphore::open(&mem, "ready").unwrap();
+        ready.post().unwrap();
+        go.wait_timeout(DEADLINE).unwrap();
+        // Each child answers on the auto-reset event when the parent gives it a turn (a
+        // permit of `ready`), and the parent consumes each answer before the next turn.
+        let done = Event::open(&mem, "done").unwrap();
+        ready.wait_timeout(DEADLINE).unwrap();
+        done.set();
+        return;
+    }
+    let (mem, c) = segment("mp_comp_event", 1 << 16);
+    let go = Event::create(&mem, "go", true).unwrap();
+    let done = Event::create(&mem, "done", false).unwrap();
+    let ready = Semaphore::create(&mem, "ready", 0, 0).unwrap();
+    let mut children = spawn(
+        "a_manual_reset_event_set_by_the_parent_releases_every_child",
+        &c.0,
+        PROCESSES,
+    );
+    for _ in 0..PROCESSES {
+        ready.wait_timeout(DEADLINE).unwrap();
+    }
+    go.set();
+    for _ in 0..PROCESSES {
+        ready.post().unwrap();
+        done.wait_timeout(DEADLINE).unwrap();
+    }
+    assert!(children.wait_all(CHILDREN_DEADLINE), "a child failed");
+}
