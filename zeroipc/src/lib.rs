@@ -82,6 +82,7 @@ pub use sync::{
     latch::Latch,
     mutex::{Mutex, MutexGuard},
     once::Once,
+    rwlock::{RWLock, RWLockReadGuard, RWLockWriteGuard},
     semaphore::Semaphore,
 };
 #[cfg(not(loom))]

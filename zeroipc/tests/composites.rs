@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{segment, shm_path, unique_name, Cleanup};
-use zeroipc::{Array, Error, Event, Memory, Semaphore};
+use zeroipc::{layout, Array, Error, Event, Memory, RWLock, Semaphore};
 
 /// Long enough for any live thread; every wait in these tests has it.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -215,4 +215,190 @@ fn an_event_with_parts_out_of_range_is_refused_naming_the_part() {
     Semaphore::create(&mem, "f_sem", 0, 0).unwrap();
     let err = Event::open(&mem, "f").unwrap_err();
     assert!(is_corrupt(&err, "f", "12 bytes"), "{err}");
+}
+
+// ---- RWLock --------------------------------------------------------------------------------
+
+/// Renames the table entry called `from` to `to` (same length), as a writer that never
+/// finished, or another program, might leave the table.
+fn rename(mem: &Memory, seg: &str, from: &str, to: &str) {
+    let index = mem
+        .entries()
+        .unwrap()
+        .position(|e| e.name() == from)
+        .unwrap();
+    let mut field = [0u8; 32];
+    field[..to.len()].copy_from_slice(to.as_bytes());
+    let file = OpenOptions::new().write(true).open(shm_path(seg)).unwrap();
+    file.write_all_at(
+        &field,
+        (layout::TABLE_HEADER_SIZE + layout::TABLE_ENTRY_SIZE * index) as u64,
+    )
+    .unwrap();
+}
+
+/// Sets the recorded size of the table entry called `name`.
+fn resize(mem: &Memory, seg: &str, name: &str, size: u64) {
+    let index = mem
+        .entries()
+        .unwrap()
+        .position(|e| e.name() == name)
+        .unwrap();
+    let at = layout::TABLE_HEADER_SIZE + layout::TABLE_ENTRY_SIZE * index + 0x28;
+    let file = OpenOptions::new().write(true).open(shm_path(seg)).unwrap();
+    file.write_all_at(&size.to_le_bytes(), at as u64).unwrap();
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn readers_in_other_mappings_never_see_a_half_done_write() {
+    const ROUNDS: u64 = 300;
+    let (mem, c) = segment("comp_rwlock_threads", 1 << 16);
+    RWLock::create(&mem, "lock").unwrap();
+    assert_eq!(
+        snapshot(&mem).0,
+        ["lock_state", "lock_rmtx", "lock_wmtx", "lock"],
+        "the parts, then the marker"
+    );
+    Array::<u64>::create(&mem, "pair", 2).unwrap();
+    let workers: Vec<_> = (0..4)
+        .map(|i| {
+            let name = c.0.clone();
+            thread::spawn(move || {
+                let mem = Memory::open(&name).unwrap();
+                let lock = RWLock::open(&mem, "lock").unwrap();
+                let pair = Array::<u64>::open(&mem, "pair").unwrap();
+                for _ in 0..ROUNDS {
+                    if i % 2 == 0 {
+                        let _w = lock.write_timeout(DEADLINE).unwrap();
+                        let v = pair.get(0).unwrap();
+                        pair.set(0, v + 1).unwrap();
+                        thread::yield_now();
+                        pair.set(1, v + 1).unwrap();
+                    } else {
+                        let _r = lock.read_timeout(DEADLINE).unwrap();
+                        assert_eq!(pair.get(0).unwrap(), pair.get(1).unwrap());
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let pair = Array::<u64>::open(&mem, "pair").unwrap();
+    assert_eq!(pair.get(1).unwrap(), 2 * ROUNDS, "no write was lost");
+    let lock = RWLock::open(&mem, "lock").unwrap();
+    assert_eq!(lock.readers(), 0);
+    assert!(!lock.is_write_locked());
+}
+
+#[test]
+fn a_writer_that_never_releases_makes_the_others_time_out() {
+    let (mem, c) = segment("comp_rwlock_dead", 1 << 16);
+    let lock = RWLock::create(&mem, "lock").unwrap();
+    std::mem::forget(lock.write()); // as if its process died holding it
+    let other = RWLock::open(&Memory::open(&c.0).unwrap(), "lock").unwrap();
+    let short = Duration::from_millis(10);
+    assert!(matches!(other.read_timeout(short), Err(Error::Timeout)));
+    assert!(matches!(other.write_timeout(short), Err(Error::Timeout)));
+    assert_eq!(
+        other.readers(),
+        0,
+        "the reader that gave up counted itself out"
+    );
+}
+
+#[test]
+fn a_reader_that_never_releases_makes_writers_time_out() {
+    let (mem, _c) = segment("comp_rwlock_dead_reader", 1 << 16);
+    let lock = RWLock::create(&mem, "lock").unwrap();
+    std::mem::forget(lock.read());
+    assert!(matches!(
+        lock.write_timeout(Duration::from_millis(10)),
+        Err(Error::Timeout)
+    ));
+    assert!(
+        !lock.is_write_locked(),
+        "the writer that gave up lowered its flag"
+    );
+    drop(lock.read_timeout(Duration::from_millis(10)).unwrap());
+}
+
+#[test]
+fn an_rwlock_name_with_no_room_for_its_suffixes_leaves_the_segment_unchanged() {
+    let (mem, _c) = segment("comp_rwlock_long", 1 << 16);
+    let before = snapshot(&mem);
+    assert!(matches!(
+        RWLock::create(&mem, &"l".repeat(26)),
+        Err(Error::NameTooLong { .. })
+    ));
+    assert_eq!(snapshot(&mem), before);
+    RWLock::create(&mem, &"l".repeat(25)).unwrap();
+
+    let name = unique_name("comp_rwlock_full");
+    let _c2 = Cleanup(name.clone());
+    let small = Memory::options()
+        .max_entries(3)
+        .create(&name, 1 << 12)
+        .unwrap();
+    let before = snapshot(&small);
+    assert!(matches!(
+        RWLock::create(&small, "l"),
+        Err(Error::TableFull { .. })
+    ));
+    assert_eq!(snapshot(&small), before);
+}
+
+#[test]
+fn an_rwlock_is_found_by_its_marker_only() {
+    let (mem, c) = segment("comp_rwlock_marker", 1 << 16);
+    RWLock::create(&mem, "lock").unwrap();
+    assert!(is_not_found(
+        &RWLock::open(&mem, "other").unwrap_err(),
+        "other"
+    ));
+    rename(&mem, &c.0, "lock", "lokk");
+    let err = RWLock::open(&mem, "lock").unwrap_err();
+    assert!(
+        is_not_found(&err, "lock"),
+        "parts without their marker are no lock: {err}"
+    );
+    rename(&mem, &c.0, "lokk", "lock");
+    resize(&mem, &c.0, "lock", 0);
+    let err = RWLock::open(&mem, "lock").unwrap_err();
+    assert!(is_corrupt(&err, "lock", "marker"), "{err}");
+}
+
+#[test]
+fn an_rwlock_with_parts_missing_or_out_of_range_is_refused_naming_the_part() {
+    let (mem, c) = segment("comp_rwlock_hostile", 1 << 16);
+    RWLock::create(&mem, "l").unwrap();
+    let state = mem.find("l_state").unwrap().offset();
+
+    poke(&c.0, state, &[u32::MAX, 0]);
+    let err = RWLock::open(&mem, "l").unwrap_err();
+    assert!(is_corrupt(&err, "l_state", "reader count -1"), "{err}");
+    poke(&c.0, state, &[0, 2]);
+    let err = RWLock::open(&mem, "l").unwrap_err();
+    assert!(is_corrupt(&err, "l_state", "writer_active 2"), "{err}");
+    poke(&c.0, state, &[3, 1]);
+    let lock = RWLock::open(&mem, "l").unwrap();
+    assert_eq!((lock.readers(), lock.is_write_locked()), (3, true));
+    poke(&c.0, state, &[0, 0]);
+
+    let rmtx = mem.find("l_rmtx").unwrap().offset();
+    poke(&c.0, rmtx + 8, &[2]);
+    let err = RWLock::open(&mem, "l").unwrap_err();
+    assert!(is_corrupt(&err, "l_rmtx", "max_count 1"), "{err}");
+    poke(&c.0, rmtx + 8, &[1]);
+
+    resize(&mem, &c.0, "l_state", 4);
+    let err = RWLock::open(&mem, "l").unwrap_err();
+    assert!(is_corrupt(&err, "l_state", "8 bytes"), "{err}");
+    resize(&mem, &c.0, "l_state", 8);
+
+    rename(&mem, &c.0, "l_wmtx", "l_xmtx");
+    let err = RWLock::open(&mem, "l").unwrap_err();
+    assert!(is_not_found(&err, "l_wmtx"), "{err}");
 }

@@ -1,7 +1,7 @@
 //! The synchronisation primitives of the format: [`Semaphore`](semaphore::Semaphore),
 //! [`Mutex`](mutex::Mutex), [`Latch`](latch::Latch), [`Barrier`](barrier::Barrier) and
 //! [`Once`](once::Once); and the composite ones, several table entries each:
-//! [`Event`](event::Event).
+//! [`Event`](event::Event) and [`RWLock`](rwlock::RWLock).
 //!
 //! Each is a few 32-bit words in one table entry (FORMAT.md fixes which), changed only with
 //! atomic instructions, so processes in every language that speaks the format share them.
@@ -27,10 +27,14 @@ pub(crate) mod latch;
 #[cfg(not(loom))]
 pub(crate) mod mutex;
 pub(crate) mod once;
+#[cfg(not(loom))]
+pub(crate) mod rwlock;
 pub(crate) mod semaphore;
 
 #[cfg(not(loom))]
 use std::ptr::NonNull;
+#[cfg(not(loom))]
+use std::time::{Duration, Instant};
 
 #[cfg(not(loom))]
 use bytemuck::Pod;
@@ -264,4 +268,45 @@ pub(crate) fn check_room(mem: &Memory, parts: &[(&str, usize)]) -> Result<()> {
 #[cfg(not(loom))]
 pub(crate) fn part_name(name: &str, suffix: &str) -> String {
     format!("{name}{suffix}")
+}
+
+/// Adds the 1-byte marker entry `name` that a composite structure writes last.
+#[cfg(not(loom))]
+pub(crate) fn create_marker(mem: &Memory, name: &str) -> Result<()> {
+    mem.add(name, crate::layout::MARKER_SIZE as u64, |region, offset| {
+        region.write(offset, 0u8)
+    })?;
+    Ok(())
+}
+
+/// Checks that the marker entry `name` of a composite structure exists and is 1 byte.
+#[cfg(not(loom))]
+pub(crate) fn open_marker(mem: &Memory, name: &str, kind: &str) -> Result<()> {
+    let entry = mem.find(name)?;
+    if entry.size() != crate::layout::MARKER_SIZE as u64 {
+        return Err(Error::corrupt(
+            name,
+            format!(
+                "entry size {} is not the {}-byte marker of a {kind}",
+                entry.size(),
+                crate::layout::MARKER_SIZE
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// When a wait of `timeout` from now ends; `None` when it never does (or lies past what the
+/// clock can say).
+#[cfg(not(loom))]
+pub(crate) fn deadline(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
+
+/// What is left of a wait that ends at `deadline`: zero once it has passed.
+#[cfg(not(loom))]
+pub(crate) fn remaining(deadline: Option<Instant>) -> Duration {
+    deadline.map_or(Duration::MAX, |d| {
+        d.saturating_duration_since(Instant::now())
+    })
 }

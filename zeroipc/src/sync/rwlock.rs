@@ -1,0 +1,424 @@
+//! `RWLock`: many readers or one writer, between processes.
+//!
+//! Layout: an 8-byte entry `<name>_state` holding `i32 readers` at 0x00 (readers inside) and
+//! `i32 writer_active` at 0x04 (1 while a writer holds or is taking the lock); mutexes
+//! `<name>_rmtx` (readers enter one at a time under it) and `<name>_wmtx` (held by the
+//! writer); then a 1-byte marker entry `<name>`, created last.
+//!
+//! A writer takes `<name>_wmtx`, raises `writer_active`, then waits for `readers` to reach 0.
+//! A reader, under `<name>_rmtx`, counts itself in `readers` and then looks at
+//! `writer_active`: if a writer is there it counts itself out again and waits for the writer
+//! to leave. Counting in before looking (both sides with sequentially consistent operations)
+//! means that either the reader sees the writer or the writer sees the reader. (The other
+//! implementations look first and count in after; their readers and ours still exclude each
+//! other through `<name>_rmtx`.)
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::atomic::Ordering;
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::memory::Memory;
+use crate::structures::wait::Wait;
+use crate::sync::mutex::{Mutex, MutexGuard};
+use crate::sync::{
+    check_room, create_marker, deadline, open_marker, part_name, remaining, wake_all, Words, I32,
+};
+
+/// Offset of `readers` in the state entry.
+const READERS_OFFSET: usize = 0x00;
+/// Offset of `writer_active`.
+const WRITER_ACTIVE_OFFSET: usize = 0x04;
+
+/// A reader-writer lock in a segment, shared by threads and processes in any language that
+/// speaks the format.
+///
+/// [`read`](RWLock::read) and its `try_`/`_timeout` forms return an [`RWLockReadGuard`]; any
+/// number of them may be held at once. [`write`](RWLock::write) and its forms return an
+/// [`RWLockWriteGuard`], held by one at a time and never together with a read guard. Like
+/// [`Mutex`], the lock guards no data of its own: it orders what processes do to other
+/// entries while they hold it.
+///
+/// The lock is four table entries, `<name>_state`, `<name>_rmtx`, `<name>_wmtx` and the
+/// marker `<name>`, so `name` must leave room for the longest suffix (25 bytes at most).
+/// The [`segment`](crate::segment) macro does not declare reader-writer locks: it declares
+/// one entry per field.
+///
+/// A process that dies holding the lock never releases it: the blocking forms would then
+/// wait for ever; the `_timeout` forms report [`Error::Timeout`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zeroipc::{Memory, RWLock};
+/// # let name = format!("/zeroipc_doc_rwlock_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// let lock = RWLock::create(&mem, "table_lock")?;
+/// let other = RWLock::open(&Memory::open(&name)?, "table_lock")?;
+/// {
+///     let _a = lock.read_timeout(Duration::from_secs(1))?;
+///     let _b = other.try_read().expect("readers share the lock");
+///     assert!(other.try_write().is_none());
+/// }
+/// let _w = other.write_timeout(Duration::from_secs(1))?;
+/// assert!(lock.try_read().is_none());
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct RWLock {
+    state: Words,
+    rmtx: Mutex,
+    wmtx: Mutex,
+    name: String,
+}
+
+impl RWLock {
+    /// Adds an unlocked reader-writer lock called `name`: the entries `name_state`,
+    /// `name_rmtx`, `name_wmtx`, then the marker `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NameTooLong`] if `name_state` would be longer than 31 bytes,
+    /// [`Error::InvalidName`], [`Error::AlreadyExists`] if any of the four names is taken,
+    /// [`Error::TableFull`] or [`Error::OutOfSpace`] if the four entries do not all fit; a
+    /// validation error if the table is corrupt. Each is found before anything is added, so
+    /// the segment is unchanged (unless another process adds entries at the same moment and
+    /// takes the last room: then the entries added so far stay, without the marker, and
+    /// [`open`](RWLock::open) does not see a lock).
+    pub fn create(mem: &Memory, name: &str) -> Result<RWLock> {
+        let state_name = part_name(name, layout::RWLOCK_STATE_SUFFIX);
+        let rmtx_name = part_name(name, layout::RWLOCK_READ_MUTEX_SUFFIX);
+        let wmtx_name = part_name(name, layout::RWLOCK_WRITE_MUTEX_SUFFIX);
+        check_room(
+            mem,
+            &[
+                (&state_name, layout::RWLOCK_STATE_SIZE),
+                (&rmtx_name, layout::MUTEX_SIZE),
+                (&wmtx_name, layout::MUTEX_SIZE),
+                (name, layout::MARKER_SIZE),
+            ],
+        )?;
+        let state = Words::create(mem, &state_name, [0i32; 2])?;
+        let rmtx = Mutex::create(mem, &rmtx_name)?;
+        let wmtx = Mutex::create(mem, &wmtx_name)?;
+        create_marker(mem, name)?;
+        Ok(RWLock {
+            state,
+            rmtx,
+            wmtx,
+            name: name.to_owned(),
+        })
+    }
+
+    /// Opens the reader-writer lock called `name`: its marker must exist; then checks its
+    /// state (8 bytes, `readers` 0 or more, `writer_active` 0 or 1) and opens its two
+    /// mutexes as [`Mutex::open`] does.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] naming whichever entry is missing (the marker `name` first);
+    /// [`Error::Corrupt`] naming the entry at fault; a validation error if the table is
+    /// corrupt.
+    pub fn open(mem: &Memory, name: &str) -> Result<RWLock> {
+        open_marker(mem, name, "reader-writer lock")?;
+        let state_name = part_name(name, layout::RWLOCK_STATE_SUFFIX);
+        let state = Words::open(
+            mem,
+            &state_name,
+            layout::RWLOCK_STATE_SIZE,
+            "reader-writer lock state",
+        )?;
+        // Relaxed, both: the table's Acquire load of `entry_count` in `find` made the
+        // creator's initialisation visible; these are checks of the values now.
+        let readers = state.i32(READERS_OFFSET).load(Ordering::Relaxed);
+        let writer = state.i32(WRITER_ACTIVE_OFFSET).load(Ordering::Relaxed);
+        if readers < 0 {
+            return Err(Error::corrupt(
+                &state_name,
+                format!("reader count {readers} is negative"),
+            ));
+        }
+        if writer != 0 && writer != 1 {
+            return Err(Error::corrupt(
+                &state_name,
+                format!("writer_active {writer} is neither 0 nor 1"),
+            ));
+        }
+        let rmtx = Mutex::open(mem, &part_name(name, layout::RWLOCK_READ_MUTEX_SUFFIX))?;
+        let wmtx = Mutex::open(mem, &part_name(name, layout::RWLOCK_WRITE_MUTEX_SUFFIX))?;
+        Ok(RWLock {
+            state,
+            rmtx,
+            wmtx,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The table name of this lock (its marker's).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Readers inside now, as the shared count says: a snapshot. A reader that died inside
+    /// is still counted.
+    pub fn readers(&self) -> i32 {
+        // Relaxed: a snapshot; nothing is read on the strength of it.
+        self.readers_word().load(Ordering::Relaxed)
+    }
+
+    /// Whether a writer held (or was taking) the lock at the moment of the call.
+    pub fn is_write_locked(&self) -> bool {
+        // Relaxed: as in `readers`.
+        self.writer_word().load(Ordering::Relaxed) != 0
+    }
+
+    fn readers_word(&self) -> I32<'_> {
+        self.state.i32(READERS_OFFSET)
+    }
+
+    fn writer_word(&self) -> I32<'_> {
+        self.state.i32(WRITER_ACTIVE_OFFSET)
+    }
+
+    /// Takes a read lock, waiting as long as it takes.
+    pub fn read(&self) -> RWLockReadGuard<'_> {
+        self.read_until(None)
+            .unwrap_or_else(|_| unreachable!("a wait without a time limit does not time out"))
+    }
+
+    /// Takes a read lock, waiting up to `timeout` for writers to leave.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if a writer held the lock (or a reader its entry mutex) for the
+    /// whole `timeout`; nothing is held.
+    pub fn read_timeout(&self, timeout: Duration) -> Result<RWLockReadGuard<'_>> {
+        self.read_until(deadline(timeout))
+    }
+
+    /// Takes a read lock if no writer holds the lock, without waiting.
+    pub fn try_read(&self) -> Option<RWLockReadGuard<'_>> {
+        let entry = self.rmtx.try_lock()?;
+        let entered = self.enter_read();
+        drop(entry);
+        // `then`, not `then_some`: a guard built and dropped would count a reader out.
+        entered.then(|| RWLockReadGuard { lock: self })
+    }
+
+    fn read_until(&self, end: Option<Instant>) -> Result<RWLockReadGuard<'_>> {
+        // Exit: the lock taken, or the time up (in the mutex or in the wait for the writer).
+        loop {
+            let entry = self.rmtx.lock_timeout(remaining(end))?;
+            let entered = self.enter_read();
+            drop(entry);
+            if entered {
+                return Ok(RWLockReadGuard { lock: self });
+            }
+            self.wait_for_writer(end)?;
+        }
+    }
+
+    /// Counts this reader in, under the readers' mutex; counts it out again and answers
+    /// `false` if a writer is there.
+    fn enter_read(&self) -> bool {
+        // SeqCst: with the SeqCst store of `writer_active` and load of `readers` in
+        // `enter_write`: either this reader sees the writer below, or the writer sees this
+        // reader. Its Acquire half pairs with the Release decrement in `leave_read` of the
+        // readers before; what matters for data is the load below.
+        self.readers_word().fetch_add(1, Ordering::SeqCst);
+        // SeqCst: see above. Acquire half: pairs with the Release store of 0 in
+        // `leave_write`, so what the last writer did happens before this reader reads.
+        if self.writer_word().load(Ordering::SeqCst) == 0 {
+            return true;
+        }
+        self.leave_read();
+        false
+    }
+
+    /// Counts a reader out, waking a writer waiting for the last one.
+    fn leave_read(&self) {
+        // Release: pairs with the Acquire (SeqCst) loads of `readers` in `enter_write`, so
+        // what this reader read happens before the writer writes.
+        let before = self.readers_word().fetch_sub(1, Ordering::Release);
+        if before <= 1 {
+            wake_all(self.readers_word().word());
+        }
+    }
+
+    /// Waits until no writer is there, or the time is up.
+    fn wait_for_writer(&self, end: Option<Instant>) -> Result<()> {
+        let mut wait = Wait::new(remaining(end));
+        // Exit: `writer_active` lowered, or the time up.
+        loop {
+            // Relaxed: only a hint to try again; the next `enter_read` decides.
+            let writer = self.writer_word().load(Ordering::Relaxed);
+            if writer == 0 {
+                return Ok(());
+            }
+            if !wait.wait(self.writer_word().word(), writer as u32) {
+                return Err(Error::Timeout);
+            }
+        }
+    }
+
+    /// Takes the write lock, waiting as long as it takes.
+    pub fn write(&self) -> RWLockWriteGuard<'_> {
+        self.write_until(None)
+            .unwrap_or_else(|_| unreachable!("a wait without a time limit does not time out"))
+    }
+
+    /// Takes the write lock, waiting up to `timeout` for the other writer and the readers
+    /// to leave.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if they did not within `timeout`; nothing is held.
+    pub fn write_timeout(&self, timeout: Duration) -> Result<RWLockWriteGuard<'_>> {
+        self.write_until(deadline(timeout))
+    }
+
+    /// Takes the write lock if nobody holds the lock, without waiting.
+    pub fn try_write(&self) -> Option<RWLockWriteGuard<'_>> {
+        let guard = self.wmtx.try_lock()?;
+        if self.enter_write() {
+            return Some(RWLockWriteGuard {
+                lock: self,
+                _wmtx: guard,
+            });
+        }
+        self.leave_write();
+        None
+    }
+
+    fn write_until(&self, end: Option<Instant>) -> Result<RWLockWriteGuard<'_>> {
+        let guard = self.wmtx.lock_timeout(remaining(end))?;
+        let mut wait = Wait::new(remaining(end));
+        // Exit: the readers gone, or the time up.
+        while !self.enter_write() {
+            // Relaxed: only the value to sleep on; `enter_write` looks again.
+            let readers = self.readers_word().load(Ordering::Relaxed);
+            if readers <= 0 {
+                continue;
+            }
+            if !wait.wait(self.readers_word().word(), readers as u32) {
+                self.leave_write();
+                return Err(Error::Timeout);
+            }
+        }
+        Ok(RWLockWriteGuard {
+            lock: self,
+            _wmtx: guard,
+        })
+    }
+
+    /// Raises `writer_active` (again) and answers whether no reader is inside. The caller
+    /// holds the writers' mutex.
+    fn enter_write(&self) -> bool {
+        // SeqCst: pairs with the SeqCst increment of `readers` and load of `writer_active`
+        // in `enter_read` (see there).
+        self.writer_word().store(1, Ordering::SeqCst);
+        // SeqCst: as above; its Acquire half pairs with the Release decrement in
+        // `leave_read`, so what the readers read happens before this writer writes.
+        self.readers_word().load(Ordering::SeqCst) <= 0
+    }
+
+    /// Lowers `writer_active` and wakes readers waiting for it. The caller still holds the
+    /// writers' mutex, and releases it after.
+    fn leave_write(&self) {
+        // Release: pairs with the Acquire (SeqCst) load of `writer_active` in `enter_read`,
+        // so what this writer wrote happens before the next reader reads.
+        self.writer_word().store(0, Ordering::Release);
+        wake_all(self.writer_word().word());
+    }
+}
+
+impl fmt::Debug for RWLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RWLock")
+            .field("name", &self.name)
+            .field("readers", &self.readers())
+            .field("write_locked", &self.is_write_locked())
+            .field("segment", &self.state.segment())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A read lock of an [`RWLock`], held until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RWLockReadGuard<'a> {
+    lock: &'a RWLock,
+}
+
+impl Drop for RWLockReadGuard<'_> {
+    fn drop(&mut self) {
+        self.lock.leave_read();
+    }
+}
+
+impl fmt::Debug for RWLockReadGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RWLockReadGuard")
+            .field("lock", &self.lock.name)
+            .finish()
+    }
+}
+
+/// The write lock of an [`RWLock`], held until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct RWLockWriteGuard<'a> {
+    lock: &'a RWLock,
+    /// The writers' mutex, released (as a field, after `drop` ran) once `writer_active` is
+    /// lowered.
+    _wmtx: MutexGuard<'a>,
+}
+
+impl Drop for RWLockWriteGuard<'_> {
+    fn drop(&mut self) {
+        self.lock.leave_write();
+    }
+}
+
+impl fmt::Debug for RWLockWriteGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RWLockWriteGuard")
+            .field("lock", &self.lock.name)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    #[test]
+    fn readers_share_the_lock_and_a_writer_excludes_them() {
+        let seg = Segment::new(1 << 16);
+        let l = RWLock::create(&seg.mem, "l").unwrap();
+        let a = l.try_read().unwrap();
+        let b = l.read();
+        assert_eq!(l.readers(), 2);
+        assert!(l.try_write().is_none());
+        assert!(!l.is_write_locked(), "a refused writer leaves no trace");
+        assert!(matches!(
+            l.write_timeout(Duration::from_millis(5)),
+            Err(Error::Timeout)
+        ));
+        drop((a, b));
+        let w = l.write();
+        assert!(l.try_read().is_none());
+        assert_eq!(l.readers(), 0, "a refused reader counted itself out");
+        assert!(matches!(
+            l.read_timeout(Duration::from_millis(5)),
+            Err(Error::Timeout)
+        ));
+        assert!(l.try_write().is_none());
+        drop(w);
+        assert!(!l.is_write_locked());
+        drop(l.try_write().unwrap());
+        drop(l.read_timeout(Duration::from_millis(5)).unwrap());
+    }
+}
