@@ -80,6 +80,7 @@ pub use sync::{
     barrier::Barrier,
     event::Event,
     latch::Latch,
+    monitor::{Monitor, MonitorGuard},
     mutex::{Mutex, MutexGuard},
     once::Once,
     rwlock::{RWLock, RWLockReadGuard, RWLockWriteGuard},

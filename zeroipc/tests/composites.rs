@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{segment, shm_path, unique_name, Cleanup};
-use zeroipc::{layout, Array, Error, Event, Memory, RWLock, Semaphore};
+use zeroipc::{layout, Array, Error, Event, Memory, Monitor, RWLock, Semaphore};
 
 /// Long enough for any live thread; every wait in these tests has it.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -401,4 +401,162 @@ fn an_rwlock_with_parts_missing_or_out_of_range_is_refused_naming_the_part() {
     rename(&mem, &c.0, "l_wmtx", "l_xmtx");
     let err = RWLock::open(&mem, "l").unwrap_err();
     assert!(is_not_found(&err, "l_wmtx"), "{err}");
+}
+
+// ---- Monitor -------------------------------------------------------------------------------
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn consumers_in_other_mappings_wait_on_a_monitor_for_every_job() {
+    const CONSUMERS: usize = 2;
+    const JOBS: u32 = 100;
+    let (mem, c) = segment("comp_monitor_jobs", 1 << 16);
+    let mon = Monitor::create(&mem, "mon").unwrap();
+    assert_eq!(
+        snapshot(&mem).0,
+        ["mon_mtx", "mon_cond", "mon_count", "mon"],
+        "the parts, then the marker"
+    );
+    let jobs = Array::<u32>::create(&mem, "jobs", 2).unwrap(); // [waiting, taken]
+    let consumers: Vec<_> = (0..CONSUMERS)
+        .map(|_| {
+            let name = c.0.clone();
+            thread::spawn(move || {
+                let mem = Memory::open(&name).unwrap();
+                let mon = Monitor::open(&mem, "mon").unwrap();
+                let jobs = Array::<u32>::open(&mem, "jobs").unwrap();
+                let end = Instant::now() + DEADLINE;
+                let mut g = mon.lock_timeout(DEADLINE).unwrap();
+                loop {
+                    if jobs.get(1).unwrap() == JOBS {
+                        return;
+                    }
+                    if jobs.get(0).unwrap() > 0 {
+                        jobs.set(0, jobs.get(0).unwrap() - 1).unwrap();
+                        jobs.set(1, jobs.get(1).unwrap() + 1).unwrap();
+                        mon.notify_all(); // the others may be done too
+                        continue;
+                    }
+                    assert!(Instant::now() < end, "no job came in time");
+                    g = mon.wait_timeout(g, Duration::from_millis(50)).unwrap().0;
+                }
+            })
+        })
+        .collect();
+    for _ in 0..JOBS {
+        let _g = mon.lock_timeout(DEADLINE).unwrap();
+        jobs.set(0, jobs.get(0).unwrap() + 1).unwrap();
+        mon.notify_one();
+    }
+    for t in consumers {
+        t.join().unwrap();
+    }
+    assert_eq!(jobs.get(1).unwrap(), JOBS);
+    assert_eq!(mon.waiters(), 0);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn notify_all_wakes_every_waiter_of_a_monitor() {
+    let (mem, c) = segment("comp_monitor_all", 1 << 16);
+    let mon = Monitor::create(&mem, "mon").unwrap();
+    let flag = Array::<u32>::create(&mem, "flag", 1).unwrap();
+    let waiters: Vec<_> = (0..3)
+        .map(|_| {
+            let name = c.0.clone();
+            thread::spawn(move || {
+                let mem = Memory::open(&name).unwrap();
+                let mon = Monitor::open(&mem, "mon").unwrap();
+                let flag = Array::<u32>::open(&mem, "flag").unwrap();
+                let mut g = mon.lock_timeout(DEADLINE).unwrap();
+                while flag.get(0).unwrap() == 0 {
+                    // Spurious wake-ups and timeouts just loop; the flag decides.
+                    g = mon.wait_timeout(g, DEADLINE).unwrap().0;
+                }
+            })
+        })
+        .collect();
+    until(|| mon.waiters() == 3);
+    {
+        let _g = mon.lock_timeout(DEADLINE).unwrap();
+        flag.set(0, 1).unwrap();
+        mon.notify_all();
+    }
+    for w in waiters {
+        w.join().unwrap();
+    }
+    assert_eq!(mon.waiters(), 0);
+}
+
+#[test]
+fn a_monitor_held_by_someone_who_never_unlocks_times_the_others_out() {
+    let (mem, c) = segment("comp_monitor_dead", 1 << 16);
+    let mon = Monitor::create(&mem, "mon").unwrap();
+    let other = Monitor::open(&Memory::open(&c.0).unwrap(), "mon").unwrap();
+    let g = other.lock();
+    let short = Duration::from_millis(10);
+    // A waiter whose lock is taken meanwhile and never given back loses it.
+    let holder = thread::scope(|s| {
+        let waiting = s.spawn(|| other.wait_timeout(g, short).map(|_| ()));
+        until(|| mon.waiters() == 1);
+        let stolen = mon.lock_timeout(DEADLINE).unwrap();
+        let r = waiting.join().unwrap();
+        std::mem::forget(stolen); // as if its process died holding it
+        r
+    });
+    assert!(matches!(holder, Err(Error::Timeout)));
+    assert_eq!(
+        mon.waiters(),
+        0,
+        "the waiter that gave up counted itself out"
+    );
+    assert!(matches!(other.lock_timeout(short), Err(Error::Timeout)));
+}
+
+#[test]
+fn a_monitor_name_with_no_room_for_its_suffixes_leaves_the_segment_unchanged() {
+    let (mem, _c) = segment("comp_monitor_long", 1 << 16);
+    let before = snapshot(&mem);
+    assert!(matches!(
+        Monitor::create(&mem, &"m".repeat(26)),
+        Err(Error::NameTooLong { .. })
+    ));
+    assert_eq!(snapshot(&mem), before);
+    Monitor::create(&mem, &"m".repeat(25)).unwrap();
+}
+
+#[test]
+fn a_monitor_with_parts_missing_or_out_of_range_is_refused_naming_the_part() {
+    let (mem, c) = segment("comp_monitor_hostile", 1 << 16);
+    Monitor::create(&mem, "m").unwrap();
+    rename(&mem, &c.0, "m", "n");
+    assert!(is_not_found(&Monitor::open(&mem, "m").unwrap_err(), "m"));
+    rename(&mem, &c.0, "n", "m");
+
+    let count = mem.find("m_count").unwrap().offset();
+    poke(&c.0, count, &[u32::MAX]);
+    let err = Monitor::open(&mem, "m").unwrap_err();
+    assert!(is_corrupt(&err, "m_count", "waiter count"), "{err}");
+    poke(&c.0, count, &[0]);
+
+    let cond = mem.find("m_cond").unwrap().offset();
+    poke(&c.0, cond + 8, &[1]);
+    let err = Monitor::open(&mem, "m").unwrap_err();
+    assert!(is_corrupt(&err, "m_cond", "unbounded"), "{err}");
+    poke(&c.0, cond + 8, &[0]);
+
+    resize(&mem, &c.0, "m_count", 2);
+    let err = Monitor::open(&mem, "m").unwrap_err();
+    assert!(is_corrupt(&err, "m_count", "4 bytes"), "{err}");
+    resize(&mem, &c.0, "m_count", 4);
+
+    let mtx = mem.find("m_mtx").unwrap().offset();
+    poke(&c.0, mtx, &[7]);
+    let err = Monitor::open(&mem, "m").unwrap_err();
+    assert!(is_corrupt(&err, "m_mtx", "count 7"), "{err}");
+    poke(&c.0, mtx, &[1]);
+
+    rename(&mem, &c.0, "m_cond", "m_cnod");
+    let err = Monitor::open(&mem, "m").unwrap_err();
+    assert!(is_not_found(&err, "m_cond"), "{err}");
 }

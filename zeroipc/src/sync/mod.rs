@@ -1,7 +1,7 @@
 //! The synchronisation primitives of the format: [`Semaphore`](semaphore::Semaphore),
 //! [`Mutex`](mutex::Mutex), [`Latch`](latch::Latch), [`Barrier`](barrier::Barrier) and
 //! [`Once`](once::Once); and the composite ones, several table entries each:
-//! [`Event`](event::Event) and [`RWLock`](rwlock::RWLock).
+//! [`Event`](event::Event), [`RWLock`](rwlock::RWLock) and [`Monitor`](monitor::Monitor).
 //!
 //! Each is a few 32-bit words in one table entry (FORMAT.md fixes which), changed only with
 //! atomic instructions, so processes in every language that speaks the format share them.
@@ -24,6 +24,8 @@ pub(crate) mod barrier;
 #[cfg(not(loom))]
 pub(crate) mod event;
 pub(crate) mod latch;
+#[cfg(not(loom))]
+pub(crate) mod monitor;
 #[cfg(not(loom))]
 pub(crate) mod mutex;
 pub(crate) mod once;
