@@ -85,6 +85,7 @@ pub use sync::{
     once::Once,
     rwlock::{RWLock, RWLockReadGuard, RWLockWriteGuard},
     semaphore::Semaphore,
+    signal::Signal,
 };
 #[cfg(not(loom))]
 pub use table::Entry;

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{segment, shm_path, unique_name, Cleanup};
-use zeroipc::{layout, Array, Error, Event, Memory, Monitor, RWLock, Semaphore};
+use zeroipc::{layout, Array, Error, Event, Memory, Monitor, Mutex, RWLock, Semaphore, Signal};
 
 /// Long enough for any live thread; every wait in these tests has it.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -559,4 +559,115 @@ fn a_monitor_with_parts_missing_or_out_of_range_is_refused_naming_the_part() {
     rename(&mem, &c.0, "m_cond", "m_cnod");
     let err = Monitor::open(&mem, "m").unwrap_err();
     assert!(is_not_found(&err, "m_cond"), "{err}");
+}
+
+// ---- Signal --------------------------------------------------------------------------------
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn readers_in_other_mappings_see_whole_values_and_rising_versions() {
+    const SETS: u64 = 300;
+    let (mem, c) = segment("comp_signal_threads", 1 << 16);
+    let sig = Signal::<[u64; 4]>::create(&mem, "sig", [0; 4]).unwrap();
+    assert_eq!(
+        snapshot(&mem).0,
+        ["sig_state", "sig_mtx", "sig"],
+        "the parts, then the marker"
+    );
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let name = c.0.clone();
+            thread::spawn(move || {
+                let mem = Memory::open(&name).unwrap();
+                let sig = Signal::<[u64; 4]>::open(&mem, "sig").unwrap();
+                let mut seen = 0;
+                while seen < SETS {
+                    let (version, value) = sig.wait_change_timeout(seen, DEADLINE).unwrap();
+                    assert!(version > seen, "versions only rise");
+                    assert!(
+                        value.iter().all(|&v| v == version),
+                        "{value:?} at {version}"
+                    );
+                    seen = version;
+                }
+            })
+        })
+        .collect();
+    for n in 1..=SETS {
+        sig.set([n; 4]);
+    }
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert_eq!(sig.get().unwrap(), (SETS, [SETS; 4]));
+}
+
+#[test]
+fn a_signal_whose_mutex_is_never_unlocked_times_everyone_out() {
+    let (mem, _c) = segment("comp_signal_dead", 1 << 16);
+    let sig = Signal::<u32>::create(&mem, "sig", 7).unwrap();
+    let mtx = Mutex::open(&mem, "sig_mtx").unwrap();
+    std::mem::forget(mtx.lock()); // as if a writer died mid-set
+    let short = Duration::from_millis(10);
+    assert!(matches!(sig.set_timeout(8, short), Err(Error::Timeout)));
+    assert!(matches!(sig.get_timeout(short), Err(Error::Timeout)));
+    assert!(matches!(
+        sig.wait_change_timeout(0, short),
+        Err(Error::Timeout)
+    ));
+    assert_eq!(sig.version(), 0);
+}
+
+#[test]
+fn a_signal_name_with_no_room_for_its_suffixes_leaves_the_segment_unchanged() {
+    let (mem, _c) = segment("comp_signal_long", 1 << 16);
+    let before = snapshot(&mem);
+    assert!(matches!(
+        Signal::<u8>::create(&mem, &"s".repeat(26), 0),
+        Err(Error::NameTooLong { .. })
+    ));
+    assert_eq!(snapshot(&mem), before);
+    Signal::<u8>::create(&mem, &"s".repeat(25), 0).unwrap();
+}
+
+#[test]
+fn a_signal_state_of_either_recorded_size_opens_and_any_other_is_refused() {
+    let (mem, c) = segment("comp_signal_sizes", 1 << 16);
+    Signal::<u32>::create(&mem, "s", 5).unwrap();
+    assert_eq!(mem.find("s_state").unwrap().size(), 12);
+    let err = Signal::<u64>::open(&mem, "s").unwrap_err();
+    assert!(is_corrupt(&err, "s_state", "8-byte value"), "{err}");
+    let err = Signal::<u16>::open(&mem, "s").unwrap_err();
+    assert!(is_corrupt(&err, "s_state", "2-byte value"), "{err}");
+    resize(&mem, &c.0, "s_state", 16); // align8(8 + 4), as another implementation records it
+    assert_eq!(
+        Signal::<u32>::open(&mem, "s").unwrap().get().unwrap(),
+        (0, 5)
+    );
+}
+
+#[test]
+fn a_signal_with_parts_missing_or_out_of_range_is_refused_naming_the_part() {
+    let (mem, c) = segment("comp_signal_hostile", 1 << 16);
+    Signal::<u32>::create(&mem, "s", 5).unwrap();
+    rename(&mem, &c.0, "s", "t");
+    assert!(is_not_found(
+        &Signal::<u32>::open(&mem, "s").unwrap_err(),
+        "s"
+    ));
+    rename(&mem, &c.0, "t", "s");
+
+    let mtx = mem.find("s_mtx").unwrap().offset();
+    poke(&c.0, mtx + 8, &[0]);
+    let err = Signal::<u32>::open(&mem, "s").unwrap_err();
+    assert!(is_corrupt(&err, "s_mtx", "max_count 1"), "{err}");
+    poke(&c.0, mtx + 8, &[1]);
+    poke(&c.0, mtx, &[u32::MAX]);
+    let err = Signal::<u32>::open(&mem, "s").unwrap_err();
+    assert!(is_corrupt(&err, "s_mtx", "count -1"), "{err}");
+    poke(&c.0, mtx, &[1]);
+
+    rename(&mem, &c.0, "s_state", "s_stata");
+    let err = Signal::<u32>::open(&mem, "s").unwrap_err();
+    assert!(is_not_found(&err, "s_state"), "{err}");
 }

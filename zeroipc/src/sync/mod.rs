@@ -1,7 +1,8 @@
 //! The synchronisation primitives of the format: [`Semaphore`](semaphore::Semaphore),
 //! [`Mutex`](mutex::Mutex), [`Latch`](latch::Latch), [`Barrier`](barrier::Barrier) and
 //! [`Once`](once::Once); and the composite ones, several table entries each:
-//! [`Event`](event::Event), [`RWLock`](rwlock::RWLock) and [`Monitor`](monitor::Monitor).
+//! [`Event`](event::Event), [`RWLock`](rwlock::RWLock), [`Monitor`](monitor::Monitor) and
+//! [`Signal`](signal::Signal).
 //!
 //! Each is a few 32-bit words in one table entry (FORMAT.md fixes which), changed only with
 //! atomic instructions, so processes in every language that speaks the format share them.
@@ -32,6 +33,8 @@ pub(crate) mod once;
 #[cfg(not(loom))]
 pub(crate) mod rwlock;
 pub(crate) mod semaphore;
+#[cfg(not(loom))]
+pub(crate) mod signal;
 
 #[cfg(not(loom))]
 use std::ptr::NonNull;
