@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use common::{child_role, segment, spawn_child, Children};
-use zeroipc::{Error, Event, Memory, RWLock, Semaphore};
+use zeroipc::{Array, Error, Event, Memory, Monitor, RWLock, Semaphore, Signal};
 
 /// Names the segment for the children.
 const SEGMENT_VAR: &str = "ZEROIPC_TEST_SEGMENT";
@@ -94,4 +94,50 @@ fn a_writer_process_that_exits_holding_the_lock_times_the_parent_out() {
     assert!(matches!(lock.read_timeout(short), Err(Error::Timeout)));
     assert!(matches!(lock.write_timeout(short), Err(Error::Timeout)));
     assert!(lock.try_read().is_none());
+}
+
+#[test]
+#[cfg_attr(miri, ignore)]
+fn child_processes_follow_a_signal_and_report_through_a_monitor() {
+    const PROCESSES: usize = 2;
+    const SETS: u64 = 200;
+    if child_role().is_some() {
+        let mem = child_segment();
+        let sig = Signal::<[u64; 2]>::open(&mem, "sig").unwrap();
+        let mon = Monitor::open(&mem, "mon").unwrap();
+        let done = Array::<u64>::open(&mem, "done").unwrap();
+        let mut seen = 0;
+        while seen < SETS {
+            let (version, value) = sig.wait_change_timeout(seen, DEADLINE).unwrap();
+            assert!(version > seen && value == [version, !version]);
+            seen = version;
+        }
+        let _g = mon.lock_timeout(DEADLINE).unwrap();
+        done.set(0, done.get(0).unwrap() + 1).unwrap();
+        mon.notify_all();
+        return;
+    }
+    let (mem, c) = segment("mp_comp_signal", 1 << 16);
+    let sig = Signal::<[u64; 2]>::create(&mem, "sig", [0, !0]).unwrap();
+    let mon = Monitor::create(&mem, "mon").unwrap();
+    let done = Array::<u64>::create(&mem, "done", 1).unwrap();
+    let mut children = spawn(
+        "child_processes_follow_a_signal_and_report_through_a_monitor",
+        &c.0,
+        PROCESSES,
+    );
+    for n in 1..=SETS {
+        sig.set_timeout([n, !n], DEADLINE).unwrap();
+    }
+    let end = std::time::Instant::now() + DEADLINE;
+    let mut g = mon.lock_timeout(DEADLINE).unwrap();
+    while done.get(0).unwrap() < PROCESSES as u64 {
+        assert!(
+            std::time::Instant::now() < end,
+            "the children did not report"
+        );
+        g = mon.wait_timeout(g, Duration::from_millis(50)).unwrap().0;
+    }
+    drop(g);
+    assert!(children.wait_all(CHILDREN_DEADLINE), "a child failed");
 }
