@@ -5,18 +5,11 @@ mod common;
 
 use std::time::Duration;
 
-use bytemuck::{Pod, Zeroable};
+use bytemuck::Pod;
+use common::scenario::Record;
 use common::{golden, raw_segment, GOLDEN_FILES};
 use proptest::prelude::*;
 use zeroipc::{Array, Options};
-
-#[derive(Clone, Copy, Pod, Zeroable)]
-#[repr(C)]
-struct Record {
-    id: i32,
-    x: f32,
-    y: f64,
-}
 
 /// Opens `bytes` as a segment, then every entry as arrays of several element types, reading
 /// every element of those that open. Only errors may come back.

@@ -10,9 +10,8 @@ use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytemuck::{Pod, Zeroable};
-use common::{golden, raw_segment, segment, shm_path, GOLDEN_FILES};
-use zeroipc::{layout, Array, Error, Memory, Queue, Stack};
+use common::{golden, raw_segment, scenario, segment, shm_path, GOLDEN_FILES};
+use zeroipc::{layout, Error, Memory, Queue};
 
 /// Where the reference segments keep the queue `events` (capacity 128 of `i32`).
 const EVENTS_OFFSET: usize = 7416;
@@ -388,47 +387,12 @@ fn reference_queues_refuse_another_element_size() {
     }
 }
 
-/// The scenario's record type: `int32 id`, `float32 x`, `float64 y`, 16 bytes, no padding.
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-#[repr(C)]
-struct Record {
-    id: i32,
-    x: f32,
-    y: f64,
-}
-
 #[test]
 fn writing_the_scenario_gives_the_reference_bytes_for_queue_and_stack() {
     let reference = golden(GOLDEN_FILES[0]);
     let (mem, c) = segment("q_golden_write", 1 << 20);
-    let sensors = Array::<f32>::create(&mem, "sensor_data", 1000).unwrap();
-    for i in 0..1000 {
-        sensors.set(i, i as f32 * 0.5).unwrap();
-    }
-    let counters = Array::<u64>::create(&mem, "counters", 16).unwrap();
-    for i in 0..16u64 {
-        counters.set(i as usize, i * i + 7).unwrap();
-    }
-    let records = Array::<Record>::create(&mem, "records", 10).unwrap();
-    for i in 0..10 {
-        let record = Record {
-            id: i as i32,
-            x: i as f32 * 1.5,
-            y: i as f64 * 0.25,
-        };
-        records.set(i, record).unwrap();
-    }
-    let events = Queue::<i32>::create(&mem, "events", 100).unwrap();
-    for i in 1..=50 {
-        events.push(i).unwrap();
-    }
-    for i in 1..=10 {
-        assert_eq!(events.pop(), Some(i));
-    }
-    let stack = Stack::<f64>::create(&mem, "stack", 64).unwrap();
-    for i in 1..=20 {
-        stack.push(f64::from(i)).unwrap();
-    }
+    scenario::write_arrays(&mem);
+    scenario::write_queue_and_stack(&mem);
 
     let written = std::fs::read(shm_path(&c.0)).unwrap();
     assert_eq!(written.len(), reference.len());

@@ -2,22 +2,13 @@
 //! implementations: read byte for byte, and written again by this crate.
 
 // The scenario's values are exact in binary floating point.
-#![allow(clippy::cast_precision_loss, clippy::float_cmp)]
+#![allow(clippy::float_cmp)]
 
 mod common;
 
-use bytemuck::{Pod, Zeroable};
+use common::scenario::{self, Record};
 use common::{golden, raw_segment, segment, GOLDEN_FILES};
 use zeroipc::{layout, Array, Memory};
-
-/// The scenario's record type: `int32 id`, `float32 x`, `float64 y`, 16 bytes, no padding.
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-#[repr(C)]
-struct Record {
-    id: i32,
-    x: f32,
-    y: f64,
-}
 
 const EXPECTED_ENTRIES: [(&str, u64, u64); 8] = [
     ("sensor_data", 3104, 4008),
@@ -65,21 +56,17 @@ fn reference_arrays_hold_the_scenario_values() {
         let sensors = Array::<f32>::open(&mem, "sensor_data").unwrap();
         assert_eq!(sensors.len(), 1000);
         for (i, v) in sensors.iter().enumerate() {
-            assert_eq!(v, i as f32 * 0.5, "{file} sensor_data[{i}]");
+            assert_eq!(v, scenario::sensor(i), "{file} sensor_data[{i}]");
         }
 
         let counters = Array::<u64>::open(&mem, "counters").unwrap();
-        let expected: Vec<u64> = (0..16).map(|i| i * i + 7).collect();
+        let expected: Vec<u64> = (0..16).map(scenario::counter).collect();
         assert_eq!(counters.to_vec(), expected, "{file}");
 
         let records = Array::<Record>::open(&mem, "records").unwrap();
+        assert_eq!(records.len(), 10);
         for (i, r) in records.iter().enumerate() {
-            let expected = Record {
-                id: i as i32,
-                x: i as f32 * 1.5,
-                y: i as f64 * 0.25,
-            };
-            assert_eq!(r, expected, "{file} records[{i}]");
+            assert_eq!(r, scenario::record(i), "{file} records[{i}]");
         }
     }
 }
@@ -103,23 +90,7 @@ fn writing_the_scenario_arrays_gives_the_reference_bytes() {
     let reference = golden(GOLDEN_FILES[0]);
     let (mem, cleanup) = segment("vec_write", 1 << 20);
 
-    let sensors = Array::<f32>::create(&mem, "sensor_data", 1000).unwrap();
-    for i in 0..1000 {
-        sensors.set(i, i as f32 * 0.5).unwrap();
-    }
-    let counters = Array::<u64>::create(&mem, "counters", 16).unwrap();
-    for i in 0..16 {
-        counters.set(i, (i * i + 7) as u64).unwrap();
-    }
-    let records = Array::<Record>::create(&mem, "records", 10).unwrap();
-    for i in 0..10 {
-        let r = Record {
-            id: i as i32,
-            x: i as f32 * 1.5,
-            y: i as f64 * 0.25,
-        };
-        records.set(i, r).unwrap();
-    }
+    scenario::write_arrays(&mem);
 
     let written = std::fs::read(common::shm_path(&cleanup.0)).unwrap();
     assert_eq!(written.len(), reference.len());

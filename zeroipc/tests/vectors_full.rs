@@ -3,23 +3,11 @@
 //! scenario written by this crate into a fresh segment, equal to the images byte for byte.
 
 #![cfg(not(loom))]
-// The scenario's values are exact in binary floating point.
-#![allow(clippy::cast_precision_loss, clippy::float_cmp)]
 
 mod common;
 
-use bytemuck::{Pod, Zeroable};
-use common::{golden, raw_segment, segment, shm_path, GOLDEN_FILES};
-use zeroipc::{Array, Barrier, Latch, Memory, Mutex, Queue, Semaphore, Stack};
-
-/// The scenario's record type: `int32 id`, `float32 x`, `float64 y`, 16 bytes, no padding.
-#[derive(Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-#[repr(C)]
-struct Record {
-    id: i32,
-    x: f32,
-    y: f64,
-}
+use common::{golden, raw_segment, scenario, segment, shm_path, GOLDEN_FILES};
+use zeroipc::{Barrier, Latch, Memory, Mutex, Semaphore};
 
 #[test]
 #[cfg_attr(miri, ignore)]
@@ -64,47 +52,14 @@ fn reference_sync_entries_open_with_the_scenario_values() {
     }
 }
 
-/// Writes the scenario, in its order, into `mem`.
-fn write_scenario(mem: &Memory) {
-    let sensors = Array::<f32>::create(mem, "sensor_data", 1000).unwrap();
-    for i in 0..1000 {
-        sensors.set(i, i as f32 * 0.5).unwrap();
-    }
-    let counters = Array::<u64>::create(mem, "counters", 16).unwrap();
-    for i in 0..16u64 {
-        counters.set(i as usize, i * i + 7).unwrap();
-    }
-    let records = Array::<Record>::create(mem, "records", 10).unwrap();
-    for i in 0..10 {
-        let r = Record {
-            id: i as i32,
-            x: i as f32 * 1.5,
-            y: i as f64 * 0.25,
-        };
-        records.set(i, r).unwrap();
-    }
-    let events = Queue::<i32>::create(mem, "events", 100).unwrap();
-    for v in 1..=50 {
-        events.push(v).unwrap();
-    }
-    for expected in 1..=10 {
-        assert_eq!(events.pop(), Some(expected));
-    }
-    let stack = Stack::<f64>::create(mem, "stack", 64).unwrap();
-    for v in 1..=20 {
-        stack.push(f64::from(v)).unwrap();
-    }
-    Semaphore::create(mem, "sem", 3, 10).unwrap();
-    Latch::create(mem, "latch", 4).unwrap();
-    Barrier::create(mem, "barrier", 2).unwrap();
-}
-
 #[test]
 #[cfg_attr(miri, ignore)]
 fn writing_the_whole_scenario_gives_the_reference_image_byte_for_byte() {
     let reference = golden(GOLDEN_FILES[0]);
     let (mem, cleanup) = segment("vecfull_write", 1 << 20);
-    write_scenario(&mem);
+    scenario::write_arrays(&mem);
+    scenario::write_queue_and_stack(&mem);
+    scenario::write_sync(&mem);
     let written = std::fs::read(shm_path(&cleanup.0)).unwrap();
     assert_eq!(written.len(), 1 << 20);
     assert_eq!(written.len(), reference.len());

@@ -4,6 +4,8 @@
 // Each test binary uses some of these; a test counter is not an algorithm under loom.
 #![allow(dead_code, unreachable_pub, clippy::disallowed_types)]
 
+pub mod scenario;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
