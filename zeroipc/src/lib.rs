@@ -153,5 +153,6 @@ pub mod __loom {
     pub use crate::sync::barrier::BarrierModel;
     pub use crate::sync::latch::LatchModel;
     pub use crate::sync::once::OnceModel;
+    pub use crate::sync::rwlock::RWLockModel;
     pub use crate::sync::semaphore::SemaphoreModel;
 }

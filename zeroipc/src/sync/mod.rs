@@ -30,7 +30,6 @@ pub(crate) mod monitor;
 #[cfg(not(loom))]
 pub(crate) mod mutex;
 pub(crate) mod once;
-#[cfg(not(loom))]
 pub(crate) mod rwlock;
 pub(crate) mod semaphore;
 #[cfg(not(loom))]

@@ -12,24 +12,161 @@
 //! means that either the reader sees the writer or the writer sees the reader. (The other
 //! implementations look first and count in after; their readers and ours still exclude each
 //! other through `<name>_rmtx`.)
+//!
+//! The part on the two words is written once, over [`RWLockView`]; the handle [`RWLock`]
+//! builds the view from a mapping, and the loom tests build it from heap atomics. Readers and
+//! writers exclude each other through the two words alone, so the model leaves the two
+//! mutexes out (writers excluding each other is `<name>_wmtx`'s job, a [`Mutex`] whose
+//! semaphore has a model of its own) and runs one writer at a time.
 
+use crate::atomic::{fence, AtomicU32, Ordering};
+use crate::structures::wait::Wait;
+use crate::sync::{wake_all, I32};
+
+#[cfg(not(loom))]
 use std::fmt;
+#[cfg(not(loom))]
 use std::time::{Duration, Instant};
 
-use crate::atomic::Ordering;
-use crate::error::{Error, Result};
-use crate::layout;
-use crate::memory::Memory;
-use crate::structures::wait::Wait;
-use crate::sync::mutex::{Mutex, MutexGuard};
-use crate::sync::{
-    check_room, create_marker, deadline, open_marker, part_name, remaining, wake_all, Words, I32,
+#[cfg(not(loom))]
+use crate::{
+    error::{Error, Result},
+    layout,
+    memory::Memory,
+    sync::mutex::{Mutex, MutexGuard},
+    sync::{check_room, create_marker, deadline, open_marker, part_name, remaining, Words},
 };
 
 /// Offset of `readers` in the state entry.
+#[cfg(not(loom))]
 const READERS_OFFSET: usize = 0x00;
 /// Offset of `writer_active`.
+#[cfg(not(loom))]
 const WRITER_ACTIVE_OFFSET: usize = 0x04;
+
+// ---- The algorithm -------------------------------------------------------------------------
+
+/// A reader-writer lock as the algorithm sees it: its two words. The mutexes are the
+/// caller's: readers enter under `<name>_rmtx`, and a writer holds `<name>_wmtx` from before
+/// [`enter_write`](RWLockView::enter_write) until after
+/// [`leave_write`](RWLockView::leave_write).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RWLockView<'a> {
+    readers: I32<'a>,
+    writer: I32<'a>,
+}
+
+impl<'a> RWLockView<'a> {
+    pub(crate) fn new(readers: &'a AtomicU32, writer_active: &'a AtomicU32) -> RWLockView<'a> {
+        RWLockView {
+            readers: I32::new(readers),
+            writer: I32::new(writer_active),
+        }
+    }
+
+    /// Readers inside now, as the shared count says: a snapshot.
+    pub(crate) fn readers(self) -> i32 {
+        // Relaxed: a snapshot; nothing is read on the strength of it.
+        self.readers.load(Ordering::Relaxed)
+    }
+
+    /// Whether `writer_active` is raised now: a snapshot.
+    pub(crate) fn is_write_locked(self) -> bool {
+        // Relaxed: as in `readers`.
+        self.writer.load(Ordering::Relaxed) != 0
+    }
+
+    /// Counts this reader in (under the readers' mutex); counts it out again and answers
+    /// `false` if a writer is there.
+    pub(crate) fn enter_read(self) -> bool {
+        // SeqCst: with the SeqCst store of `writer_active` and load of `readers` in
+        // `enter_write` (and the fences between them, here and there): either this reader
+        // sees the writer below, or the writer sees this reader. Its Acquire half pairs with
+        // the Release decrement in `leave_read` of the readers before; what matters for data
+        // is the load below.
+        self.readers.fetch_add(1, Ordering::SeqCst);
+        // SeqCst fence: pairs with the SeqCst fence in `enter_write`. Whichever of the two
+        // comes first in the single order of SeqCst fences, the load after the other sees
+        // the store before it (or a later value). This says again what the SeqCst accesses
+        // say, in the form loom checks: loom takes SeqCst accesses for AcqRel ones, and
+        // checks SeqCst fences.
+        fence(Ordering::SeqCst);
+        // SeqCst: see above. Acquire half: pairs with the Release store of 0 in
+        // `leave_write`, so what the last writer did happens before this reader reads.
+        if self.writer.load(Ordering::SeqCst) == 0 {
+            return true;
+        }
+        self.leave_read();
+        false
+    }
+
+    /// Counts a reader out, waking a writer waiting for the last one.
+    pub(crate) fn leave_read(self) {
+        // Release: pairs with the Acquire (SeqCst) loads of `readers` in `enter_write`, so
+        // what this reader read happens before the writer writes.
+        let before = self.readers.fetch_sub(1, Ordering::Release);
+        if before <= 1 {
+            wake_all(self.readers.word());
+        }
+    }
+
+    /// Waits with `wait` until no writer is there; `false` once `wait` gives up.
+    pub(crate) fn wait_for_writer(self, wait: &mut Wait) -> bool {
+        // Exit: `writer_active` lowered, or the time up.
+        loop {
+            // Relaxed: only a hint to try again; the next `enter_read` decides.
+            let writer = self.writer.load(Ordering::Relaxed);
+            if writer == 0 {
+                return true;
+            }
+            if !wait.wait(self.writer.word(), writer as u32) {
+                return false;
+            }
+        }
+    }
+
+    /// Raises `writer_active` and waits with `wait` until no reader is inside; once `wait`
+    /// gives up, lowers it again and answers `false`. The caller holds the writers' mutex.
+    pub(crate) fn write(self, wait: &mut Wait) -> bool {
+        // Exit: the readers gone, or the time up.
+        while !self.enter_write() {
+            // Relaxed: only the value to sleep on; `enter_write` looks again.
+            let readers = self.readers.load(Ordering::Relaxed);
+            if readers <= 0 {
+                continue;
+            }
+            if !wait.wait(self.readers.word(), readers as u32) {
+                self.leave_write();
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Raises `writer_active` (again) and answers whether no reader is inside. The caller
+    /// holds the writers' mutex.
+    pub(crate) fn enter_write(self) -> bool {
+        // SeqCst: pairs with the SeqCst increment of `readers` and load of `writer_active`
+        // in `enter_read`, as the fences below pair (see there).
+        self.writer.store(1, Ordering::SeqCst);
+        // SeqCst fence: pairs with the SeqCst fence in `enter_read` (see there).
+        fence(Ordering::SeqCst);
+        // SeqCst: as above; its Acquire half pairs with the Release decrement in
+        // `leave_read`, so what the readers read happens before this writer writes.
+        self.readers.load(Ordering::SeqCst) <= 0
+    }
+
+    /// Lowers `writer_active` and wakes readers waiting for it. The caller still holds the
+    /// writers' mutex, and releases it after.
+    pub(crate) fn leave_write(self) {
+        // Release: pairs with the Acquire (SeqCst) load of `writer_active` in `enter_read`,
+        // so what this writer wrote happens before the next reader reads.
+        self.writer.store(0, Ordering::Release);
+        wake_all(self.writer.word());
+    }
+}
+
+// ---- The handle over a mapping -------------------------------------------------------------
 
 /// A reader-writer lock in a segment, shared by threads and processes in any language that
 /// speaks the format.
@@ -67,6 +204,7 @@ const WRITER_ACTIVE_OFFSET: usize = 0x04;
 /// # Memory::unlink(&name)?;
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
+#[cfg(not(loom))]
 #[derive(Clone)]
 pub struct RWLock {
     state: Words,
@@ -75,6 +213,7 @@ pub struct RWLock {
     name: String,
 }
 
+#[cfg(not(loom))]
 impl RWLock {
     /// Adds an unlocked reader-writer lock called `name`: the entries `name_state`,
     /// `name_rmtx`, `name_wmtx`, then the marker `name`.
@@ -165,22 +304,20 @@ impl RWLock {
     /// Readers inside now, as the shared count says: a snapshot. A reader that died inside
     /// is still counted.
     pub fn readers(&self) -> i32 {
-        // Relaxed: a snapshot; nothing is read on the strength of it.
-        self.readers_word().load(Ordering::Relaxed)
+        self.view().readers()
     }
 
     /// Whether a writer held (or was taking) the lock at the moment of the call.
     pub fn is_write_locked(&self) -> bool {
-        // Relaxed: as in `readers`.
-        self.writer_word().load(Ordering::Relaxed) != 0
+        self.view().is_write_locked()
     }
 
-    fn readers_word(&self) -> I32<'_> {
-        self.state.i32(READERS_OFFSET)
-    }
-
-    fn writer_word(&self) -> I32<'_> {
-        self.state.i32(WRITER_ACTIVE_OFFSET)
+    #[inline]
+    fn view(&self) -> RWLockView<'_> {
+        RWLockView::new(
+            self.state.word(READERS_OFFSET),
+            self.state.word(WRITER_ACTIVE_OFFSET),
+        )
     }
 
     /// Takes a read lock, waiting as long as it takes.
@@ -202,7 +339,7 @@ impl RWLock {
     /// Takes a read lock if no writer holds the lock, without waiting.
     pub fn try_read(&self) -> Option<RWLockReadGuard<'_>> {
         let entry = self.rmtx.try_lock()?;
-        let entered = self.enter_read();
+        let entered = self.view().enter_read();
         drop(entry);
         // `then`, not `then_some`: a guard built and dropped would count a reader out.
         entered.then(|| RWLockReadGuard { lock: self })
@@ -212,53 +349,12 @@ impl RWLock {
         // Exit: the lock taken, or the time up (in the mutex or in the wait for the writer).
         loop {
             let entry = self.rmtx.lock_timeout(remaining(end))?;
-            let entered = self.enter_read();
+            let entered = self.view().enter_read();
             drop(entry);
             if entered {
                 return Ok(RWLockReadGuard { lock: self });
             }
-            self.wait_for_writer(end)?;
-        }
-    }
-
-    /// Counts this reader in, under the readers' mutex; counts it out again and answers
-    /// `false` if a writer is there.
-    fn enter_read(&self) -> bool {
-        // SeqCst: with the SeqCst store of `writer_active` and load of `readers` in
-        // `enter_write`: either this reader sees the writer below, or the writer sees this
-        // reader. Its Acquire half pairs with the Release decrement in `leave_read` of the
-        // readers before; what matters for data is the load below.
-        self.readers_word().fetch_add(1, Ordering::SeqCst);
-        // SeqCst: see above. Acquire half: pairs with the Release store of 0 in
-        // `leave_write`, so what the last writer did happens before this reader reads.
-        if self.writer_word().load(Ordering::SeqCst) == 0 {
-            return true;
-        }
-        self.leave_read();
-        false
-    }
-
-    /// Counts a reader out, waking a writer waiting for the last one.
-    fn leave_read(&self) {
-        // Release: pairs with the Acquire (SeqCst) loads of `readers` in `enter_write`, so
-        // what this reader read happens before the writer writes.
-        let before = self.readers_word().fetch_sub(1, Ordering::Release);
-        if before <= 1 {
-            wake_all(self.readers_word().word());
-        }
-    }
-
-    /// Waits until no writer is there, or the time is up.
-    fn wait_for_writer(&self, end: Option<Instant>) -> Result<()> {
-        let mut wait = Wait::new(remaining(end));
-        // Exit: `writer_active` lowered, or the time up.
-        loop {
-            // Relaxed: only a hint to try again; the next `enter_read` decides.
-            let writer = self.writer_word().load(Ordering::Relaxed);
-            if writer == 0 {
-                return Ok(());
-            }
-            if !wait.wait(self.writer_word().word(), writer as u32) {
+            if !self.view().wait_for_writer(&mut Wait::new(remaining(end))) {
                 return Err(Error::Timeout);
             }
         }
@@ -283,58 +379,29 @@ impl RWLock {
     /// Takes the write lock if nobody holds the lock, without waiting.
     pub fn try_write(&self) -> Option<RWLockWriteGuard<'_>> {
         let guard = self.wmtx.try_lock()?;
-        if self.enter_write() {
+        if self.view().enter_write() {
             return Some(RWLockWriteGuard {
                 lock: self,
                 _wmtx: guard,
             });
         }
-        self.leave_write();
+        self.view().leave_write();
         None
     }
 
     fn write_until(&self, end: Option<Instant>) -> Result<RWLockWriteGuard<'_>> {
         let guard = self.wmtx.lock_timeout(remaining(end))?;
-        let mut wait = Wait::new(remaining(end));
-        // Exit: the readers gone, or the time up.
-        while !self.enter_write() {
-            // Relaxed: only the value to sleep on; `enter_write` looks again.
-            let readers = self.readers_word().load(Ordering::Relaxed);
-            if readers <= 0 {
-                continue;
-            }
-            if !wait.wait(self.readers_word().word(), readers as u32) {
-                self.leave_write();
-                return Err(Error::Timeout);
-            }
+        if !self.view().write(&mut Wait::new(remaining(end))) {
+            return Err(Error::Timeout);
         }
         Ok(RWLockWriteGuard {
             lock: self,
             _wmtx: guard,
         })
     }
-
-    /// Raises `writer_active` (again) and answers whether no reader is inside. The caller
-    /// holds the writers' mutex.
-    fn enter_write(&self) -> bool {
-        // SeqCst: pairs with the SeqCst increment of `readers` and load of `writer_active`
-        // in `enter_read` (see there).
-        self.writer_word().store(1, Ordering::SeqCst);
-        // SeqCst: as above; its Acquire half pairs with the Release decrement in
-        // `leave_read`, so what the readers read happens before this writer writes.
-        self.readers_word().load(Ordering::SeqCst) <= 0
-    }
-
-    /// Lowers `writer_active` and wakes readers waiting for it. The caller still holds the
-    /// writers' mutex, and releases it after.
-    fn leave_write(&self) {
-        // Release: pairs with the Acquire (SeqCst) load of `writer_active` in `enter_read`,
-        // so what this writer wrote happens before the next reader reads.
-        self.writer_word().store(0, Ordering::Release);
-        wake_all(self.writer_word().word());
-    }
 }
 
+#[cfg(not(loom))]
 impl fmt::Debug for RWLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RWLock")
@@ -346,18 +413,21 @@ impl fmt::Debug for RWLock {
     }
 }
 
+#[cfg(not(loom))]
 /// A read lock of an [`RWLock`], held until dropped.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RWLockReadGuard<'a> {
     lock: &'a RWLock,
 }
 
+#[cfg(not(loom))]
 impl Drop for RWLockReadGuard<'_> {
     fn drop(&mut self) {
-        self.lock.leave_read();
+        self.lock.view().leave_read();
     }
 }
 
+#[cfg(not(loom))]
 impl fmt::Debug for RWLockReadGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RWLockReadGuard")
@@ -366,6 +436,7 @@ impl fmt::Debug for RWLockReadGuard<'_> {
     }
 }
 
+#[cfg(not(loom))]
 /// The write lock of an [`RWLock`], held until dropped.
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct RWLockWriteGuard<'a> {
@@ -375,12 +446,14 @@ pub struct RWLockWriteGuard<'a> {
     _wmtx: MutexGuard<'a>,
 }
 
+#[cfg(not(loom))]
 impl Drop for RWLockWriteGuard<'_> {
     fn drop(&mut self) {
-        self.lock.leave_write();
+        self.lock.view().leave_write();
     }
 }
 
+#[cfg(not(loom))]
 impl fmt::Debug for RWLockWriteGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RWLockWriteGuard")
@@ -389,7 +462,96 @@ impl fmt::Debug for RWLockWriteGuard<'_> {
     }
 }
 
-#[cfg(test)]
+// ---- The model for loom --------------------------------------------------------------------
+
+/// A reader-writer lock on the heap, with loom's atomics, running the same algorithm on its
+/// two words as [`RWLock`]: what the loom tests check. It has no mutexes (see the module
+/// docs): readers may enter at the same moment, and the caller runs one writer at a time.
+#[cfg(loom)]
+#[derive(Debug)]
+pub struct RWLockModel {
+    readers: AtomicU32,
+    writer_active: AtomicU32,
+}
+
+#[cfg(loom)]
+impl Default for RWLockModel {
+    fn default() -> RWLockModel {
+        RWLockModel::new()
+    }
+}
+
+#[cfg(loom)]
+impl RWLockModel {
+    /// An unlocked lock.
+    pub fn new() -> RWLockModel {
+        RWLockModel {
+            readers: AtomicU32::new(0),
+            writer_active: AtomicU32::new(0),
+        }
+    }
+
+    fn view(&self) -> RWLockView<'_> {
+        RWLockView::new(&self.readers, &self.writer_active)
+    }
+
+    /// See [`RWLock::try_read`]: whether a read lock was taken.
+    pub fn try_read(&self) -> bool {
+        self.view().enter_read()
+    }
+
+    /// A bounded read (a few yields under loom); whether a read lock was taken.
+    pub fn read(&self) -> bool {
+        let mut wait = Wait::for_slot();
+        // Exit: the lock taken, or the wait for the writer given up.
+        loop {
+            if self.view().enter_read() {
+                return true;
+            }
+            if !self.view().wait_for_writer(&mut wait) {
+                return false;
+            }
+        }
+    }
+
+    /// Releases a read lock taken by [`read`](RWLockModel::read) or
+    /// [`try_read`](RWLockModel::try_read).
+    pub fn read_unlock(&self) {
+        self.view().leave_read();
+    }
+
+    /// See [`RWLock::try_write`]: whether the write lock was taken.
+    pub fn try_write(&self) -> bool {
+        if self.view().enter_write() {
+            return true;
+        }
+        self.view().leave_write();
+        false
+    }
+
+    /// A bounded write (a few yields under loom); whether the write lock was taken. A write
+    /// that gives up lowers `writer_active` again.
+    pub fn write(&self) -> bool {
+        self.view().write(&mut Wait::for_slot())
+    }
+
+    /// Releases the write lock.
+    pub fn write_unlock(&self) {
+        self.view().leave_write();
+    }
+
+    /// The `readers` word.
+    pub fn readers(&self) -> i32 {
+        self.view().readers()
+    }
+
+    /// Whether `writer_active` is raised.
+    pub fn is_write_locked(&self) -> bool {
+        self.view().is_write_locked()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::test_util::Segment;

@@ -1,0 +1,157 @@
+//! Model checking of the reader-writer lock's algorithm on its two words (the code `RWLock`
+//! runs, over loom's atomics).
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p zeroipc
+//! --test loom_rwlock`.
+//!
+//! The data the lock guards is a loom `UnsafeCell`, which the writer writes and the readers
+//! read: loom reports a reader and the writer inside at once as an access conflict, and an
+//! access the lock's orderings do not put after the one before it as a data race.
+
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::thread;
+use zeroipc::__loom::RWLockModel;
+
+/// Runs `f` under loom with a preemption bound that keeps these models to seconds.
+fn check(f: impl Fn() + Sync + Send + 'static) {
+    check_bounded(3, f);
+}
+
+/// Runs `f` under loom with at most `preemptions` preemptions per execution.
+fn check_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(preemptions);
+    builder.check(f);
+}
+
+/// The value the lock guards, shared without atomics.
+struct Guarded(UnsafeCell<u32>);
+
+// SAFETY: every access goes through loom's `UnsafeCell`, which reports unordered or
+// overlapping accesses (the point of these tests) instead of allowing them.
+unsafe impl Sync for Guarded {}
+
+impl Guarded {
+    fn new() -> Guarded {
+        Guarded(UnsafeCell::new(0))
+    }
+
+    /// Under the write lock.
+    fn write(&self, v: u32) {
+        // SAFETY: loom's cell checks that no other access is concurrent with this one.
+        self.0.with_mut(|p| unsafe { *p = v });
+    }
+
+    /// Under a read lock (or after every thread is joined).
+    fn read(&self) -> u32 {
+        // SAFETY: as in `write`.
+        self.0.with(|p| unsafe { *p })
+    }
+}
+
+/// Takes a read lock (if the bounded wait gets one), reads, releases; what it read.
+fn reader(lock: &RWLockModel, data: &Guarded) -> Option<u32> {
+    if !lock.read() {
+        return None;
+    }
+    let seen = data.read();
+    lock.read_unlock();
+    Some(seen)
+}
+
+/// Takes the write lock (if the bounded wait gets it), writes `v`, releases; whether it wrote.
+fn writer(lock: &RWLockModel, data: &Guarded, v: u32) -> bool {
+    if !lock.write() {
+        return false;
+    }
+    data.write(v);
+    lock.write_unlock();
+    true
+}
+
+#[test]
+fn a_reader_and_a_writer_are_never_inside_together() {
+    check(|| {
+        let lock = Arc::new(RWLockModel::new());
+        let data = Arc::new(Guarded::new());
+        let w = {
+            let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));
+            thread::spawn(move || writer(&lock, &data, 1))
+        };
+        let seen = reader(&lock, &data);
+        let wrote = w.join().unwrap();
+        // A reader sees the value before the write or after it, never anything else.
+        if let Some(v) = seen {
+            assert!(v == 0 || (wrote && v == 1), "{v}");
+        }
+        assert_eq!(data.read(), u32::from(wrote));
+        assert_eq!(lock.readers(), 0);
+        assert!(!lock.is_write_locked());
+    });
+}
+
+#[test]
+fn two_readers_and_a_writer_exclude_each_other() {
+    // Three threads: two preemptions keep the model to seconds.
+    check_bounded(2, || {
+        let lock = Arc::new(RWLockModel::new());
+        let data = Arc::new(Guarded::new());
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));
+                thread::spawn(move || reader(&lock, &data))
+            })
+            .collect();
+        let wrote = writer(&lock, &data, 7);
+        for r in readers {
+            if let Some(v) = r.join().unwrap() {
+                assert!(v == 0 || (wrote && v == 7), "{v}");
+            }
+        }
+        assert_eq!(data.read(), if wrote { 7 } else { 0 });
+        assert_eq!(lock.readers(), 0);
+        assert!(!lock.is_write_locked());
+    });
+}
+
+#[test]
+fn a_writer_that_gives_up_leaves_the_lock_usable() {
+    check(|| {
+        let lock = Arc::new(RWLockModel::new());
+        let data = Arc::new(Guarded::new());
+        // The reader holds its lock across more yields than the writer's bounded wait
+        // lasts, so in some executions the writer gives up while the reader is inside.
+        let r = {
+            let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));
+            thread::spawn(move || {
+                if !lock.read() {
+                    return None;
+                }
+                for _ in 0..5 {
+                    thread::yield_now();
+                }
+                let seen = data.read();
+                lock.read_unlock();
+                Some(seen)
+            })
+        };
+        let wrote = writer(&lock, &data, 1);
+        let seen = r.join().unwrap();
+        if let Some(v) = seen {
+            assert!(v == 0 || (wrote && v == 1), "{v}");
+        }
+        // Whether the writer got in or gave up, nothing of it is left behind: a reader and
+        // then a writer get in at once.
+        assert!(!lock.is_write_locked());
+        assert_eq!(lock.readers(), 0);
+        assert!(lock.try_read());
+        assert_eq!(data.read(), u32::from(wrote));
+        lock.read_unlock();
+        assert!(lock.try_write());
+        data.write(2);
+        lock.write_unlock();
+    });
+}
