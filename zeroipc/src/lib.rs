@@ -151,6 +151,7 @@ pub mod __loom {
     pub use crate::structures::queue::QueueModel;
     pub use crate::structures::stack::StackModel;
     pub use crate::sync::barrier::BarrierModel;
+    pub use crate::sync::event::EventModel;
     pub use crate::sync::latch::LatchModel;
     pub use crate::sync::once::OnceModel;
     pub use crate::sync::rwlock::RWLockModel;

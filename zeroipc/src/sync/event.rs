@@ -9,32 +9,165 @@
 //! and posts a permit, a waiter takes a permit and lowers the flag, as the other
 //! implementations do. (They post on every set; this one posts only when its set raised the
 //! flag, so sets that nobody consumed yet count once, as an event's should.)
+//!
+//! The algorithm is written once, over [`EventView`] (its two live words and the view of its
+//! semaphore); the handle [`Event`] builds the view from a mapping, and the loom tests build
+//! it from heap atomics.
 
+use crate::atomic::{AtomicU32, Ordering};
+use crate::structures::wait::Wait;
+use crate::sync::semaphore::SemaphoreView;
+use crate::sync::wake_all;
+
+#[cfg(not(loom))]
 use std::fmt;
+#[cfg(not(loom))]
 use std::time::Duration;
 
+#[cfg(not(loom))]
 use bytemuck::{Pod, Zeroable};
 
-use crate::atomic::Ordering;
-use crate::error::{Error, Result};
-use crate::layout;
-use crate::memory::Memory;
-use crate::structures::wait::Wait;
-use crate::sync::semaphore::Semaphore;
-use crate::sync::{check_room, part_name, wake_all, Words};
+#[cfg(not(loom))]
+use crate::{
+    error::{Error, Result},
+    layout,
+    memory::Memory,
+    sync::semaphore::Semaphore,
+    sync::{check_room, part_name, Words},
+};
 
 /// Offset of `signaled` in the event's entry.
+#[cfg(not(loom))]
 const SIGNALED_OFFSET: usize = 0x00;
 /// Offset of `mode`.
+#[cfg(not(loom))]
 const MODE_OFFSET: usize = 0x04;
 /// Offset of `waiting`.
+#[cfg(not(loom))]
 const WAITING_OFFSET: usize = 0x08;
 
 /// `mode` of an auto-reset event.
+#[cfg(not(loom))]
 const AUTO_RESET: u32 = 0;
 /// `mode` of a manual-reset event.
+#[cfg(not(loom))]
 const MANUAL_RESET: u32 = 1;
 
+// ---- The algorithm -------------------------------------------------------------------------
+
+/// An event as the algorithm sees it: its `signaled` and `waiting` words, its semaphore, and
+/// its mode.
+#[derive(Debug)]
+pub(crate) struct EventView<'a> {
+    signaled: &'a AtomicU32,
+    waiting: &'a AtomicU32,
+    sem: SemaphoreView<'a>,
+    /// Whether the event is manual-reset: `mode` as validated at open, never re-read.
+    manual: bool,
+}
+
+impl<'a> EventView<'a> {
+    pub(crate) fn new(
+        signaled: &'a AtomicU32,
+        waiting: &'a AtomicU32,
+        sem: SemaphoreView<'a>,
+        manual: bool,
+    ) -> EventView<'a> {
+        EventView {
+            signaled,
+            waiting,
+            sem,
+            manual,
+        }
+    }
+
+    /// Whether the event is set now: a snapshot.
+    pub(crate) fn is_set(&self) -> bool {
+        // Relaxed: a snapshot; nothing is read on the strength of it.
+        self.signaled.load(Ordering::Relaxed) != 0
+    }
+
+    /// Sets the event (see `Event::set`).
+    pub(crate) fn set(&self) {
+        // Release: pairs with the Acquire load of `signaled` in `try_wait`, so what the
+        // setter did before the set happens before what a waiter does after it. (For an
+        // auto-reset event the semaphore's post carries the same edge to its waiter.)
+        let was = self.signaled.swap(1, Ordering::Release);
+        if self.manual {
+            wake_all(self.signaled);
+        } else if was == 0 {
+            // Refused only at i32::MAX permits, which only another process could have left:
+            // the event is set either way.
+            let _ = self.sem.post();
+        }
+    }
+
+    /// Resets the event (see `Event::reset`).
+    pub(crate) fn reset(&self) {
+        // Relaxed: lowering the flag publishes nothing; waiters only act on a raised one.
+        let was = self.signaled.swap(0, Ordering::Relaxed);
+        if !self.manual && was != 0 {
+            // The permit may be gone already: a waiter took it and lowers the flag itself.
+            let _ = self.sem.try_wait();
+        }
+    }
+
+    /// Whether the event is set, consuming the set of an auto-reset event; never waits.
+    pub(crate) fn try_wait(&self) -> bool {
+        if self.manual {
+            // Acquire: pairs with the Release swap in `set`.
+            self.signaled.load(Ordering::Acquire) != 0
+        } else if self.sem.try_wait() {
+            self.consumed();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Waits with `wait` until the event is set (consuming the set of an auto-reset event);
+    /// `false` once `wait` gives up, with nothing consumed.
+    pub(crate) fn wait(&self, wait: &mut Wait) -> bool {
+        if !self.manual {
+            let taken = self.sem.wait(wait);
+            if taken {
+                self.consumed();
+            }
+            return taken;
+        }
+        if self.try_wait() {
+            return true;
+        }
+        // Relaxed: `waiting` is a count for display and for peers' pulses; no data hangs on
+        // it, and the futex wait below looks at `signaled` itself.
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let set = loop {
+            if self.try_wait() {
+                break true;
+            }
+            // Exit: the flag raised (above), or the time is up. The futex sleeps only while
+            // the word is still 0, and `set` wakes sleepers after raising it.
+            if !wait.wait(self.signaled, 0) {
+                break false;
+            }
+        };
+        // Relaxed: as the increment.
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        set
+    }
+
+    /// After an auto-reset waiter took the permit: lowers the flag, as the other
+    /// implementations' waiters do.
+    fn consumed(&self) {
+        // Relaxed: the semaphore's Acquire exchange that took the permit already ordered this
+        // waiter after the set; lowering the flag publishes nothing.
+        self.signaled.store(0, Ordering::Relaxed);
+    }
+}
+
+// ---- The handle over a mapping -------------------------------------------------------------
+
+#[cfg(not(loom))]
 /// An event's 12 bytes.
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 #[repr(C)]
@@ -47,6 +180,7 @@ struct EventHeader {
     waiting: u32,
 }
 
+#[cfg(not(loom))]
 const _: () = {
     use core::mem::offset_of;
     assert!(size_of::<EventHeader>() == layout::EVENT_SIZE);
@@ -55,6 +189,7 @@ const _: () = {
     assert!(offset_of!(EventHeader, waiting) == WAITING_OFFSET);
 };
 
+#[cfg(not(loom))]
 /// An event in a segment, shared by threads and processes in any language that speaks the
 /// format.
 ///
@@ -95,6 +230,7 @@ pub struct Event {
     manual: bool,
 }
 
+#[cfg(not(loom))]
 impl Event {
     /// Adds an event called `name`, not set: manual-reset if `manual_reset`, auto-reset
     /// otherwise. Adds the entries `name` and then `name_sem`.
@@ -197,56 +333,41 @@ impl Event {
 
     /// Whether the event was set at the moment of the call: a snapshot.
     pub fn is_set(&self) -> bool {
-        // Relaxed: a snapshot; nothing is read on the strength of it.
-        self.words.word(SIGNALED_OFFSET).load(Ordering::Relaxed) != 0
+        self.view().is_set()
+    }
+
+    #[inline]
+    fn view(&self) -> EventView<'_> {
+        EventView::new(
+            self.words.word(SIGNALED_OFFSET),
+            self.words.word(WAITING_OFFSET),
+            self.sem.view(),
+            self.manual,
+        )
     }
 
     /// Sets the event: lets every waiter through (manual-reset) or the next one
     /// (auto-reset). Setting an event that is set already changes nothing.
     pub fn set(&self) {
-        let signaled = self.words.word(SIGNALED_OFFSET);
-        // Release: pairs with the Acquire load of `signaled` in `try_wait`, so what the
-        // setter did before the set happens before what a waiter does after it. (For an
-        // auto-reset event the semaphore's post carries the same edge to its waiter.)
-        let was = signaled.swap(1, Ordering::Release);
-        if self.manual {
-            wake_all(signaled);
-        } else if was == 0 {
-            // Refused only at i32::MAX permits, which only another process could have left:
-            // the event is set either way.
-            let _ = self.sem.post();
-        }
+        self.view().set();
     }
 
     /// Resets the event, so that waiters wait again. For an auto-reset event, also takes
     /// back the permit of a set that no waiter has consumed. (A set at the same moment as a
     /// reset may leave the event set: one of them comes first.)
     pub fn reset(&self) {
-        // Relaxed: lowering the flag publishes nothing; waiters only act on a raised one.
-        let was = self.words.word(SIGNALED_OFFSET).swap(0, Ordering::Relaxed);
-        if !self.manual && was != 0 {
-            // The permit may be gone already: a waiter took it and lowers the flag itself.
-            let _ = self.sem.try_wait();
-        }
+        self.view().reset();
     }
 
     /// Whether the event is set, consuming the set of an auto-reset event; never waits.
     pub fn try_wait(&self) -> bool {
-        if self.manual {
-            // Acquire: pairs with the Release swap in `set`.
-            self.words.word(SIGNALED_OFFSET).load(Ordering::Acquire) != 0
-        } else if self.sem.try_wait() {
-            self.consumed();
-            true
-        } else {
-            false
-        }
+        self.view().try_wait()
     }
 
     /// Waits until the event is set, as long as it takes (consuming the set of an auto-reset
     /// event). Where the setter may die, use [`wait_timeout`](Event::wait_timeout).
     pub fn wait(&self) {
-        let done = self.wait_for(Duration::MAX);
+        let done = self.view().wait(&mut Wait::new(Duration::MAX));
         debug_assert!(
             done,
             "a wait without a time limit only ends when the event is set"
@@ -260,54 +381,15 @@ impl Event {
     ///
     /// [`Error::Timeout`] if it was not set within `timeout`; nothing was consumed.
     pub fn wait_timeout(&self, timeout: Duration) -> Result<()> {
-        if self.wait_for(timeout) {
+        if self.view().wait(&mut Wait::new(timeout)) {
             Ok(())
         } else {
             Err(Error::Timeout)
         }
     }
-
-    fn wait_for(&self, timeout: Duration) -> bool {
-        if !self.manual {
-            let taken = self.sem.wait_timeout(timeout).is_ok();
-            if taken {
-                self.consumed();
-            }
-            return taken;
-        }
-        if self.try_wait() {
-            return true;
-        }
-        let waiting = self.words.word(WAITING_OFFSET);
-        let signaled = self.words.word(SIGNALED_OFFSET);
-        // Relaxed: `waiting` is a count for display and for peers' pulses; no data hangs on
-        // it, and the futex wait below looks at `signaled` itself.
-        waiting.fetch_add(1, Ordering::Relaxed);
-        let mut wait = Wait::new(timeout);
-        let set = loop {
-            if self.try_wait() {
-                break true;
-            }
-            // Exit: the flag raised (above), or the time is up. The futex sleeps only while
-            // the word is still 0, and `set` wakes sleepers after raising it.
-            if !wait.wait(signaled, 0) {
-                break false;
-            }
-        };
-        // Relaxed: as the increment.
-        waiting.fetch_sub(1, Ordering::Relaxed);
-        set
-    }
-
-    /// After an auto-reset waiter took the permit: lowers the flag, as the other
-    /// implementations' waiters do.
-    fn consumed(&self) {
-        // Relaxed: the semaphore's Acquire exchange that took the permit already ordered this
-        // waiter after the set; lowering the flag publishes nothing.
-        self.words.word(SIGNALED_OFFSET).store(0, Ordering::Relaxed);
-    }
 }
 
+#[cfg(not(loom))]
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
@@ -319,7 +401,75 @@ impl fmt::Debug for Event {
     }
 }
 
-#[cfg(test)]
+// ---- The model for loom --------------------------------------------------------------------
+
+/// An event on the heap, with loom's atomics (its semaphore's too), running the same
+/// algorithm as [`Event`]: what the loom tests check.
+#[cfg(loom)]
+#[derive(Debug)]
+pub struct EventModel {
+    signaled: AtomicU32,
+    waiting: AtomicU32,
+    sem_count: AtomicU32,
+    sem_waiting: AtomicU32,
+    manual: bool,
+}
+
+#[cfg(loom)]
+impl EventModel {
+    /// An event, not set: manual-reset if `manual_reset`, auto-reset otherwise.
+    pub fn new(manual_reset: bool) -> EventModel {
+        EventModel {
+            signaled: AtomicU32::new(0),
+            waiting: AtomicU32::new(0),
+            sem_count: AtomicU32::new(0),
+            sem_waiting: AtomicU32::new(0),
+            manual: manual_reset,
+        }
+    }
+
+    fn view(&self) -> EventView<'_> {
+        EventView::new(
+            &self.signaled,
+            &self.waiting,
+            SemaphoreView::new(&self.sem_count, &self.sem_waiting, 0),
+            self.manual,
+        )
+    }
+
+    /// See [`Event::set`].
+    pub fn set(&self) {
+        self.view().set();
+    }
+
+    /// See [`Event::reset`].
+    pub fn reset(&self) {
+        self.view().reset();
+    }
+
+    /// See [`Event::try_wait`].
+    pub fn try_wait(&self) -> bool {
+        self.view().try_wait()
+    }
+
+    /// A bounded wait (a few yields under loom); whether the event was set (and, for an
+    /// auto-reset event, consumed).
+    pub fn wait(&self) -> bool {
+        self.view().wait(&mut Wait::for_slot())
+    }
+
+    /// See [`Event::is_set`].
+    pub fn is_set(&self) -> bool {
+        self.view().is_set()
+    }
+
+    /// Permits in the event's semaphore.
+    pub fn permits(&self) -> i32 {
+        self.view().sem.count()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use crate::test_util::Segment;

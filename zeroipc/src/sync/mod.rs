@@ -22,7 +22,6 @@
 use crate::atomic::{AtomicU32, Ordering};
 
 pub(crate) mod barrier;
-#[cfg(not(loom))]
 pub(crate) mod event;
 pub(crate) mod latch;
 #[cfg(not(loom))]

@@ -283,7 +283,7 @@ impl Semaphore {
     }
 
     #[inline]
-    fn view(&self) -> SemaphoreView<'_> {
+    pub(crate) fn view(&self) -> SemaphoreView<'_> {
         SemaphoreView::new(
             self.words.word(layout::SEMAPHORE_COUNT_OFFSET),
             self.words.word(layout::SEMAPHORE_WAITING_OFFSET),

@@ -1,0 +1,128 @@
+//! Model checking of the event's algorithm (the code `Event` runs, with its semaphore, over
+//! loom's atomics).
+//!
+//! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p zeroipc
+//! --test loom_event`.
+//!
+//! The setter writes a loom `UnsafeCell` before it sets the event, and a waiter that gets
+//! through reads it: loom reports a read that the event's orderings do not put after the
+//! write.
+
+#![cfg(loom)]
+
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::thread;
+use zeroipc::__loom::EventModel;
+
+/// Runs `f` under loom with at most `preemptions` preemptions per execution.
+fn check_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(preemptions);
+    builder.check(f);
+}
+
+/// A value handed from the setter to the waiters, shared without atomics.
+struct Shared(UnsafeCell<u32>);
+
+// SAFETY: every access goes through loom's `UnsafeCell`, which reports unordered accesses
+// (the point of these tests) instead of allowing them.
+unsafe impl Sync for Shared {}
+
+impl Shared {
+    fn new() -> Shared {
+        Shared(UnsafeCell::new(0))
+    }
+
+    fn set(&self, v: u32) {
+        // SAFETY: loom's cell checks that no other access is concurrent with this one.
+        self.0.with_mut(|p| unsafe { *p = v });
+    }
+
+    fn get(&self) -> u32 {
+        // SAFETY: as in `set`.
+        self.0.with(|p| unsafe { *p })
+    }
+}
+
+/// Waits (boundedly) on `event`; what it read after getting through, if it did.
+fn waiter(event: &EventModel, data: &Shared) -> Option<u32> {
+    event.wait().then(|| data.get())
+}
+
+#[test]
+fn one_set_of_an_auto_reset_event_releases_exactly_one_waiter() {
+    // Three threads: two preemptions keep the model to seconds.
+    check_bounded(2, || {
+        let event = Arc::new(EventModel::new(false));
+        let data = Arc::new(Shared::new());
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (event, data) = (Arc::clone(&event), Arc::clone(&data));
+                thread::spawn(move || waiter(&event, &data))
+            })
+            .collect();
+        data.set(1);
+        event.set();
+        let mut passed = 0;
+        for w in waiters {
+            if let Some(v) = w.join().unwrap() {
+                assert_eq!(v, 1, "the write before the set is seen after the wait");
+                passed += 1;
+            }
+        }
+        // The set went to one waiter, or (both waits having given up) it is still pending:
+        // the flag raised and one permit there.
+        assert!(passed <= 1, "one set let {passed} waiters through");
+        assert_eq!(passed + event.permits(), 1);
+        assert_eq!(event.is_set(), passed == 0);
+    });
+}
+
+#[test]
+fn two_sets_before_a_wait_count_once() {
+    check_bounded(3, || {
+        let event = Arc::new(EventModel::new(false));
+        let setter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || {
+                event.set();
+                event.set();
+            })
+        };
+        let took = event.try_wait();
+        setter.join().unwrap();
+        // Either the waiter took a set (and a later one may be pending), or both sets are
+        // pending as one: never more than one permit, and the flag says whether there is one.
+        assert!((0..=1).contains(&event.permits()));
+        assert_eq!(event.is_set(), event.permits() == 1);
+        if !took {
+            assert!(event.is_set());
+        }
+        let again = event.try_wait();
+        assert!(!event.try_wait(), "one set left at most");
+        assert!(took || again);
+    });
+}
+
+#[test]
+fn a_manual_reset_set_lets_the_waiter_through_and_orders_what_came_before() {
+    check_bounded(3, || {
+        let event = Arc::new(EventModel::new(true));
+        let data = Arc::new(Shared::new());
+        let w = {
+            let (event, data) = (Arc::clone(&event), Arc::clone(&data));
+            thread::spawn(move || waiter(&event, &data))
+        };
+        data.set(1);
+        event.set();
+        if let Some(v) = w.join().unwrap() {
+            assert_eq!(v, 1, "the write before the set is seen after the wait");
+        }
+        // Manual reset: still set, for every later waiter, until reset.
+        assert!(event.is_set());
+        assert!(event.try_wait());
+        event.reset();
+        assert!(!event.try_wait());
+    });
+}
