@@ -816,6 +816,8 @@ impl<T> Clone for QueueModel<T> {
 }
 
 #[cfg(loom)]
+// A model for the loom tests only: its methods mirror `Queue`'s, documented there.
+#[allow(clippy::missing_errors_doc, clippy::len_without_is_empty)]
 impl<T: bytemuck::Pod> QueueModel<T> {
     /// An empty queue of `capacity` slots (a power of two).
     pub fn new(capacity: usize) -> QueueModel<T> {

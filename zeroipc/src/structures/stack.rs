@@ -664,6 +664,8 @@ pub struct StackModel<T> {
 }
 
 #[cfg(loom)]
+// A model for the loom tests only: its methods mirror `Stack`'s, documented there.
+#[allow(clippy::missing_errors_doc, clippy::len_without_is_empty)]
 impl<T: bytemuck::Pod> StackModel<T> {
     /// An empty stack of `capacity` slots.
     pub fn new(capacity: usize) -> StackModel<T> {
