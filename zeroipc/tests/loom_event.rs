@@ -10,40 +10,12 @@
 
 #![cfg(loom)]
 
-use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
+mod loom_util;
+
+use loom_util::{check_bounded, Shared};
 use zeroipc::__loom::EventModel;
-
-/// Runs `f` under loom with at most `preemptions` preemptions per execution.
-fn check_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(preemptions);
-    builder.check(f);
-}
-
-/// A value handed from the setter to the waiters, shared without atomics.
-struct Shared(UnsafeCell<u32>);
-
-// SAFETY: every access goes through loom's `UnsafeCell`, which reports unordered accesses
-// (the point of these tests) instead of allowing them.
-unsafe impl Sync for Shared {}
-
-impl Shared {
-    fn new() -> Shared {
-        Shared(UnsafeCell::new(0))
-    }
-
-    fn set(&self, v: u32) {
-        // SAFETY: loom's cell checks that no other access is concurrent with this one.
-        self.0.with_mut(|p| unsafe { *p = v });
-    }
-
-    fn get(&self) -> u32 {
-        // SAFETY: as in `set`.
-        self.0.with(|p| unsafe { *p })
-    }
-}
 
 /// Waits (boundedly) on `event`; what it read after getting through, if it did.
 fn waiter(event: &EventModel, data: &Shared) -> Option<u32> {

@@ -10,64 +10,29 @@
 
 #![cfg(loom)]
 
-use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
+mod loom_util;
+
+use loom_util::{check, check_bounded, Shared};
 use zeroipc::__loom::RWLockModel;
 
-/// Runs `f` under loom with a preemption bound that keeps these models to seconds.
-fn check(f: impl Fn() + Sync + Send + 'static) {
-    check_bounded(3, f);
-}
-
-/// Runs `f` under loom with at most `preemptions` preemptions per execution.
-fn check_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(preemptions);
-    builder.check(f);
-}
-
-/// The value the lock guards, shared without atomics.
-struct Guarded(UnsafeCell<u32>);
-
-// SAFETY: every access goes through loom's `UnsafeCell`, which reports unordered or
-// overlapping accesses (the point of these tests) instead of allowing them.
-unsafe impl Sync for Guarded {}
-
-impl Guarded {
-    fn new() -> Guarded {
-        Guarded(UnsafeCell::new(0))
-    }
-
-    /// Under the write lock.
-    fn write(&self, v: u32) {
-        // SAFETY: loom's cell checks that no other access is concurrent with this one.
-        self.0.with_mut(|p| unsafe { *p = v });
-    }
-
-    /// Under a read lock (or after every thread is joined).
-    fn read(&self) -> u32 {
-        // SAFETY: as in `write`.
-        self.0.with(|p| unsafe { *p })
-    }
-}
-
 /// Takes a read lock (if the bounded wait gets one), reads, releases; what it read.
-fn reader(lock: &RWLockModel, data: &Guarded) -> Option<u32> {
+fn reader(lock: &RWLockModel, data: &Shared) -> Option<u32> {
     if !lock.read() {
         return None;
     }
-    let seen = data.read();
+    let seen = data.get();
     lock.read_unlock();
     Some(seen)
 }
 
 /// Takes the write lock (if the bounded wait gets it), writes `v`, releases; whether it wrote.
-fn writer(lock: &RWLockModel, data: &Guarded, v: u32) -> bool {
+fn writer(lock: &RWLockModel, data: &Shared, v: u32) -> bool {
     if !lock.write() {
         return false;
     }
-    data.write(v);
+    data.set(v);
     lock.write_unlock();
     true
 }
@@ -76,7 +41,7 @@ fn writer(lock: &RWLockModel, data: &Guarded, v: u32) -> bool {
 fn a_reader_and_a_writer_are_never_inside_together() {
     check(|| {
         let lock = Arc::new(RWLockModel::new());
-        let data = Arc::new(Guarded::new());
+        let data = Arc::new(Shared::new());
         let w = {
             let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));
             thread::spawn(move || writer(&lock, &data, 1))
@@ -87,7 +52,7 @@ fn a_reader_and_a_writer_are_never_inside_together() {
         if let Some(v) = seen {
             assert!(v == 0 || (wrote && v == 1), "{v}");
         }
-        assert_eq!(data.read(), u32::from(wrote));
+        assert_eq!(data.get(), u32::from(wrote));
         assert_eq!(lock.readers(), 0);
         assert!(!lock.is_write_locked());
     });
@@ -98,7 +63,7 @@ fn two_readers_and_a_writer_exclude_each_other() {
     // Three threads: two preemptions keep the model to seconds.
     check_bounded(2, || {
         let lock = Arc::new(RWLockModel::new());
-        let data = Arc::new(Guarded::new());
+        let data = Arc::new(Shared::new());
         let readers: Vec<_> = (0..2)
             .map(|_| {
                 let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));
@@ -111,7 +76,7 @@ fn two_readers_and_a_writer_exclude_each_other() {
                 assert!(v == 0 || (wrote && v == 7), "{v}");
             }
         }
-        assert_eq!(data.read(), if wrote { 7 } else { 0 });
+        assert_eq!(data.get(), if wrote { 7 } else { 0 });
         assert_eq!(lock.readers(), 0);
         assert!(!lock.is_write_locked());
     });
@@ -121,7 +86,7 @@ fn two_readers_and_a_writer_exclude_each_other() {
 fn a_writer_that_gives_up_leaves_the_lock_usable() {
     check(|| {
         let lock = Arc::new(RWLockModel::new());
-        let data = Arc::new(Guarded::new());
+        let data = Arc::new(Shared::new());
         // The reader holds its lock across more yields than the writer's bounded wait
         // lasts, so in some executions the writer gives up while the reader is inside.
         let r = {
@@ -133,7 +98,7 @@ fn a_writer_that_gives_up_leaves_the_lock_usable() {
                 for _ in 0..5 {
                     thread::yield_now();
                 }
-                let seen = data.read();
+                let seen = data.get();
                 lock.read_unlock();
                 Some(seen)
             })
@@ -148,10 +113,10 @@ fn a_writer_that_gives_up_leaves_the_lock_usable() {
         assert!(!lock.is_write_locked());
         assert_eq!(lock.readers(), 0);
         assert!(lock.try_read());
-        assert_eq!(data.read(), u32::from(wrote));
+        assert_eq!(data.get(), u32::from(wrote));
         lock.read_unlock();
         assert!(lock.try_write());
-        data.write(2);
+        data.set(2);
         lock.write_unlock();
     });
 }

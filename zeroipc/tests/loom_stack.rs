@@ -12,16 +12,12 @@
 
 #![cfg(loom)]
 
+mod loom_util;
+
 use loom::sync::Arc;
 use loom::thread;
+use loom_util::check;
 use zeroipc::__loom::StackModel;
-
-/// Runs `f` under loom with a preemption bound that keeps these models to seconds.
-fn check(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(3);
-    builder.check(f);
-}
 
 /// What the threads of a model saw.
 #[derive(Default)]

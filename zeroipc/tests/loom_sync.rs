@@ -9,46 +9,12 @@
 
 #![cfg(loom)]
 
-use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
+mod loom_util;
+
+use loom_util::{check, check_bounded, Shared};
 use zeroipc::__loom::{BarrierModel, LatchModel, OnceModel, SemaphoreModel};
-
-/// Runs `f` under loom with a preemption bound that keeps these models to seconds.
-fn check(f: impl Fn() + Sync + Send + 'static) {
-    check_bounded(3, f);
-}
-
-/// Runs `f` under loom with at most `preemptions` preemptions per execution.
-fn check_bounded(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(preemptions);
-    builder.check(f);
-}
-
-/// A value shared without atomics: loom checks that every access is ordered after the
-/// previous one.
-struct Shared(UnsafeCell<u32>);
-
-// SAFETY: every access goes through loom's `UnsafeCell`, which reports unordered accesses
-// (the point of these tests) instead of allowing them.
-unsafe impl Sync for Shared {}
-
-impl Shared {
-    fn new() -> Shared {
-        Shared(UnsafeCell::new(0))
-    }
-
-    fn add(&self, n: u32) {
-        // SAFETY: loom's cell checks that no other access is concurrent with this one.
-        self.0.with_mut(|p| unsafe { *p += n });
-    }
-
-    fn get(&self) -> u32 {
-        // SAFETY: as in `add`.
-        self.0.with(|p| unsafe { *p })
-    }
-}
 
 #[test]
 fn a_semaphore_of_one_permit_excludes_and_orders_two_threads() {
