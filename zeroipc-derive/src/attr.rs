@@ -165,6 +165,40 @@ pub(crate) fn parse_segment_args(args: TokenStream, cx: &mut Ctxt) -> SegmentArg
     out
 }
 
+/// The integer value of a `key = N` argument of field `field`. A key given before (`given`)
+/// is reported and its value still taken; a value past `u64` is reported and skipped (`None`),
+/// `what` naming it in the message ("a size", "a value"); `example` is the value shown when
+/// the argument is not an integer at all.
+fn int_arg(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+    what: &str,
+    given: bool,
+    field: &str,
+    cx: &mut Ctxt,
+) -> syn::Result<Option<(u64, LitInt)>> {
+    let lit = int_value(meta, &format!("{key} = {example}"))?;
+    if given {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("zeroipc: `{key}` is given twice for field `{field}`"),
+        );
+    }
+    if let Ok(value) = lit.base10_parse::<u64>() {
+        return Ok(Some((value, lit)));
+    }
+    cx.error_spanned_by(
+        &lit,
+        format!(
+            "zeroipc: `{key} = {}` is too large; {what} is at most {}",
+            lit.base10_digits(),
+            u64::MAX
+        ),
+    );
+    Ok(None)
+}
+
 /// Parses every `#[zeroipc(...)]` attribute of a field (there may be several; their keys
 /// add up), reporting mistakes to `cx`. Other attributes are left alone.
 pub(crate) fn parse_field_attrs(attrs: &[Attribute], field: &str, cx: &mut Ctxt) -> FieldAttrs {
@@ -190,58 +224,26 @@ pub(crate) fn parse_field_attrs(attrs: &[Attribute], field: &str, cx: &mut Ctxt)
                 return Ok(());
             }
             if let Some(key) = SIZE_KEYS.iter().find(|k| meta.path.is_ident(k.name)) {
-                let example = format!("{} = 16", key.name);
-                let lit = int_value(&meta, &example)?;
-                if out.sizes.iter().any(|s| s.key == *key) {
-                    cx.error_spanned_by(
-                        &meta.path,
-                        format!("zeroipc: `{}` is given twice for field `{field}`", key.name),
-                    );
-                }
-                match lit.base10_parse::<u64>() {
-                    Ok(value) => out.sizes.push(SizeArg {
+                let given = out.sizes.iter().any(|s| s.key == *key);
+                if let Some((value, lit)) = int_arg(&meta, key.name, "16", "a size", given, field, cx)? {
+                    out.sizes.push(SizeArg {
                         key,
                         key_path: meta.path.clone(),
                         value,
                         lit,
-                    }),
-                    Err(_) => cx.error_spanned_by(
-                        &lit,
-                        format!(
-                            "zeroipc: `{} = {}` is too large; a size is at most {}",
-                            key.name,
-                            lit.base10_digits(),
-                            u64::MAX
-                        ),
-                    ),
+                    });
                 }
                 return Ok(());
             }
             if let Some(key) = PARAM_KEYS.iter().find(|k| meta.path.is_ident(k.name)) {
-                let example = format!("{} = 2", key.name);
-                let lit = int_value(&meta, &example)?;
-                if out.params.iter().any(|p| p.key == *key) {
-                    cx.error_spanned_by(
-                        &meta.path,
-                        format!("zeroipc: `{}` is given twice for field `{field}`", key.name),
-                    );
-                }
-                match lit.base10_parse::<u64>() {
-                    Ok(value) => out.params.push(ParamArg {
+                let given = out.params.iter().any(|p| p.key == *key);
+                if let Some((value, lit)) = int_arg(&meta, key.name, "2", "a value", given, field, cx)? {
+                    out.params.push(ParamArg {
                         key,
                         key_path: meta.path.clone(),
                         value,
                         lit,
-                    }),
-                    Err(_) => cx.error_spanned_by(
-                        &lit,
-                        format!(
-                            "zeroipc: `{} = {}` is too large; a value is at most {}",
-                            key.name,
-                            lit.base10_digits(),
-                            u64::MAX
-                        ),
-                    ),
+                    });
                 }
                 return Ok(());
             }
