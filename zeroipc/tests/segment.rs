@@ -40,7 +40,7 @@ pub struct Record {
     pub y: f64,
 }
 
-/// The structures of the golden scenario (`../shared/vectors/README.md`), in the scenario's
+/// The structures of the golden scenario (`tests/vectors/README.md`), in the scenario's
 /// order.
 #[zeroipc::segment]
 pub struct Golden {

@@ -1,4 +1,4 @@
-//! The reference segments in `../shared/vectors`, written by the C++ and Python
+//! The reference segments in `tests/vectors`, written by the C++ and Python
 //! implementations: read byte for byte, and written again by this crate.
 
 // The scenario's values are exact in binary floating point.

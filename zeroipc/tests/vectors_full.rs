@@ -1,4 +1,4 @@
-//! The whole golden scenario of `../shared/vectors/README.md`: the synchronisation entries of
+//! The whole golden scenario of `tests/vectors/README.md`: the synchronisation entries of
 //! the reference images read with their documented values, and every structure of the
 //! scenario written by this crate into a fresh segment, equal to the images byte for byte.
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::Mutex;
 
-/// The reference segments, in `shared/vectors` beside the repository.
-pub(crate) const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors");
+/// The reference segments, in `tests/vectors` at the repository's root.
+pub(crate) const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors");
 pub(crate) const GOLDEN_FILES: [&str; 2] = ["golden-cpp-v2.bin", "golden-python-v2.bin"];
 
 /// `(name, offset, size)` of the golden segment's entries, from vectors/README.md.

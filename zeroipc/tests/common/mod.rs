@@ -48,9 +48,9 @@ pub fn shm_path(name: &str) -> PathBuf {
     PathBuf::from("/dev/shm").join(name.trim_start_matches('/'))
 }
 
-/// The reference segments written by the other implementations (`../shared/vectors`).
+/// The reference segments written by the other implementations (`tests/vectors` at the repository's root).
 pub fn vectors_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
 }
 
 /// The bytes of a reference segment, e.g. `golden-cpp-v2.bin`.

@@ -1,4 +1,4 @@
-//! The golden scenario of `../shared/vectors/README.md`, written once for every test that
+//! The golden scenario of `tests/vectors/README.md`, written once for every test that
 //! writes it or checks its values.
 
 // The scenario's values are exact in binary floating point; indices are small.
