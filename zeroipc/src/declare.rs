@@ -26,6 +26,7 @@ use crate::memory::{Memory, Options, DEFAULT_OPEN_TIMEOUT};
 use crate::structures::array::Array;
 use crate::structures::queue::Queue;
 use crate::structures::stack::Stack;
+use crate::structures::ElementType;
 use crate::sync::{barrier::Barrier, latch::Latch, mutex::Mutex, once::Once, semaphore::Semaphore};
 
 /// The largest element alignment format v2 supports: every structure and every section in
@@ -253,7 +254,10 @@ impl<T, const N: usize> Declare<N> for Array<T> {
     const REQUIRED_KEYS: &'static [&'static str] = &["len"];
     const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
     const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = layout::array_size(N, size_of::<T>());
+    const SIZE: usize = {
+        let () = ElementType::<T>::NOT_ZERO_SIZED;
+        layout::array_size(N, size_of::<T>())
+    };
 
     fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
     where
@@ -285,6 +289,7 @@ impl<T, const N: usize> Declare<N> for Queue<T> {
             N == 0 || N >= layout::MIN_QUEUE_CAPACITY,
             "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
         );
+        let () = ElementType::<T>::NOT_ZERO_SIZED;
         layout::queue_size(N, size_of::<T>())
     };
 
@@ -309,7 +314,10 @@ impl<T, const N: usize> Declare<N> for Stack<T> {
     const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
     const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
     const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = layout::stack_size(N, size_of::<T>());
+    const SIZE: usize = {
+        let () = ElementType::<T>::NOT_ZERO_SIZED;
+        layout::stack_size(N, size_of::<T>())
+    };
 
     fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
     where

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use bytemuck::Pod;
 
-use crate::atomic::{AtomicI32, AtomicU32, AtomicU64};
+use crate::atomic::{self, AtomicI32, AtomicU32, AtomicU64};
 use crate::shm::Shm;
 
 /// A mapping, shared by the `Memory` that made it and every handle into it.
@@ -59,13 +59,15 @@ impl Region {
 
     /// Copies the `T` at `offset` out of the mapping.
     ///
-    /// The read is volatile: another process may write these bytes at any time, so the value
-    /// is read once, into private memory, and `T: Pod` accepts whatever bytes it finds.
+    /// Another thread or process may write these bytes at any time, so the value is copied
+    /// once, into private memory, with per-byte atomic loads (`atomic::load`): a racing
+    /// write may tear it, and `T: Pod` accepts whatever bytes it finds.
     pub(crate) fn read<T: Pod>(&self, offset: u64) -> Option<T> {
         let ptr = self.ptr::<T>(offset, 1)?;
         // SAFETY: `ptr` is in bounds and aligned for `T` (checked by `ptr`) and the mapping
-        // is alive (we hold it). Any bit pattern is a valid `T` (`Pod`).
-        let value = unsafe { ptr.as_ptr().read_volatile() };
+        // is alive (we hold it); this crate reaches mapped bytes only through atomics, and
+        // other processes with their own machine accesses.
+        let value = unsafe { atomic::load(ptr.as_ptr()) };
         Some(value)
     }
 
@@ -73,8 +75,8 @@ impl Region {
     pub(crate) fn write<T: Pod>(&self, offset: u64, value: T) -> Option<()> {
         let ptr = self.ptr::<T>(offset, 1)?;
         // SAFETY: `ptr` is in bounds and aligned for `T` (checked by `ptr`), the mapping is
-        // alive and writable (mapped read-write).
-        unsafe { ptr.as_ptr().write_volatile(value) };
+        // alive and writable (mapped read-write); accesses to it are atomic, as in `read`.
+        unsafe { atomic::store(ptr.as_ptr(), value) };
         Some(())
     }
 
@@ -82,12 +84,10 @@ impl Region {
     #[allow(dead_code)] // used by the structures that write names and blobs
     pub(crate) fn write_bytes(&self, offset: u64, bytes: &[u8]) -> Option<()> {
         let ptr = self.ptr::<u8>(offset, bytes.len() as u64)?;
-        // SAFETY: the destination range is in bounds (checked by `ptr`) and writable; the
-        // source is a private slice, so the two cannot overlap.
-        unsafe {
-            ptr.as_ptr()
-                .copy_from_nonoverlapping(bytes.as_ptr(), bytes.len());
-        }
+        // SAFETY: the destination range is in bounds (checked by `ptr`) and writable, and
+        // reached atomically, as in `read`; the source is a private slice, so the two cannot
+        // overlap.
+        unsafe { atomic::store_bytes(bytes.as_ptr(), ptr.as_ptr(), bytes.len()) };
         Some(())
     }
 

@@ -1,7 +1,7 @@
 //! The table at the start of every segment: its header, its entries, their validation and
 //! the allocation of new entries.
 //!
-//! The table is read through atomics and volatile copies, because other processes may change
+//! The table is read through atomics and per-byte atomic copies, because other processes may change
 //! it at any time: they add entries (bumping `entry_count` last), and a hostile or broken one
 //! may write anything. Geometry that never changes after creation (`max_entries`,
 //! `memory_size`) is read once, validated, and kept here; what can change (`entry_count`,

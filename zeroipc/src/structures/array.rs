@@ -9,6 +9,7 @@ use std::ptr::NonNull;
 
 use bytemuck::Pod;
 
+use crate::atomic;
 use crate::error::{Error, Result};
 use crate::layout;
 use crate::memory::Memory;
@@ -54,8 +55,8 @@ pub struct Array<T> {
 }
 
 // SAFETY: an `Array` is a pointer into a shared mapping plus private geometry. Every access
-// to the elements is a copy through a raw pointer (volatile or `copy_nonoverlapping`), never
-// a reference, so using the handle from several threads at once is the same as several
+// to the elements is a per-byte atomic copy through a raw pointer (`atomic::load_run` and
+// `atomic::store_run`), never a reference, so using the handle from several threads at once is the same as several
 // processes sharing the segment, which the type is made for. `T: Send` because values of
 // `T` cross between threads through the segment.
 unsafe impl<T: Pod + Send> Send for Array<T> {}
@@ -63,11 +64,6 @@ unsafe impl<T: Pod + Send> Send for Array<T> {}
 unsafe impl<T: Pod + Send> Sync for Array<T> {}
 
 impl<T: Pod> Array<T> {
-    const ALIGN_OK: () = assert!(
-        align_of::<T>() <= 8,
-        "zeroipc: element types with an alignment above 8 are not supported by format v2"
-    );
-
     /// Adds an array of `len` zeroed elements called `name` to the segment.
     ///
     /// # Errors
@@ -81,7 +77,7 @@ impl<T: Pod> Array<T> {
     ///
     /// If `len` is zero.
     pub fn create(mem: &Memory, name: &str, len: usize) -> Result<Array<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         assert!(len > 0, "an array has at least one element");
         let size = layout::checked_array_size(len, size_of::<T>()).ok_or(Error::OutOfSpace {
             requested: u64::MAX,
@@ -102,7 +98,7 @@ impl<T: Pod> Array<T> {
     /// another size; [`Error::CapacityMismatch`] if the stored capacity does not fit the
     /// entry at all; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Array<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         let entry = mem.find(name)?;
         let capacity_mismatch = |capacity| Error::CapacityMismatch {
             name: name.to_owned(),
@@ -176,9 +172,9 @@ impl<T: Pod> Array<T> {
         let ptr = self.data.as_ptr().wrapping_add(index);
         // SAFETY: `index < len` and `data` is followed by `len` in-bounds, aligned elements
         // (invariant of `data`), so `ptr` is one of them; the mapping is alive while `self`
-        // is. The read is volatile because another process may change the element at any
-        // time; any bytes are a valid `T` (`Pod`).
-        Ok(unsafe { ptr.read_volatile() })
+        // is. The copy is per-byte atomic because another thread or process may change the
+        // element at any time; any bytes are a valid `T` (`Pod`), torn or not.
+        Ok(unsafe { atomic::load(ptr) })
     }
 
     /// Stores `value` in element `index`.
@@ -196,7 +192,7 @@ impl<T: Pod> Array<T> {
         }
         let ptr = self.data.as_ptr().wrapping_add(index);
         // SAFETY: as in `get`; the mapping is writable.
-        unsafe { ptr.write_volatile(value) };
+        unsafe { atomic::store(ptr, value) };
         Ok(())
     }
 
@@ -210,9 +206,9 @@ impl<T: Pod> Array<T> {
         let src = self.data.as_ptr().wrapping_add(start);
         // SAFETY: `start + dst.len() <= len` (checked), so the source run is in the mapping
         // and aligned (invariant of `data`); `dst` is private memory and cannot overlap the
-        // mapping. Each byte of the source is read once into `dst`; a concurrent write by
-        // another process can only make an element torn, and any bytes are a valid `T`.
-        unsafe { src.copy_to_nonoverlapping(dst.as_mut_ptr(), dst.len()) };
+        // mapping. Each byte of the source is read once, atomically, into `dst`; a
+        // concurrent write can only make an element torn, and any bytes are a valid `T`.
+        unsafe { atomic::load_run(src, dst.as_mut_ptr(), dst.len()) };
         Ok(())
     }
 
@@ -226,7 +222,7 @@ impl<T: Pod> Array<T> {
         self.check_run(start, src.len())?;
         let dst = self.data.as_ptr().wrapping_add(start);
         // SAFETY: as in `copy_to_slice`, with the mapping as the (writable) destination.
-        unsafe { dst.copy_from_nonoverlapping(src.as_ptr(), src.len()) };
+        unsafe { atomic::store_run(src.as_ptr(), dst, src.len()) };
         Ok(())
     }
 
@@ -235,7 +231,7 @@ impl<T: Pod> Array<T> {
         for i in 0..self.len {
             let ptr = self.data.as_ptr().wrapping_add(i);
             // SAFETY: `i < len`, as in `set`.
-            unsafe { ptr.write_volatile(value) };
+            unsafe { atomic::store(ptr, value) };
         }
     }
 

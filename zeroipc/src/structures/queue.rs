@@ -361,7 +361,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
             }
             // SAFETY: `slot` is in bounds (as in `publish`). The slot is not ours: a consumer
             // may take it, and a producer refill it, while we read. `Slots::read` copies by
-            // value (volatile in a mapping), so that race can only tear the copy, which the
+            // value (per-byte atomic in a mapping), so that race can only tear the copy, which the
             // check below then discards.
             let value = unsafe { self.slots.read(slot) };
             // Acquire fence: keeps the read above before the load below, so an unchanged
@@ -498,11 +498,6 @@ unsafe impl<T: Pod + Send> Sync for Queue<T> {}
 
 #[cfg(not(loom))]
 impl<T: Pod> Queue<T> {
-    const ALIGN_OK: () = assert!(
-        align_of::<T>() <= 8,
-        "zeroipc: element types with an alignment above 8 are not supported by format v2"
-    );
-
     /// Adds an empty queue called `name` with room for `capacity` elements, rounded up to a
     /// power of two, and to at least 2 ([`capacity`](Queue::capacity) reports the stored
     /// one).
@@ -518,7 +513,7 @@ impl<T: Pod> Queue<T> {
     ///
     /// If `capacity` is zero.
     pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Queue<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         assert!(capacity > 0, "a queue has room for at least one element");
         let elem = size_of::<T>();
         let too_big = || Error::OutOfSpace {
@@ -569,7 +564,7 @@ impl<T: Pod> Queue<T> {
     /// [`Error::Corrupt`] for a capacity below 2 or not a power of two; a validation error
     /// if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Queue<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         if !capacity.is_power_of_two()

@@ -69,10 +69,10 @@ impl<T: bytemuck::Pod> Slots<T> for MappedSlots<T> {
         // SAFETY: `index < len` (the caller's promise), and `ptr` is followed by `len`
         // aligned slots in a live mapping (invariant of `ptr`), so the slot is in bounds.
         let slot = unsafe { self.ptr.as_ptr().add(index) };
-        // SAFETY: `slot` is in bounds, aligned and writable (above). The write is volatile
-        // and by value: a process that breaks the algorithm and touches the slot at the same
-        // time can only leave a torn element, and any bytes are a valid `T` (`Pod`).
-        unsafe { slot.write_volatile(value) };
+        // SAFETY: `slot` is in bounds, aligned and writable (above). The copy is per-byte
+        // atomic: a process that breaks the algorithm and touches the slot at the same time
+        // can only leave a torn element, and any bytes are a valid `T` (`Pod`).
+        unsafe { crate::atomic::store(slot, value) };
     }
 
     #[inline]
@@ -80,9 +80,9 @@ impl<T: bytemuck::Pod> Slots<T> for MappedSlots<T> {
         debug_assert!(index < self.len);
         // SAFETY: as in `write`.
         let slot = unsafe { self.ptr.as_ptr().add(index) };
-        // SAFETY: `slot` is in bounds, aligned and readable; the read is volatile and by
-        // value, and any bytes are a valid `T` (`Pod`), torn or not.
-        unsafe { slot.read_volatile() }
+        // SAFETY: `slot` is in bounds, aligned and readable; the copy is per-byte atomic and
+        // by value, and any bytes are a valid `T` (`Pod`), torn or not.
+        unsafe { crate::atomic::load(slot) }
     }
 }
 

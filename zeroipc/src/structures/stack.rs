@@ -237,7 +237,7 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         }
         // SAFETY: `index < capacity == slots.len()` (callers check). The slot is not ours: a
         // pop may take it, and a push refill it, while we read. `Slots::read` copies by value
-        // (volatile in a mapping), so that race can only tear the copy, and the check below
+        // (per-byte atomic in a mapping), so that race can only tear the copy, and the check below
         // discards a copy made while the state moved.
         let value = unsafe { self.slots.read(index) };
         // Acquire fence: keeps the read above before the load below.
@@ -362,11 +362,6 @@ unsafe impl<T: Pod + Send> Sync for Stack<T> {}
 
 #[cfg(not(loom))]
 impl<T: Pod> Stack<T> {
-    const ALIGN_OK: () = assert!(
-        align_of::<T>() <= 8,
-        "zeroipc: element types with an alignment above 8 are not supported by format v2"
-    );
-
     /// Adds an empty stack called `name` with room for `capacity` elements.
     ///
     /// # Errors
@@ -380,7 +375,7 @@ impl<T: Pod> Stack<T> {
     ///
     /// If `capacity` is zero.
     pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Stack<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         assert!(capacity > 0, "a stack has room for at least one element");
         let elem = size_of::<T>();
         let size = layout::checked_ring_size(capacity, elem)
@@ -426,7 +421,7 @@ impl<T: Pod> Stack<T> {
     /// [`Error::Corrupt`] for a capacity of zero or above `i32::MAX`, or `top` out of range;
     /// a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Stack<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         if capacity == 0 || capacity > layout::MAX_STACK_CAPACITY {

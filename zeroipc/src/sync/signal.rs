@@ -91,11 +91,6 @@ impl<T> Clone for Signal<T> {
 }
 
 impl<T: Pod> Signal<T> {
-    const ALIGN_OK: () = assert!(
-        align_of::<T>() <= 8,
-        "zeroipc: value types with an alignment above 8 are not supported by format v2"
-    );
-
     /// Adds a signal called `name` holding `initial` at version 0: the entries `name_state`,
     /// `name_mtx`, then the marker `name`.
     ///
@@ -109,7 +104,7 @@ impl<T: Pod> Signal<T> {
     /// takes the last room: then the entries added so far stay, without the marker, and
     /// [`open`](Signal::open) does not see a signal).
     pub fn create(mem: &Memory, name: &str, initial: T) -> Result<Signal<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         let state_name = part_name(name, layout::SIGNAL_STATE_SUFFIX);
         let mtx_name = part_name(name, layout::SIGNAL_MUTEX_SUFFIX);
         let state_size = layout::signal_state_size(size_of::<T>());
@@ -141,7 +136,7 @@ impl<T: Pod> Signal<T> {
     /// [`Error::Corrupt`] naming the entry at fault (a state entry of another size holds
     /// another type); a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Signal<T>> {
-        let () = Self::ALIGN_OK;
+        let () = crate::structures::ElementType::<T>::OK;
         open_marker(mem, name, "signal")?;
         let state_name = part_name(name, layout::SIGNAL_STATE_SUFFIX);
         let entry = mem.find(&state_name)?;
