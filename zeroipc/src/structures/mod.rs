@@ -9,13 +9,16 @@ pub(crate) mod slots;
 pub(crate) mod stack;
 pub(crate) mod wait;
 
+#[cfg(not(loom))]
 use std::marker::PhantomData;
 
 /// The compile-time rules every element type (and a signal's value type) follows: it has
 /// bytes, and format v2 can align it. `let () = ElementType::<T>::OK;` in a constructor turns
 /// a broken rule into a compile error that names it.
+#[cfg(not(loom))]
 pub(crate) struct ElementType<T>(PhantomData<T>);
 
+#[cfg(not(loom))]
 impl<T> ElementType<T> {
     /// `T` is not zero-sized: a zero-sized element would make every length a division by
     /// zero, and an entry of any size would hold "any number" of them.

@@ -14,8 +14,13 @@
 //!
 //! That wait is the one place where a stack operation depends on a peer: a peer that died
 //! between its move of `top` and its last store leaves its slot in WRITING or READING for
-//! good. Every wait on a slot is therefore bounded (a second, `SLOT_PATIENCE`); an operation
-//! that runs out of patience moves `top` back if nobody has moved it since, and fails.
+//! good. So an operation first looks at the slot it would take, and does not claim one that
+//! a peer still holds: the calls that do not wait fail at once, and the `_timeout` calls wait
+//! for the slot within the caller's time (a slot busy for `SLOT_PATIENCE`, a second, is
+//! reported as stuck). A slot taken by a peer between the look and the claim is waited for
+//! within the caller's time too (a few microseconds of spinning for the calls that do not
+//! wait); an operation that runs out of it moves `top` back if nobody has moved it since,
+//! and fails.
 //!
 //! The algorithm is written once, over [`StackView`]; the handle [`Stack`] builds the view
 //! from a mapping, and the loom tests build it from heap atomics.
@@ -25,9 +30,12 @@ use std::marker::PhantomData;
 use crate::atomic::{fence, AtomicI32, AtomicU32, Ordering};
 use crate::structures::slots::Slots;
 use crate::structures::wait::Wait;
+#[cfg(not(loom))]
+use crate::structures::wait::SLOT_PATIENCE;
+use std::time::Duration;
 
 #[cfg(not(loom))]
-use std::{fmt, ptr::NonNull, time::Duration};
+use std::{fmt, ptr::NonNull, time::Instant};
 
 #[cfg(not(loom))]
 use bytemuck::{Pod, Zeroable};
@@ -39,6 +47,7 @@ use crate::{
     memory::Memory,
     region::Region,
     structures::{ring, slots::MappedSlots},
+    sync::{deadline, remaining},
 };
 
 /// Slot state: nothing in it.
@@ -59,6 +68,9 @@ pub(crate) enum StackFail {
     Full,
     /// Nothing to pop.
     Empty,
+    /// The slot the operation would take was in `state`, still a peer's (in the middle of
+    /// an operation on it, or dead there), so the operation did not claim it.
+    Busy { index: usize, state: u32 },
     /// The slot the operation was given stayed in `state` for the whole slot wait: a peer
     /// died, or stopped, in the middle of an operation on it.
     Stuck { index: usize, state: u32 },
@@ -142,6 +154,42 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         }
     }
 
+    /// Checks that the slot the next push (`up`) or pop would take is in the state that
+    /// operation takes it from (EMPTY or READY). If it is not, a peer still has it, and
+    /// claiming it would only mean waiting for that peer, or giving up and moving `top`
+    /// back, which can leave the stack's count off by one if others moved it meanwhile: so
+    /// the operation does not claim it. (The check and the claim are not one step; the wait
+    /// in `take_slot` covers a slot that a peer takes in between.)
+    fn check_slot(&self, up: bool) -> Result<(), StackFail> {
+        // Relaxed: a guess; `claim_index` re-reads `top` and checks it, and `take_slot`
+        // takes the slot with its own ordering.
+        let mut top = self.top.load(Ordering::Relaxed);
+        // Exit: the slot is free, or out of range (full, empty, corrupt: `claim_index` says
+        // which), or busy while `top` stayed put; or, after a bounded number of turns with
+        // `top` moving under us (a hostile peer could move it for ever), left to the claim.
+        for _ in 0..64 {
+            let index = if up { top.checked_add(1) } else { Some(top) };
+            let Some(index) = index.filter(|i| (0..self.capacity()).contains(i)) else {
+                return Ok(());
+            };
+            let index = index as usize;
+            // Acquire: pairs with the AcqRel compare-and-swap in `take_slot` that put the
+            // slot in its state, so a peer's move of `top` before it is seen below.
+            let state = self.state[index].load(Ordering::Acquire);
+            if state == if up { EMPTY } else { READY } {
+                return Ok(());
+            }
+            // Relaxed: ordered after the state's load by its Acquire.
+            let now = self.top.load(Ordering::Relaxed);
+            if now == top {
+                return Err(StackFail::Busy { index, state });
+            }
+            // A peer moved `top` (and took the slot): look at the slot it points to now.
+            top = now;
+        }
+        Ok(())
+    }
+
     /// Moves `top` back from `from` to `to` after an operation gave up on its slot, unless
     /// someone has moved it since: then the stack's count is off by one, as the peer that
     /// left the slot stuck already made it.
@@ -152,18 +200,25 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
             .compare_exchange(from, to, Ordering::Relaxed, Ordering::Relaxed);
     }
 
-    /// Takes slot `index` from state `from` to `to`, waiting (boundedly) for the peer that
-    /// holds it to finish.
-    fn take_slot(&self, index: usize, from: u32, to: u32) -> Result<(), StackFail> {
+    /// Takes slot `index` from state `from` to `to`, waiting for the peer that holds it to
+    /// finish for at most `limit` (and [`SLOT_PATIENCE`](crate::structures::wait)).
+    fn take_slot(
+        &self,
+        index: usize,
+        from: u32,
+        to: u32,
+        limit: Duration,
+    ) -> Result<(), StackFail> {
         let word = &self.state[index];
-        let mut wait = Wait::for_slot();
+        let mut wait = Wait::for_slot_within(limit);
         // Exit: the slot was taken, or the slot wait ran out.
         loop {
             // Acquire: pairs with the Release store that put the slot in `from` (READY in
             // `push`, EMPTY in `pop`), so the element written there, or the read of the slot's
-            // last element, happens before what the caller does with the slot next.
-            // Relaxed on failure: nothing is read then.
-            match word.compare_exchange_weak(from, to, Ordering::Acquire, Ordering::Relaxed) {
+            // last element, happens before what the caller does with the slot next. Release:
+            // pairs with the Acquire load in `check_slot`, so a peer that sees the slot taken
+            // also sees our move of `top`. Relaxed on failure: nothing is read then.
+            match word.compare_exchange_weak(from, to, Ordering::AcqRel, Ordering::Relaxed) {
                 Ok(_) => return Ok(()),
                 Err(seen) => {
                     if !wait.wait(word, seen) {
@@ -174,13 +229,17 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         }
     }
 
-    /// Pushes `value`, or hands it back with the reason.
-    pub(crate) fn push(&self, value: T) -> Result<(), (T, StackFail)> {
+    /// Pushes `value`, or hands it back with the reason; waits at most `slot_limit` for a
+    /// peer still finishing with the slot.
+    pub(crate) fn push(&self, value: T, slot_limit: Duration) -> Result<(), (T, StackFail)> {
+        if let Err(fail) = self.check_slot(true) {
+            return Err((value, fail));
+        }
         let index = match self.claim_index(true) {
             Ok(index) => index,
             Err(fail) => return Err((value, fail)),
         };
-        if let Err(fail) = self.take_slot(index, EMPTY, WRITING) {
+        if let Err(fail) = self.take_slot(index, EMPTY, WRITING, slot_limit) {
             self.unclaim(index as i32, index as i32 - 1);
             return Err((value, fail));
         }
@@ -193,10 +252,12 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         Ok(())
     }
 
-    /// Pops the top element, or says why not.
-    pub(crate) fn pop(&self) -> Result<T, StackFail> {
+    /// Pops the top element, or says why not; waits at most `slot_limit` for a peer still
+    /// finishing with the slot.
+    pub(crate) fn pop(&self, slot_limit: Duration) -> Result<T, StackFail> {
+        self.check_slot(false)?;
         let index = self.claim_index(false)?;
-        if let Err(fail) = self.take_slot(index, READY, READING) {
+        if let Err(fail) = self.take_slot(index, READY, READING, slot_limit) {
             self.unclaim(index as i32 - 1, index as i32);
             return Err(fail);
         }
@@ -489,12 +550,11 @@ impl<T: Pod> Stack<T> {
 
     fn error(&self, fail: StackFail) -> Error {
         match fail {
-            StackFail::Full | StackFail::Empty => Error::Timeout,
+            StackFail::Full | StackFail::Empty | StackFail::Busy { .. } => Error::Timeout,
             StackFail::Stuck { index, state } => Error::corrupt(
                 &self.name,
                 format!(
-                    "slot {index} stayed in state {state} for {:?}: a process died or stopped in the middle of an operation on it",
-                    crate::structures::wait::SLOT_PATIENCE
+                    "slot {index} stayed in state {state} for the whole wait: a process died or stopped in the middle of an operation on it"
                 ),
             ),
             StackFail::Corrupt { top } => self.top_out_of_range(top),
@@ -529,25 +589,28 @@ impl<T: Pod> Stack<T> {
 
     /// Pushes `value` on top.
     ///
-    /// Does not wait for room; it may wait (at most a second) for a peer that is still
-    /// popping the slot it lands in.
+    /// Does not wait: not for room, and not for a peer that is still popping the slot the
+    /// push lands in, for which it only spins a few microseconds (without yielding or
+    /// sleeping) before it gives up.
     ///
     /// # Errors
     ///
-    /// Hands `value` back if the stack is full, if its slot stayed busy for the whole slot
-    /// wait (a peer died mid-operation), or if `top` is corrupt.
+    /// Hands `value` back if the stack is full, if its slot was still busy after that spin
+    /// (a peer in the middle of a pop, or one that died there), or if `top` is corrupt.
     pub fn push(&self, value: T) -> Result<(), T> {
-        self.view().push(value).map_err(|(value, _)| value)
+        self.view()
+            .push(value, Duration::ZERO)
+            .map_err(|(value, _)| value)
     }
 
     /// Pops the top element; `None` if the stack is empty.
     ///
-    /// Does not wait for an element; it may wait (at most a second) for a peer that is
-    /// still pushing the element it takes. `None` also when that wait runs out (a peer died
-    /// mid-operation) or `top` is corrupt; [`pop_timeout`](Stack::pop_timeout) tells these
-    /// apart.
+    /// Does not wait: not for an element, and not for a peer that is still pushing the
+    /// element it takes, for which it only spins a few microseconds before it gives up.
+    /// `None` also then, and when `top` is corrupt; [`pop_timeout`](Stack::pop_timeout)
+    /// tells these apart.
     pub fn pop(&self) -> Option<T> {
-        self.view().pop().ok()
+        self.view().pop(Duration::ZERO).ok()
     }
 
     /// A copy of the top element, without popping it.
@@ -569,52 +632,99 @@ impl<T: Pod> Stack<T> {
         self.view().snapshot()
     }
 
-    /// Pushes `value`, waiting up to `timeout` for room.
+    /// Pushes `value`, waiting up to `timeout` for room, and for a peer still popping the
+    /// slot the push lands in. Returns within `timeout` (plus scheduling delays).
     ///
     /// # Errors
     ///
-    /// Hands `value` back if the stack stayed full for the whole `timeout`, or at once in
-    /// the cases where [`push`](Stack::push) fails for another reason than a full stack.
+    /// Hands `value` back if the stack stayed full for the whole `timeout`, if its slot
+    /// stayed busy for the rest of it (a peer died mid-operation), or at once if `top` is
+    /// corrupt.
     pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
         let view = self.view();
         let mut value = value;
+        let end = deadline(timeout);
+        let mut busy = Busy::default();
         let mut wait = Wait::new(timeout);
         // Exit: the push succeeded, it failed for another reason than a full stack, or the
         // time is up.
         loop {
-            match view.push(value) {
+            let (word, seen) = match view.push(value, remaining(end)) {
                 Ok(()) => return Ok(()),
-                Err((v, StackFail::Full)) => value = v,
+                Err((v, StackFail::Full)) => {
+                    value = v;
+                    view.watch(false)
+                }
+                Err((v, StackFail::Busy { index, state })) => {
+                    if busy.stuck(index) {
+                        return Err(v);
+                    }
+                    value = v;
+                    (&view.state[index], state)
+                }
                 Err((v, _)) => return Err(v),
-            }
-            let (word, seen) = view.watch(false);
+            };
             if !wait.wait(word, seen) {
                 return Err(value);
             }
         }
     }
 
-    /// Pops the top element, waiting up to `timeout` for one.
+    /// Pops the top element, waiting up to `timeout` for one, and for a peer still pushing
+    /// the element it takes. Returns within `timeout` (plus scheduling delays).
     ///
     /// # Errors
     ///
     /// [`Error::Timeout`] if the stack stayed empty for the whole `timeout`;
-    /// [`Error::Corrupt`] if the slot of the element stayed busy for the whole slot wait (a
-    /// peer died mid-operation), or `top` is out of range.
+    /// [`Error::Corrupt`] if the slot of the element stayed busy for the rest of it (a peer
+    /// died mid-operation; at most a second is spent on one slot), or `top` is out of range.
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T> {
         let view = self.view();
+        let end = deadline(timeout);
+        let mut busy = Busy::default();
         let mut wait = Wait::new(timeout);
         // Exit: an element was popped, the pop failed for another reason than an empty
         // stack, or the time is up.
         loop {
-            match view.pop() {
+            let (word, seen) = match view.pop(remaining(end)) {
                 Ok(value) => return Ok(value),
-                Err(StackFail::Empty) => {}
+                Err(StackFail::Empty) => view.watch(true),
+                Err(StackFail::Busy { index, state }) if busy.stuck(index) => {
+                    return Err(self.error(StackFail::Stuck { index, state }))
+                }
+                Err(StackFail::Busy { index, state }) => (&view.state[index], state),
+                // The caller's time ran out while a live peer finished with the slot.
+                Err(StackFail::Stuck { .. }) if remaining(end).is_zero() => {
+                    return Err(Error::Timeout)
+                }
                 Err(fail) => return Err(self.error(fail)),
-            }
-            let (word, seen) = view.watch(true);
+            };
             if !wait.wait(word, seen) {
                 return Err(Error::Timeout);
+            }
+        }
+    }
+}
+
+/// How long a waiting operation has found the same slot busy.
+#[cfg(not(loom))]
+#[derive(Default)]
+struct Busy {
+    /// The slot, and when it was first found busy.
+    since: Option<(usize, Instant)>,
+}
+
+#[cfg(not(loom))]
+impl Busy {
+    /// Notes that slot `index` is busy now; whether it has been for [`SLOT_PATIENCE`] or
+    /// more, which no live peer takes: then the peer died or stopped mid-operation.
+    fn stuck(&mut self, index: usize) -> bool {
+        let now = Instant::now();
+        match self.since {
+            Some((i, since)) if i == index => now.saturating_duration_since(since) >= SLOT_PATIENCE,
+            _ => {
+                self.since = Some((index, now));
+                false
             }
         }
     }
@@ -678,13 +788,13 @@ impl<T: bytemuck::Pod> StackModel<T> {
     /// See [`Stack::push`]; the error says why: `"full"`, `"stuck"` or `"corrupt"`.
     pub fn push(&self, value: T) -> Result<(), (T, &'static str)> {
         self.view()
-            .push(value)
+            .push(value, Duration::MAX)
             .map_err(|(v, fail)| (v, fail.name()))
     }
 
     /// See [`Stack::pop`]; the error says why: `"empty"`, `"stuck"` or `"corrupt"`.
     pub fn pop(&self) -> Result<T, &'static str> {
-        self.view().pop().map_err(StackFail::name)
+        self.view().pop(Duration::MAX).map_err(StackFail::name)
     }
 
     /// See [`Stack::len`].
@@ -700,6 +810,7 @@ impl StackFail {
             StackFail::Full => "full",
             StackFail::Empty => "empty",
             StackFail::Stuck { .. } => "stuck",
+            StackFail::Busy { .. } => "busy",
             StackFail::Corrupt { .. } => "corrupt",
         }
     }
@@ -709,6 +820,77 @@ impl StackFail {
 mod tests {
     use super::*;
     use crate::test_util::Segment;
+
+    /// A stack of 4 whose element 0 is pushed and whose slot 1 a peer claimed (moving `top`
+    /// to 1) and left in `state`, as a peer that died mid-operation does.
+    fn stack_with_a_stuck_slot(seg: &Segment, state: u32) -> Stack<u32> {
+        let s = Stack::<u32>::create(&seg.mem, "s", 4).unwrap();
+        s.push(7).unwrap();
+        let view = s.view();
+        view.top.store(1, Ordering::Relaxed);
+        view.state[1].store(state, Ordering::Relaxed);
+        s
+    }
+
+    /// Far above what the calls below take when they keep their word (microseconds to
+    /// milliseconds), far below the second of the slot patience they used to spend.
+    const PROMPT: Duration = Duration::from_millis(400);
+
+    #[test]
+    fn push_and_pop_do_not_wait_for_a_stuck_slot() {
+        let seg = Segment::new(1 << 16);
+        let s = stack_with_a_stuck_slot(&seg, WRITING);
+        let start = Instant::now();
+        assert_eq!(s.pop(), None);
+        assert!(start.elapsed() < PROMPT, "pop took {:?}", start.elapsed());
+        // A push lands on slot 2; make a pop be still reading it.
+        s.view().state[2].store(READING, Ordering::Relaxed);
+        let start = Instant::now();
+        assert_eq!(s.push(9), Err(9));
+        assert!(start.elapsed() < PROMPT, "push took {:?}", start.elapsed());
+        // Nothing was claimed: `top` is where the peer left it.
+        assert_eq!(s.view().top.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn the_timeout_calls_keep_to_the_callers_time_on_a_stuck_slot() {
+        let seg = Segment::new(1 << 16);
+        let s = stack_with_a_stuck_slot(&seg, WRITING);
+        let start = Instant::now();
+        assert!(matches!(
+            s.pop_timeout(Duration::from_millis(1)),
+            Err(Error::Timeout)
+        ));
+        assert!(
+            start.elapsed() < PROMPT,
+            "pop_timeout took {:?}",
+            start.elapsed()
+        );
+        s.view().state[2].store(READING, Ordering::Relaxed);
+        let start = Instant::now();
+        assert_eq!(s.push_timeout(9, Duration::from_millis(1)), Err(9));
+        assert!(
+            start.elapsed() < PROMPT,
+            "push_timeout took {:?}",
+            start.elapsed()
+        );
+        assert_eq!(s.view().top.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_slot_freed_within_the_timeout_is_taken() {
+        let seg = Segment::new(1 << 16);
+        let s = stack_with_a_stuck_slot(&seg, WRITING);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                std::thread::sleep(Duration::from_millis(20));
+                s.view().state[1].store(READY, Ordering::Release);
+            });
+            // Slot 1 holds whatever the "peer" wrote: zero.
+            assert_eq!(s.pop_timeout(Duration::from_secs(10)).unwrap(), 0);
+        });
+        assert_eq!(s.pop(), Some(7));
+    }
 
     #[test]
     fn a_slot_left_busy_fails_the_operation_and_gives_the_index_back() {

@@ -58,9 +58,12 @@ pub(crate) struct Wait {
     /// When the spinning phase ended; set by the first wait after it.
     #[cfg(not(loom))]
     spun: Option<Instant>,
-    /// Sleeps so far.
+    /// Sleeps so far, saturating (a wait without a limit may sleep for ever).
     #[cfg(not(loom))]
     sleeps: u32,
+    /// Whether to spin before giving up even when `timeout` is zero.
+    #[cfg(not(loom))]
+    spin_anyway: bool,
 }
 
 impl Wait {
@@ -72,6 +75,24 @@ impl Wait {
             timeout,
             spun: None,
             sleeps: 0,
+            spin_anyway: false,
+        }
+    }
+
+    /// A wait for a peer to finish with a slot, within the caller's `limit`: [`SLOT_PATIENCE`]
+    /// or `limit`, whichever is shorter. Even a zero `limit` spins first (a few microseconds,
+    /// without yielding or sleeping): a live peer is usually that close to done, and a call
+    /// that does not wait may still spend that much.
+    pub(crate) fn for_slot_within(limit: std::time::Duration) -> Wait {
+        #[cfg(not(loom))]
+        return Wait {
+            spin_anyway: true,
+            ..Wait::new(limit.min(SLOT_PATIENCE))
+        };
+        #[cfg(loom)]
+        {
+            let _ = limit;
+            Wait::for_slot()
         }
     }
 
@@ -99,7 +120,7 @@ impl Wait {
         }
         #[cfg(not(loom))]
         {
-            if self.timeout.is_zero() {
+            if self.timeout.is_zero() && !(self.spin_anyway && self.step < SPIN_STEPS) {
                 return false;
             }
             if self.step < SPIN_STEPS {
@@ -127,7 +148,7 @@ impl Wait {
                 let sleep = MIN_SLEEP
                     .saturating_mul(1 << self.sleeps.min(8))
                     .min(MAX_SLEEP);
-                self.sleeps += 1;
+                self.sleeps = self.sleeps.saturating_add(1);
                 crate::shm::futex_wait(word, seen, sleep.min(left));
             }
             true
@@ -159,5 +180,38 @@ mod tests {
         assert!(start.elapsed() >= timeout);
         // Spins and yields first, then sleeps.
         assert!(waits > SPIN_STEPS, "{waits}");
+    }
+
+    #[test]
+    fn a_slot_wait_with_a_zero_limit_spins_and_then_gives_up() {
+        let word = AtomicU32::new(0);
+        let mut w = Wait::for_slot_within(Duration::ZERO);
+        let mut waits = 0;
+        while w.wait(&word, 0) {
+            waits += 1;
+            assert!(waits <= SPIN_STEPS, "a zero limit only spins");
+        }
+        assert_eq!(waits, SPIN_STEPS);
+    }
+
+    #[test]
+    fn a_slot_wait_takes_the_shorter_of_its_patience_and_the_limit() {
+        assert_eq!(
+            Wait::for_slot_within(Duration::from_millis(3)).timeout,
+            Duration::from_millis(3)
+        );
+        assert_eq!(Wait::for_slot_within(Duration::MAX).timeout, SLOT_PATIENCE);
+    }
+
+    #[test]
+    fn a_wait_without_end_counts_its_sleeps_without_overflow() {
+        // Past 2^32 sleeps of at most a millisecond: about 50 days of waiting.
+        let word = AtomicU32::new(0);
+        let mut w = Wait::new(Duration::from_millis(5));
+        w.step = SPIN_STEPS;
+        w.spun = Instant::now().checked_sub(YIELD_FOR);
+        w.sleeps = u32::MAX;
+        assert!(w.wait(&word, 0));
+        assert_eq!(w.sleeps, u32::MAX);
     }
 }
