@@ -127,8 +127,10 @@ class Timeout(ZeroIPCError, TimeoutError):
 class SlotStuck(ZeroIPCError, TimeoutError):
     """A stack slot stayed in another process's hands past the time allowed.
 
-    This happens when a peer died between claiming a slot and releasing it. The
-    structure cannot be trusted afterwards.
+    This happens when a peer died between claiming a slot and releasing it.
+    The failed call has given back the index it claimed (unless another
+    operation moved ``top`` meanwhile), but a later operation that reaches the
+    same slot fails the same way until the slot is released.
     """
 
     def __init__(self, name: str, index: int, state: int, timeout: float):
