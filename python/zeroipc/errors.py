@@ -111,17 +111,22 @@ class OutOfSpace(ZeroIPCError, RuntimeError):
 
 
 class Timeout(ZeroIPCError, TimeoutError):
-    """A wait on a synchronisation structure ran out of time.
+    """A wait on a synchronisation structure, or on a segment's table lock, ran out of time.
 
     Raised where a result other than the wait's outcome is returned, as by
-    :meth:`Once.call_once`; waits that return a bool report a timeout by
-    returning False instead.
+    :meth:`Once.call_once` or by adding an entry; waits that return a bool
+    report a timeout by returning False instead. ``name`` is the entry's, or
+    the segment's when ``what`` is ``"segment"``.
     """
 
-    def __init__(self, name: str, timeout: Optional[float]):
+    def __init__(
+        self, name: str, timeout: Optional[float], what: str = "entry", waiting_for: Optional[str] = None
+    ):
         self.name = name
         self.timeout = timeout
-        super().__init__(f"entry {name!r}: still waiting after {timeout} s")
+        self.what = what
+        detail = f" for {waiting_for}" if waiting_for else ""
+        super().__init__(f"{what} {name!r}: still waiting{detail} after {timeout} s")
 
 
 class SlotStuck(ZeroIPCError, TimeoutError):
