@@ -129,6 +129,22 @@ class Timeout(ZeroIPCError, TimeoutError):
         super().__init__(f"{what} {name!r}: still waiting{detail} after {timeout} s")
 
 
+class CountAtMaximum(ZeroIPCError, OverflowError):
+    """A semaphore release found the count already at its maximum; the count is unchanged.
+
+    The maximum is ``max_count``, or 2**31 - 1 (the largest count the format's
+    i32 holds) for an unbounded semaphore. Reaching it means more releases
+    than acquires somewhere.
+    """
+
+    def __init__(self, name: str, maximum: int):
+        self.name = name
+        self.max = maximum
+        super().__init__(
+            f"semaphore {name!r} is already at its maximum count {maximum}; release only what was acquired"
+        )
+
+
 class SlotStuck(ZeroIPCError, TimeoutError):
     """A stack slot stayed in another process's hands past the time allowed.
 
