@@ -111,7 +111,7 @@ def test_a_push_that_finds_its_slot_stuck_gives_its_index_back(mem):
 
 
 def test_a_stuck_operation_leaves_top_alone_if_a_peer_moved_it_meanwhile(mem):
-    stack = Stack(mem, "s", 4, np.int32, slot_timeout=1.0)
+    stack = Stack(mem, "s", 4, np.int32, slot_timeout=2.0)  # room for the push below to land first
     stack.push(1)
     set_state(mem, stack, 1, READING)
     failures = []
