@@ -5,7 +5,8 @@ import os
 from pathlib import Path
 
 PREFIX = f"zeroipc_py_{os.getpid()}_"
-VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "vectors"
+# The golden images are part of the repository, at its root: tests/vectors.
+VECTORS = Path(__file__).resolve().parents[2] / "tests" / "vectors"
 
 _counter = itertools.count()
 

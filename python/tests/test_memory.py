@@ -1,5 +1,6 @@
 """Creating, opening, closing and removing segments; names; adding entries."""
 
+import fcntl
 import os
 import stat
 import threading
@@ -17,6 +18,7 @@ from zeroipc import (
     OutOfSpace,
     Queue,
     TableFull,
+    Timeout,
     ZeroIPCError,
 )
 
@@ -228,6 +230,46 @@ def test_entries_added_from_many_threads_and_handles_never_collide(shm_name):
         assert not errors
         entries = Memory(shm_name).table.entries()  # every entry checked, overlaps included
         assert len(entries) == 120
+
+
+def test_the_table_lock_waits_at_most_10_s_by_default(shm_name):
+    with Memory(shm_name, 65536) as memory:
+        assert memory.lock_timeout == 10.0
+    for bad in (-1, float("inf"), float("nan"), None):
+        with pytest.raises(ValueError):
+            Memory(shm_name, lock_timeout=bad)
+
+
+def test_adding_an_entry_gives_up_on_a_lock_held_elsewhere_and_changes_nothing(shm_name):
+    with Memory(shm_name, 65536, lock_timeout=0.2) as memory:
+        memory.allocate("first", 8)
+        before = read_raw_segment(shm_name)
+        # flock locks belong to an open file description: this one is not the segment's.
+        holder = os.open("/dev/shm/" + shm_name[1:], os.O_RDWR)
+        released = threading.Event()
+
+        def release():
+            if not released.is_set():
+                released.set()
+                fcntl.flock(holder, fcntl.LOCK_UN)
+
+        # A safety net: an add that waits without a limit gets the lock after 5 s, and the test fails.
+        net = threading.Timer(5.0, release)
+        try:
+            fcntl.flock(holder, fcntl.LOCK_EX)
+            net.start()
+            with pytest.raises(Timeout, match=shm_name) as caught:
+                memory.allocate("second", 8)
+            assert caught.value.name == shm_name and isinstance(caught.value, TimeoutError)
+            with pytest.raises(Timeout):
+                Array(memory, "array", 4, np.int32)
+            assert read_raw_segment(shm_name) == before
+            assert memory.table.find("second") is None
+        finally:
+            net.cancel()
+            release()
+            os.close(holder)
+        assert memory.allocate("second", 8) > 0  # the lock, once free, is taken again
 
 
 def test_repr_names_the_segment(shm_name):

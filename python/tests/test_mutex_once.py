@@ -210,7 +210,8 @@ def test_once_runs_in_exactly_one_process(shm_name):
         Barrier(memory, "start", num_participants=PROCESSES)
         results = context.Queue()
         processes = [
-            context.Process(target=process_bodies.run_once, args=(shm_name, results)) for _ in range(PROCESSES)
+            context.Process(target=process_bodies.run_once, args=(shm_name, results))
+            for _ in range(PROCESSES)
         ]
         _run(processes)
         reported = [results.get(timeout=process_bodies.DEADLINE) for _ in range(PROCESSES)]

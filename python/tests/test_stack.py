@@ -72,6 +72,69 @@ def test_a_slot_left_reading_by_a_dead_popper_is_reported(mem):
     assert (caught.value.index, caught.value.state) == (0, READING)
 
 
+def top_word(mem, stack):
+    return struct.unpack_from("<i", mem.data, stack.offset)[0]
+
+
+def set_state(mem, stack, index, state):
+    base = stack.offset + 16 + ((stack.capacity * stack.elem_size + 7) & ~7)
+    struct.pack_into("<I", mem.data, base + 4 * index, state)
+
+
+def test_a_pop_that_finds_its_slot_stuck_gives_its_index_back(mem):
+    stack = Stack(mem, "s", 4, np.int32, slot_timeout=0.05)
+    stack.push(1)
+    # A peer moved top to 1 and stopped before publishing slot 1.
+    struct.pack_into("<i", mem.data, stack.offset, 1)
+    set_state(mem, stack, 1, WRITING)
+    with pytest.raises(SlotStuck):
+        stack.pop()
+    assert top_word(mem, stack) == 1 and len(stack) == 2
+    # Once the peer finishes, both elements are there, in order.
+    struct.pack_into("<i", mem.data, stack.offset + 16 + 4, 2)
+    set_state(mem, stack, 1, READY)
+    assert [stack.pop(), stack.pop(), stack.pop()] == [2, 1, None]
+    assert states(mem, stack) == [EMPTY] * 4
+
+
+def test_a_push_that_finds_its_slot_stuck_gives_its_index_back(mem):
+    stack = Stack(mem, "s", 4, np.int32, slot_timeout=0.05)
+    stack.push(1)
+    set_state(mem, stack, 1, READING)  # a peer popping slot 1 has not finished
+    with pytest.raises(SlotStuck) as caught:
+        stack.push(2)
+    assert (caught.value.index, caught.value.state) == (1, READING)
+    assert top_word(mem, stack) == 0 and len(stack) == 1
+    set_state(mem, stack, 1, EMPTY)
+    assert stack.push(3)
+    assert [stack.pop(), stack.pop(), stack.pop()] == [3, 1, None]
+
+
+def test_a_stuck_operation_leaves_top_alone_if_a_peer_moved_it_meanwhile(mem):
+    stack = Stack(mem, "s", 4, np.int32, slot_timeout=2.0)  # room for the push below to land first
+    stack.push(1)
+    set_state(mem, stack, 1, READING)
+    failures = []
+
+    def stuck_push():
+        try:
+            stack.push(2)
+        except SlotStuck as error:
+            failures.append(error)
+
+    pusher = threading.Thread(target=stuck_push)
+    pusher.start()
+    deadline = time.monotonic() + 10
+    while top_word(mem, stack) != 1 and time.monotonic() < deadline:
+        time.sleep(0.001)  # until the stuck push has claimed index 1
+    assert top_word(mem, stack) == 1
+    assert stack.push(3)  # index 2, while the other push still waits on slot 1
+    pusher.join()
+    assert len(failures) == 1 and failures[0].index == 1
+    # Moving top back from 1 would now drop the element at index 2.
+    assert top_word(mem, stack) == 2
+
+
 def test_a_value_that_does_not_convert_fails_before_taking_a_slot(mem):
     stack = Stack(mem, "s", 4, np.int32)
     with pytest.raises(ValueError):

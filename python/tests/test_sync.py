@@ -1,11 +1,12 @@
 """Semaphore, Latch and Barrier."""
 
+import struct
 import threading
 import time
 
 import pytest
 
-from zeroipc import Barrier, Latch, NotFound, Semaphore
+from zeroipc import Barrier, CountAtMaximum, Latch, NotFound, Semaphore, ZeroIPCError
 from zeroipc import barrier as barrier_module
 
 
@@ -18,8 +19,10 @@ def test_a_semaphore_counts_permits(mem):
     assert sem.waiting == 0
     sem.release()
     sem.release()
-    with pytest.raises(OverflowError):
+    with pytest.raises(CountAtMaximum) as caught:
         sem.release()
+    assert isinstance(caught.value, OverflowError)  # what code written for earlier versions catches
+    assert (caught.value.name, caught.value.max) == ("sem", 2) and sem.count == 2
     with sem:
         assert sem.count == 1
     assert sem.count == 2
@@ -30,6 +33,45 @@ def test_an_unbounded_semaphore_releases_without_limit(mem):
     for _ in range(5):
         sem.release()
     assert Semaphore(mem, "sem").count == 5
+
+
+I32_MAX = 2**31 - 1
+
+
+def test_an_unbounded_semaphore_stops_at_the_largest_i32(mem):
+    sem = Semaphore(mem, "sem", initial_count=I32_MAX - 1)
+    sem.release()
+    with pytest.raises(CountAtMaximum) as caught:
+        sem.release()
+    assert isinstance(caught.value, ZeroIPCError) and caught.value.max == I32_MAX
+    assert sem.count == I32_MAX
+
+
+def test_a_count_written_at_the_largest_i32_is_refused_not_overflowed(mem):
+    sem = Semaphore(mem, "sem", initial_count=0)
+    offset = mem.table.find("sem").offset
+    struct.pack_into("<i", mem.data, offset, I32_MAX)  # as another process could leave it
+    with pytest.raises(CountAtMaximum, match="'sem'"):
+        sem.release()
+    assert struct.unpack_from("<i", mem.data, offset)[0] == I32_MAX
+    assert sem.try_acquire() and sem.count == I32_MAX - 1
+    sem.release()
+    assert sem.count == I32_MAX
+
+
+def test_words_at_the_largest_i32_wrap_where_the_format_wraps(mem):
+    sem = Semaphore(mem, "sem", initial_count=1)
+    struct.pack_into("<i", mem.data, mem.table.find("sem").offset + 4, I32_MAX)  # waiting
+    assert sem.acquire(timeout=0)
+    assert sem.waiting == I32_MAX
+    barrier = Barrier(mem, "barrier", num_participants=1)
+    struct.pack_into("<i", mem.data, mem.table.find("barrier").offset + 4, I32_MAX)  # generation
+    assert barrier.wait(timeout=0)
+    assert barrier.generation == -(2**31)
+    latch = Latch(mem, "latch", count=1)
+    struct.pack_into("<i", mem.data, mem.table.find("latch").offset, I32_MAX)
+    latch.count_down(2**40)
+    assert latch.count == 0
 
 
 def test_a_waiting_acquire_gets_a_later_release(mem):

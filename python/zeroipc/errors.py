@@ -111,24 +111,47 @@ class OutOfSpace(ZeroIPCError, RuntimeError):
 
 
 class Timeout(ZeroIPCError, TimeoutError):
-    """A wait on a synchronisation structure ran out of time.
+    """A wait on a synchronisation structure, or on a segment's table lock, ran out of time.
 
     Raised where a result other than the wait's outcome is returned, as by
-    :meth:`Once.call_once`; waits that return a bool report a timeout by
-    returning False instead.
+    :meth:`Once.call_once` or by adding an entry; waits that return a bool
+    report a timeout by returning False instead. ``name`` is the entry's, or
+    the segment's when ``what`` is ``"segment"``.
     """
 
-    def __init__(self, name: str, timeout: Optional[float]):
+    def __init__(
+        self, name: str, timeout: Optional[float], what: str = "entry", waiting_for: Optional[str] = None
+    ):
         self.name = name
         self.timeout = timeout
-        super().__init__(f"entry {name!r}: still waiting after {timeout} s")
+        self.what = what
+        detail = f" for {waiting_for}" if waiting_for else ""
+        super().__init__(f"{what} {name!r}: still waiting{detail} after {timeout} s")
+
+
+class CountAtMaximum(ZeroIPCError, OverflowError):
+    """A semaphore release found the count already at its maximum; the count is unchanged.
+
+    The maximum is ``max_count``, or 2**31 - 1 (the largest count the format's
+    i32 holds) for an unbounded semaphore. Reaching it means more releases
+    than acquires somewhere.
+    """
+
+    def __init__(self, name: str, maximum: int):
+        self.name = name
+        self.max = maximum
+        super().__init__(
+            f"semaphore {name!r} is already at its maximum count {maximum}; release only what was acquired"
+        )
 
 
 class SlotStuck(ZeroIPCError, TimeoutError):
     """A stack slot stayed in another process's hands past the time allowed.
 
-    This happens when a peer died between claiming a slot and releasing it. The
-    structure cannot be trusted afterwards.
+    This happens when a peer died between claiming a slot and releasing it.
+    The failed call has given back the index it claimed (unless another
+    operation moved ``top`` meanwhile), but a later operation that reaches the
+    same slot fails the same way until the slot is released.
     """
 
     def __init__(self, name: str, index: int, state: int, timeout: float):

@@ -2,16 +2,30 @@
 
 import errno
 import fcntl
+import math
 import mmap as mmap_module
 import os
 import threading
+import time
 from typing import Callable, Optional
 
 from . import _layout as layout
 from ._atomic import ACQUIRE, RELEASE, AtomicWord
 from ._table import Table, TableEntry
 from ._wait import Backoff
-from .errors import AlreadyExists, BadMagic, Corrupt, NotFound, NotReady, OutOfSpace, UnsupportedVersion
+from .errors import (
+    AlreadyExists,
+    BadMagic,
+    Corrupt,
+    NotFound,
+    NotReady,
+    OutOfSpace,
+    Timeout,
+    UnsupportedVersion,
+)
+
+DEFAULT_LOCK_TIMEOUT = 10.0
+"""Seconds an add waits for the table lock by default (as the Rust implementation does)."""
 
 
 def _unlink(name: str) -> bool:
@@ -51,6 +65,10 @@ class Memory:
     used; a segment whose magic is still zero is waited for up to
     ``ready_timeout`` seconds, then :class:`~zeroipc.NotReady` is raised.
 
+    Adding an entry takes the segment's table lock (``flock``); if another
+    process keeps it for ``lock_timeout`` seconds, the add raises
+    :class:`~zeroipc.Timeout` and changes nothing.
+
     Names are ``/`` followed by up to 255 bytes without ``/`` (Linux keeps the
     segment as ``/dev/shm/<name>``).
     """
@@ -65,13 +83,23 @@ class Memory:
         mode: int = 0o600,
         *,
         ready_timeout: float = 1.0,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ):
         path = layout.shm_path(name)
         if isinstance(size, bool) or not isinstance(size, int):
             raise TypeError(f"size must be an int, not {type(size).__name__}")
         if size < 0:
             raise ValueError(f"size must not be negative, not {size}")
+        if (
+            isinstance(lock_timeout, bool)
+            or not isinstance(lock_timeout, (int, float))
+            or not (math.isfinite(lock_timeout) and lock_timeout >= 0)
+        ):
+            raise ValueError(
+                f"lock_timeout must be a finite number of seconds, 0 or more, not {lock_timeout!r}"
+            )
         self.name = name
+        self.lock_timeout = float(lock_timeout)
         self.owner = size > 0
         self._lock = threading.Lock()
         self._fd: Optional[int] = None
@@ -212,14 +240,39 @@ class Memory:
         return self._add_entry(name, size).offset
 
     def _add_entry(self, name: str, size: int, init: Optional[Callable[[int], None]] = None) -> TableEntry:
-        """Add an entry under the segment's lock: a thread lock, and ``flock`` for other processes."""
+        """Add an entry under the segment's lock: a thread lock, and ``flock`` for other processes.
+
+        Both are waited for, together, at most ``lock_timeout`` seconds.
+        """
         table = self.table
-        with self._lock:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + self.lock_timeout
+        if not self._lock.acquire(timeout=self.lock_timeout):
+            raise self._lock_timeout()
+        try:
+            self._flock(deadline)
             try:
                 return table.add(name, size, init)
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def _flock(self, deadline: float) -> None:
+        """Take ``flock(LOCK_EX)`` on the segment, polling until ``deadline`` (a monotonic time).
+
+        A blocking ``flock`` would wait for ever on a process that never lets go.
+        """
+        backoff = Backoff(max(0.0, deadline - time.monotonic()))
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if not backoff.pause():
+                    raise self._lock_timeout() from None
+
+    def _lock_timeout(self) -> Timeout:
+        return Timeout(self.name, self.lock_timeout, what="segment", waiting_for="its table lock")
 
     def _entry_for(
         self, name: str, size: Optional[int], init: Optional[Callable[[int], None]] = None

@@ -2,7 +2,7 @@
 
 from typing import Optional
 
-from .errors import Corrupt
+from .errors import Corrupt, CountAtMaximum
 from .memory import Memory
 from .semaphore import Semaphore
 
@@ -47,7 +47,7 @@ class Mutex:
         """
         try:
             self._sem.release()
-        except OverflowError:
+        except CountAtMaximum:
             raise RuntimeError(f"mutex {self.name!r} is not locked") from None
 
     def locked(self) -> bool:

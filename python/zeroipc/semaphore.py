@@ -2,10 +2,11 @@
 
 from typing import Optional
 
+from . import _layout as layout
 from ._atomic import ACQUIRE, AtomicWord
 from ._sync import check_i32, sync_entry
 from ._wait import Backoff
-from .errors import Corrupt
+from .errors import Corrupt, CountAtMaximum
 from .memory import Memory
 
 
@@ -31,6 +32,8 @@ class Semaphore:
         self.memory = memory
         self.name = name
         self.max_count = stored_max
+        # The largest count a release may leave; an unbounded semaphore stops where the i32 does.
+        self._limit = stored_max or layout.I32_MAX
         self._count = AtomicWord(memory.data, entry.offset, signed=True)
         self._waiting = AtomicWord(memory.data, entry.offset + 4, signed=True)
 
@@ -58,14 +61,14 @@ class Semaphore:
     def release(self) -> None:
         """Give one permit back.
 
-        Raises OverflowError if that would take the count past ``max_count``.
+        Raises :class:`~zeroipc.CountAtMaximum` (an ``OverflowError``), and
+        changes nothing, if the count is already at ``max_count``, or at
+        2**31 - 1 for an unbounded semaphore.
         """
         count = self._count.load(ACQUIRE)
         while True:
-            if self.max_count and count >= self.max_count:
-                raise OverflowError(
-                    f"semaphore {self.name!r} is already at its maximum count {self.max_count}"
-                )
+            if count >= self._limit:
+                raise CountAtMaximum(self.name, self._limit)
             released, count = self._count.compare_exchange(count, count + 1)
             if released:
                 return

@@ -27,7 +27,9 @@ class Stack:
     ``top`` down, takes the slot from READY to READING, copies the element
     and marks it EMPTY. A slot that does not reach the state wanted within
     ``slot_timeout`` seconds (a peer died half-way through an operation)
-    raises :class:`~zeroipc.SlotStuck` instead of waiting for ever.
+    raises :class:`~zeroipc.SlotStuck` instead of waiting for ever; the
+    operation first moves ``top`` back, unless another has moved it since,
+    so the failed call leaves the count as it found it.
 
     ``Stack(memory, name, capacity, dtype)`` creates the stack if the entry is
     missing and opens it otherwise; ``Stack(memory, name, dtype=dtype)`` only
@@ -98,7 +100,11 @@ class Stack:
                 break
             top = self._checked_top(current)
         index = top + 1
-        self._take(index, EMPTY, WRITING)
+        try:
+            self._take(index, EMPTY, WRITING)
+        except SlotStuck:
+            self._unclaim(index, index - 1)
+            raise
         self._items[index] = item
         # Release: pairs with the acquire exchange READY -> READING in `pop`.
         self._states[index].store(READY, RELEASE)
@@ -114,11 +120,23 @@ class Stack:
             if claimed:
                 break
             top = self._checked_top(current)
-        self._take(top, READY, READING)
+        try:
+            self._take(top, READY, READING)
+        except SlotStuck:
+            self._unclaim(top - 1, top)
+            raise
         value = self._items[top].copy()
         # Release: pairs with the acquire exchange EMPTY -> WRITING in `push`.
         self._states[top].store(EMPTY, RELEASE)
         return value
+
+    def _unclaim(self, claimed: int, previous: int) -> None:
+        """Move ``top`` back from ``claimed`` to ``previous`` after giving up on a stuck slot.
+
+        Only if nobody has moved ``top`` since: otherwise the peers' operations
+        stand, and the count is off by the one slot the stuck peer left.
+        """
+        self._top.compare_exchange(claimed, previous)
 
     def _take(self, index: int, expected: int, desired: int) -> None:
         """Move slot ``index`` from ``expected`` to ``desired``, waiting at most ``slot_timeout``.
