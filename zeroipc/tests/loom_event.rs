@@ -98,3 +98,75 @@ fn a_manual_reset_set_lets_the_waiter_through_and_orders_what_came_before() {
         assert!(!event.try_wait());
     });
 }
+
+#[test]
+fn a_set_racing_a_reset_leaves_nothing_that_a_later_reset_misses() {
+    check_bounded(3, || {
+        let event = Arc::new(EventModel::new(false));
+        let setter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || event.set())
+        };
+        event.reset();
+        setter.join().unwrap();
+        // The set may have come after the first reset, and left the event set: the second
+        // reset, after both, takes it back, whatever the order was.
+        assert_eq!(event.is_set(), event.permits() == 1);
+        event.reset();
+        assert!(!event.is_set());
+        assert_eq!(event.permits(), 0);
+        assert!(
+            !event.try_wait(),
+            "a wait passed with no set after the reset"
+        );
+    });
+}
+
+#[test]
+fn two_sets_with_two_waiters_blocked_release_both() {
+    // Executions in which both waiters were blocked before the sets: some must be.
+    static BLOCKED: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
+    check_bounded(2, || {
+        let event = Arc::new(EventModel::new(false));
+        let data = Arc::new(Shared::new());
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (event, data) = (Arc::clone(&event), Arc::clone(&data));
+                thread::spawn(move || waiter(&event, &data))
+            })
+            .collect();
+        data.set(1);
+        // Only the executions in which both waiters are blocked before the sets test the
+        // point: a yield lets them block first (or, their waits being bounded, give up).
+        if event.waiters() < 2 {
+            thread::yield_now();
+        }
+        let blocked = event.waiters() == 2;
+        if blocked {
+            *BLOCKED.lock().unwrap() += 1;
+            event.set();
+            event.set();
+        }
+        let mut passed = 0;
+        for w in waiters {
+            if let Some(v) = w.join().unwrap() {
+                assert_eq!(v, 1, "the write before the sets is seen after the wait");
+                passed += 1;
+            }
+        }
+        if blocked {
+            // Each set counted: it released a waiter or is still pending. (Only when both
+            // waiters gave up before the second set does that set find one pending, and
+            // count once with it.)
+            assert!(
+                passed == 0 || passed + event.permits() == 2,
+                "two sets with two waiters blocked: {passed} passed, {} pending",
+                event.permits()
+            );
+        }
+    });
+    assert!(
+        *BLOCKED.lock().unwrap() > 0,
+        "no execution blocked both waiters"
+    );
+}

@@ -5,19 +5,26 @@
 //! `<name>_sem` (count 0, unbounded), created after it.
 //!
 //! A manual-reset event is its `signaled` word: waiters watch it until it is 1. An
-//! auto-reset event hands each set to one waiter through the semaphore: a set raises the flag
-//! and posts a permit, a waiter takes a permit and lowers the flag, as the other
-//! implementations do. (They post on every set; this one posts only when its set raised the
-//! flag, so sets that nobody consumed yet count once, as an event's should.)
+//! auto-reset event hands each set to one waiter through the semaphore: a waiter takes a
+//! permit (counting itself in the semaphore's `waiting` word while it has to wait) and then
+//! lowers the flag, as the other implementations' waiters do. A set raises the flag and adds a
+//! permit unless one is already pending beyond those of the blocked waiters: so each set
+//! while waiters are blocked releases one of them, and sets that nobody waited for count
+//! once, as an event's should. (The other implementations post on every set, so their sets
+//! pile up.) A reset lowers the flag and takes back every permit beyond those of the blocked
+//! waiters. Set and reset decide on the semaphore's two words, with one exchange of the
+//! count, so they agree whatever their order: the flag is only kept up to date for the other
+//! implementations, which read it. (A waiter that died left its count in `waiting`: later
+//! sets then leave that many permits more, which the next waiters take.)
 //!
-//! The algorithm is written once, over [`EventView`] (its two live words and the view of its
-//! semaphore); the handle [`Event`] builds the view from a mapping, and the loom tests build
+//! The algorithm is written once, over [`EventView`] (its two live words and its
+//! semaphore's two); the handle [`Event`] builds the view from a mapping, and the loom tests build
 //! it from heap atomics.
 
 use crate::atomic::{AtomicU32, Ordering};
 use crate::structures::wait::Wait;
 use crate::sync::semaphore::SemaphoreView;
-use crate::sync::wake_all;
+use crate::sync::{wake_all, wake_one, I32};
 
 #[cfg(not(loom))]
 use std::fmt;
@@ -55,12 +62,16 @@ const MANUAL_RESET: u32 = 1;
 
 // ---- The algorithm -------------------------------------------------------------------------
 
-/// An event as the algorithm sees it: its `signaled` and `waiting` words, its semaphore, and
-/// its mode.
+/// An event as the algorithm sees it: its `signaled` and `waiting` words, its semaphore's
+/// `count` and `waiting` words (and the view of the semaphore over them), and its mode.
 #[derive(Debug)]
 pub(crate) struct EventView<'a> {
     signaled: &'a AtomicU32,
     waiting: &'a AtomicU32,
+    /// The semaphore's `count`: the permits, granted to blocked waiters or pending.
+    sem_count: I32<'a>,
+    /// The semaphore's `waiting`: the waiters blocked on it, in any implementation.
+    sem_waiting: I32<'a>,
     sem: SemaphoreView<'a>,
     /// Whether the event is manual-reset: `mode` as validated at open, never re-read.
     manual: bool,
@@ -70,45 +81,115 @@ impl<'a> EventView<'a> {
     pub(crate) fn new(
         signaled: &'a AtomicU32,
         waiting: &'a AtomicU32,
-        sem: SemaphoreView<'a>,
+        sem_count: &'a AtomicU32,
+        sem_waiting: &'a AtomicU32,
         manual: bool,
     ) -> EventView<'a> {
         EventView {
             signaled,
             waiting,
-            sem,
+            sem_count: I32::new(sem_count),
+            sem_waiting: I32::new(sem_waiting),
+            sem: SemaphoreView::new(sem_count, sem_waiting, 0),
             manual,
         }
     }
 
-    /// Whether the event is set now: a snapshot.
+    /// Whether the event is set now: a snapshot. An auto-reset event is set when its
+    /// semaphore holds a permit beyond those of the blocked waiters: the next wait would pass.
     pub(crate) fn is_set(&self) -> bool {
-        // Relaxed: a snapshot; nothing is read on the strength of it.
-        self.signaled.load(Ordering::Relaxed) != 0
+        if self.manual {
+            // Relaxed: a snapshot; nothing is read on the strength of it.
+            self.signaled.load(Ordering::Relaxed) != 0
+        } else {
+            // Relaxed, both: as above.
+            let permits = self.sem_count.load(Ordering::Relaxed);
+            permits > self.sem_waiting.load(Ordering::Relaxed).max(0)
+        }
     }
 
     /// Sets the event (see `Event::set`).
     pub(crate) fn set(&self) {
-        // Release: pairs with the Acquire load of `signaled` in `try_wait`, so what the
-        // setter did before the set happens before what a waiter does after it. (For an
-        // auto-reset event the semaphore's post carries the same edge to its waiter.)
-        let was = self.signaled.swap(1, Ordering::Release);
         if self.manual {
+            // Release: pairs with the Acquire load of `signaled` in `try_wait`, so what the
+            // setter did before the set happens before what a waiter does after it.
+            self.signaled.swap(1, Ordering::Release);
             wake_all(self.signaled);
-        } else if was == 0 {
-            // Refused only at i32::MAX permits, which only another process could have left:
-            // the event is set either way.
-            let _ = self.sem.post();
+            return;
+        }
+        // Relaxed: the flag is kept for the other implementations (whose waiters lower it
+        // after taking a permit, and whose readers show it); this one decides on the
+        // semaphore's words below, which carry the ordering.
+        self.signaled.store(1, Ordering::Relaxed);
+        // Relaxed: a first guess; the exchange below decides.
+        let mut permits = self.sem_count.load(Ordering::Relaxed);
+        // Exit: the exchange wrote the count (one more, or the same); a failed exchange means
+        // that a peer changed it meanwhile, so every turn is someone's progress.
+        loop {
+            // SeqCst: with the SeqCst increment of `waiting` in the semaphore's `wait` and
+            // the SeqCst exchange below: a waiter that counted itself before this set is
+            // counted here.
+            let waiters = self.sem_waiting.load(Ordering::SeqCst).max(0);
+            // A permit for each blocked waiter and one pending: a set adds one unless a
+            // pending one is there already (sets nobody waited for count once). Never past
+            // i32::MAX, which only another process could have brought near.
+            let post = permits <= waiters && permits < i32::MAX;
+            let new = if post { permits + 1 } else { permits };
+            // SeqCst: its Release half pairs with the Acquire exchange in the semaphore's
+            // `try_wait` of the waiter that takes this permit, or, for a set that adds none,
+            // of the waiter that takes the pending one (the exchange writes the count even
+            // then, so that waiter reads from it or from a later exchange): either way what
+            // the setter did before the set happens before what the waiter does after. With
+            // the SeqCst load of `waiting` above and below (see there).
+            match self
+                .sem_count
+                .compare_exchange(permits, new, Ordering::SeqCst, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    // SeqCst: pairs with the SeqCst increment of `waiting` in the semaphore's
+                    // `wait`: either that waiter's next look finds the permit, or this finds
+                    // the waiter and wakes it.
+                    if post && self.sem_waiting.load(Ordering::SeqCst) > 0 {
+                        wake_one(self.sem_count.word());
+                    }
+                    return;
+                }
+                // Relaxed: only retried with the value found.
+                Err(now) => permits = now,
+            }
         }
     }
 
     /// Resets the event (see `Event::reset`).
     pub(crate) fn reset(&self) {
         // Relaxed: lowering the flag publishes nothing; waiters only act on a raised one.
-        let was = self.signaled.swap(0, Ordering::Relaxed);
-        if !self.manual && was != 0 {
-            // The permit may be gone already: a waiter took it and lowers the flag itself.
-            let _ = self.sem.try_wait();
+        self.signaled.store(0, Ordering::Relaxed);
+        if self.manual {
+            return;
+        }
+        // Relaxed: a first guess; the exchange below decides.
+        let mut permits = self.sem_count.load(Ordering::Relaxed);
+        // Exit: no permit is left beyond those of the blocked waiters. Each turn takes one,
+        // or fails because a peer changed the count meanwhile: someone's progress.
+        loop {
+            // SeqCst: as in `set`: a waiter that counted itself before this look keeps the
+            // permit a set made for it.
+            let waiters = self.sem_waiting.load(Ordering::SeqCst).max(0);
+            if permits <= waiters {
+                return;
+            }
+            // SeqCst: ordered with the exchanges of `set` and the increments of `waiting`,
+            // as there; taking a pending permit back reads nothing the setter wrote.
+            match self.sem_count.compare_exchange(
+                permits,
+                permits - 1,
+                Ordering::SeqCst,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => permits -= 1,
+                // Relaxed: only retried with the value found.
+                Err(now) => permits = now,
+            }
         }
     }
 
@@ -225,7 +306,8 @@ const _: () = {
 #[derive(Clone)]
 pub struct Event {
     words: Words,
-    sem: Semaphore,
+    /// The words of the semaphore `<name>_sem`, checked at open as [`Semaphore::open`] does.
+    sem: Words,
     /// Whether the event is manual-reset: `mode` as validated at open, never re-read.
     manual: bool,
 }
@@ -262,7 +344,8 @@ impl Event {
             waiting: 0,
         };
         let words = Words::create(mem, name, header)?;
-        let sem = Semaphore::create(mem, &sem_name, 0, 0)?;
+        Semaphore::create(mem, &sem_name, 0, 0)?;
+        let sem = sem_words(mem, &sem_name)?;
         Ok(Event {
             words,
             sem,
@@ -314,6 +397,7 @@ impl Event {
                 ),
             ));
         }
+        let sem = sem_words(mem, &sem_name)?;
         Ok(Event {
             words,
             sem,
@@ -331,7 +415,9 @@ impl Event {
         self.manual
     }
 
-    /// Whether the event was set at the moment of the call: a snapshot.
+    /// Whether the event was set at the moment of the call: a snapshot. For an auto-reset
+    /// event: whether a set is pending that no blocked waiter is about to take, so that the
+    /// next wait would pass.
     pub fn is_set(&self) -> bool {
         self.view().is_set()
     }
@@ -341,20 +427,26 @@ impl Event {
         EventView::new(
             self.words.word(SIGNALED_OFFSET),
             self.words.word(WAITING_OFFSET),
-            self.sem.view(),
+            self.sem.word(layout::SEMAPHORE_COUNT_OFFSET),
+            self.sem.word(layout::SEMAPHORE_WAITING_OFFSET),
             self.manual,
         )
     }
 
-    /// Sets the event: lets every waiter through (manual-reset) or the next one
-    /// (auto-reset). Setting an event that is set already changes nothing.
+    /// Sets the event: lets every waiter through (manual-reset) or one waiter (auto-reset).
+    ///
+    /// Each set of an auto-reset event while waiters are blocked releases one of them; a set
+    /// that finds nobody waiting leaves the event set for the next waiter, and setting an
+    /// event that is set already (with nobody waiting) changes nothing.
     pub fn set(&self) {
         self.view().set();
     }
 
-    /// Resets the event, so that waiters wait again. For an auto-reset event, also takes
-    /// back the permit of a set that no waiter has consumed. (A set at the same moment as a
-    /// reset may leave the event set: one of them comes first.)
+    /// Resets the event, so that waiters wait again. For an auto-reset event, takes back
+    /// what sets left pending for no waiter (also the permits that the other
+    /// implementations' sets pile up); waiters that a set already released stay released.
+    /// After a reset returns, no wait passes without a later set. (A set at the same moment as
+    /// a reset may leave the event set: one of them comes first.)
     pub fn reset(&self) {
         self.view().reset();
     }
@@ -387,6 +479,13 @@ impl Event {
             Err(Error::Timeout)
         }
     }
+}
+
+/// The words of an event's semaphore, which `Semaphore::create` or `Semaphore::open` has
+/// just checked.
+#[cfg(not(loom))]
+fn sem_words(mem: &Memory, sem_name: &str) -> Result<Words> {
+    Words::open(mem, sem_name, layout::SEMAPHORE_SIZE, "semaphore")
 }
 
 #[cfg(not(loom))]
@@ -432,7 +531,8 @@ impl EventModel {
         EventView::new(
             &self.signaled,
             &self.waiting,
-            SemaphoreView::new(&self.sem_count, &self.sem_waiting, 0),
+            &self.sem_count,
+            &self.sem_waiting,
             self.manual,
         )
     }
@@ -467,6 +567,11 @@ impl EventModel {
     pub fn permits(&self) -> i32 {
         self.view().sem.count()
     }
+
+    /// Waiters counted in the event's semaphore: those blocked in [`wait`](EventModel::wait).
+    pub fn waiters(&self) -> i32 {
+        self.view().sem.waiting()
+    }
 }
 
 #[cfg(all(test, not(loom)))]
@@ -491,6 +596,57 @@ mod tests {
             e.wait_timeout(Duration::from_millis(5)),
             Err(Error::Timeout)
         ));
+    }
+
+    #[test]
+    fn two_sets_with_two_waiters_blocked_release_both() {
+        let seg = Segment::new(1 << 16);
+        let e = Event::create(&seg.mem, "e", false).unwrap();
+        let sem = Semaphore::open(&seg.mem, "e_sem").unwrap();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let e = e.clone();
+                std::thread::spawn(move || e.wait_timeout(Duration::from_secs(10)))
+            })
+            .collect();
+        // Exit: both waiters found no permit and counted themselves in the semaphore.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while sem.waiting() < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the waiters never blocked"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        e.set();
+        e.set();
+        for w in waiters {
+            w.join()
+                .unwrap()
+                .expect("each set releases one of the blocked waiters");
+        }
+        assert!(!e.is_set());
+        assert!(!e.try_wait(), "both sets went to the waiters");
+    }
+
+    #[test]
+    fn a_reset_takes_back_what_sets_left_and_nothing_passes_after_it() {
+        let seg = Segment::new(1 << 16);
+        let e = Event::create(&seg.mem, "e", false).unwrap();
+        let sem = Semaphore::open(&seg.mem, "e_sem").unwrap();
+        e.set();
+        e.set();
+        assert_eq!(sem.count(), 1, "two sets with nobody waiting count once");
+        e.reset();
+        assert_eq!(sem.count(), 0);
+        assert!(!e.is_set());
+        // A permit that another implementation's sets piled up is taken back too.
+        sem.post().unwrap();
+        sem.post().unwrap();
+        assert!(e.is_set());
+        e.reset();
+        assert!(!e.is_set());
+        assert!(!e.try_wait());
     }
 
     #[test]

@@ -9,6 +9,12 @@
 //! implementations' writers do; readers copy the version and value under the mutex too (the
 //! other implementations' readers do the same), and read the version again after the copy,
 //! so that a writer that ignores the mutex cannot hand them a torn value unnoticed.
+//!
+//! A reader waiting for a change sleeps on the version's low 32 bits, which every set moves
+//! forward (they come back to a value only after 2^32 sets), so a set between the reader's
+//! look and its sleep makes the sleep return at once; writers in this crate wake that word
+//! after each set. The crate reaches the version only as the `u64` it is: the low word's
+//! address goes to the futex calls alone, and the kernel compares it with what the reader saw.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -16,20 +22,33 @@ use std::time::{Duration, Instant};
 
 use bytemuck::Pod;
 
-use crate::atomic::{AtomicU64, Ordering};
+use crate::atomic::{self, AtomicU32, AtomicU64, Ordering};
 use crate::error::{Error, Result};
 use crate::layout;
 use crate::memory::Memory;
 use crate::region::Region;
-use crate::structures::wait::Wait;
 use crate::sync::mutex::Mutex;
 use crate::sync::{
-    check_room, create_marker, deadline, open_marker, part_name, remaining, wake_all, Words,
+    check_room, create_marker, deadline, open_marker, part_name, remaining, wake_all,
 };
 
 /// Copies a reader makes before it gives up on a value whose version keeps changing under
 /// the mutex (which only a writer ignoring the mutex can cause).
 const READ_ATTEMPTS: u32 = 4;
+
+/// Byte offset, within the `u64` version, of its low 32 bits: the word that
+/// [`Signal::wait_change`] sleeps on.
+const VERSION_LOW_OFFSET: u64 = if cfg!(target_endian = "little") { 0 } else { 4 };
+
+/// Looks at the version before a reader of [`Signal::wait_change`] first sleeps: a set that
+/// is under way on another core is likely done within them.
+const SPINS: u32 = 64;
+/// The first sleep of a reader of [`Signal::wait_change`]; each later one doubles, up to
+/// [`MAX_SLEEP`].
+const FIRST_SLEEP: Duration = Duration::from_micros(50);
+/// The longest single sleep. The other implementations' writers wake nobody: their sets are
+/// noticed within this.
+const MAX_SLEEP: Duration = Duration::from_millis(1);
 
 /// A versioned value in a segment, shared by threads and processes in any language that
 /// speaks the format.
@@ -70,9 +89,6 @@ pub struct Signal<T> {
     /// within the mapping.
     state: u64,
     mtx: Mutex,
-    /// The mutex's words: readers of [`Signal::wait_change`] sleep on its count, which every
-    /// set changes.
-    mtx_words: Words,
     name: String,
     _marker: PhantomData<T>,
 }
@@ -83,7 +99,6 @@ impl<T> Clone for Signal<T> {
             region: self.region.clone(),
             state: self.state,
             mtx: self.mtx.clone(),
-            mtx_words: self.mtx_words.clone(),
             name: self.name.clone(),
             _marker: PhantomData,
         }
@@ -121,9 +136,8 @@ impl<T: Pod> Signal<T> {
             region.write(offset + layout::SIGNAL_VALUE_OFFSET as u64, initial)
         })?;
         let mtx = Mutex::create(mem, &mtx_name)?;
-        let mtx_words = Words::open(mem, &mtx_name, layout::MUTEX_SIZE, "mutex")?;
         create_marker(mem, name)?;
-        Self::from_parts(mem, name, &state_name, entry.offset(), mtx, mtx_words)
+        Self::from_parts(mem, name, &state_name, entry.offset(), mtx)
     }
 
     /// Opens the signal called `name`: its marker must exist; then checks its state entry
@@ -155,8 +169,7 @@ impl<T: Pod> Signal<T> {
         }
         let mtx_name = part_name(name, layout::SIGNAL_MUTEX_SUFFIX);
         let mtx = Mutex::open(mem, &mtx_name)?;
-        let mtx_words = Words::open(mem, &mtx_name, layout::MUTEX_SIZE, "mutex")?;
-        Self::from_parts(mem, name, &state_name, entry.offset(), mtx, mtx_words)
+        Self::from_parts(mem, name, &state_name, entry.offset(), mtx)
     }
 
     fn from_parts(
@@ -165,7 +178,6 @@ impl<T: Pod> Signal<T> {
         state_name: &str,
         state: u64,
         mtx: Mutex,
-        mtx_words: Words,
     ) -> Result<Signal<T>> {
         let region = mem.region();
         let value_ok = state
@@ -182,7 +194,6 @@ impl<T: Pod> Signal<T> {
             region: region.clone(),
             state,
             mtx,
-            mtx_words,
             name: name.to_owned(),
             _marker: PhantomData,
         })
@@ -193,6 +204,32 @@ impl<T: Pod> Signal<T> {
         self.region
             .atomic_u64(self.state)
             .unwrap_or_else(|| unreachable!("checked in `from_parts`; the mapping never shrinks"))
+    }
+
+    /// The low 32 bits of the version, for the futex calls only: never loaded or stored
+    /// through (a 32-bit access racing a 64-bit write of the same bytes is not allowed).
+    fn version_low_word(&self) -> &AtomicU32 {
+        self.region
+            .atomic_u32(self.state + VERSION_LOW_OFFSET)
+            .unwrap_or_else(|| unreachable!("within the version word checked in `from_parts`"))
+    }
+
+    /// Sleeps up to `step` unless the version's low 32 bits have moved from `since`'s, or a
+    /// set wakes the sleeper.
+    fn sleep_on_version(&self, since: u64, step: Duration) {
+        #[cfg(target_os = "linux")]
+        crate::shm::futex_wait(self.version_low_word(), since as u32, step);
+        #[cfg(not(target_os = "linux"))]
+        {
+            // No futex: the fallback would load the word; sleep the step instead.
+            let _ = since;
+            std::thread::sleep(step);
+        }
+    }
+
+    /// Wakes the readers sleeping on the version, after a set.
+    fn wake_readers(&self) {
+        wake_all(self.version_low_word());
     }
 
     fn read_value(&self) -> T {
@@ -218,7 +255,7 @@ impl<T: Pod> Signal<T> {
         let guard = self.mtx.lock();
         self.set_locked(value);
         drop(guard);
-        wake_all(self.mtx_words.word(layout::SEMAPHORE_COUNT_OFFSET));
+        self.wake_readers();
     }
 
     /// Stores `value` and bumps the version, waiting up to `timeout` for the mutex.
@@ -230,7 +267,7 @@ impl<T: Pod> Signal<T> {
         let guard = self.mtx.lock_timeout(timeout)?;
         self.set_locked(value);
         drop(guard);
-        wake_all(self.mtx_words.word(layout::SEMAPHORE_COUNT_OFFSET));
+        self.wake_readers();
         Ok(())
     }
 
@@ -312,24 +349,48 @@ impl<T: Pod> Signal<T> {
     }
 
     fn wait_change_until(&self, since: u64, end: Option<Instant>) -> Result<(u64, T)> {
-        let word = self.mtx_words.word(layout::SEMAPHORE_COUNT_OFFSET);
-        let mut wait = Wait::new(remaining(end));
-        // Exit: the version changed, or the time is up. Writers in this crate wake the
-        // sleepers after each set; others' sets are noticed at the next sleep step.
-        loop {
-            // Relaxed: only the value to sleep on; the futex sleeps only while it holds.
-            let seen = word.load(Ordering::Relaxed);
-            if self.version() != since {
-                break;
-            }
-            if !wait.wait(word, seen) {
-                return Err(Error::Timeout);
-            }
+        if !self.wait_version(since, end, (FIRST_SLEEP, MAX_SLEEP), || {}) {
+            return Err(Error::Timeout);
         }
         let guard = self.mtx.lock_timeout(remaining(end))?;
         let read = self.read_locked();
         drop(guard);
         read
+    }
+
+    /// Waits until the version differs from `since` (`true`), or until `end` (`false`):
+    /// spins a little, then sleeps on the version's low word in steps that double from the
+    /// first to the longest of `sleeps`, calling `before_sleep` before each (tests make a set
+    /// there, just after the look that found no change).
+    fn wait_version(
+        &self,
+        since: u64,
+        end: Option<Instant>,
+        sleeps: (Duration, Duration),
+        mut before_sleep: impl FnMut(),
+    ) -> bool {
+        let (mut sleep, longest_sleep) = sleeps;
+        let mut spins = 0;
+        // Exit: the version changed, or the time is up. Writers in this crate wake the
+        // sleepers after each set, and a set between the look and the sleep has moved the
+        // word, so the sleep returns at once; others' sets are noticed at the next sleep step.
+        loop {
+            if self.version() != since {
+                return true;
+            }
+            if spins < SPINS {
+                spins += 1;
+                atomic::spin_loop();
+                continue;
+            }
+            let left = remaining(end);
+            if left.is_zero() {
+                return false;
+            }
+            before_sleep();
+            self.sleep_on_version(since, sleep.min(longest_sleep).min(left));
+            sleep = sleep.saturating_mul(2);
+        }
     }
 }
 
@@ -338,7 +399,7 @@ impl<T> fmt::Debug for Signal<T> {
         f.debug_struct("Signal")
             .field("name", &self.name)
             .field("value_size", &size_of::<T>())
-            .field("segment", &self.mtx_words.segment())
+            .field("segment", &self.region.shm().name())
             .finish_non_exhaustive()
     }
 }
@@ -366,5 +427,106 @@ mod tests {
             Err(Error::Timeout)
         ));
         assert_eq!(s.wait_change(1).unwrap(), (2, [7, 8, 9]));
+    }
+
+    #[test]
+    fn a_set_between_the_waiters_look_and_its_sleep_ends_the_sleep_at_once() {
+        let seg = Segment::new(1 << 16);
+        let s = Signal::<u32>::create(&seg.mem, "s", 0).unwrap();
+        // A sleep step of a minute: after the set below, only a sleep that sees the version
+        // moved (or is woken) ends before it. The set comes after the waiter's last look at
+        // the version and before its sleep, where a word that went back to the value the
+        // waiter saw would let it sleep the whole step.
+        let step = Duration::from_secs(60);
+        let (done, finished) = std::sync::mpsc::channel();
+        let waiter = {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let mut sleeps = 0;
+                let changed = s.wait_version(0, deadline(step), (step, step), || {
+                    sleeps += 1;
+                    if sleeps == 1 {
+                        s.set(7);
+                    }
+                });
+                done.send((changed, sleeps)).unwrap();
+            })
+        };
+        // A third of the sleep step: plenty for a thread to run a few instructions and a
+        // system call on a busy machine, far short of a missed wake.
+        let (changed, sleeps) = finished
+            .recv_timeout(step / 3)
+            .expect("the waiter slept through a set made just before its sleep");
+        waiter.join().unwrap();
+        assert!(changed);
+        assert_eq!(sleeps, 1, "one sleep, ended by the set");
+        assert_eq!(s.get().unwrap(), (1, 7));
+    }
+
+    #[test]
+    fn a_set_wakes_a_waiter_asleep_on_the_version() {
+        let seg = Segment::new(1 << 16);
+        let s = Signal::<u32>::create(&seg.mem, "s", 0).unwrap();
+        // As above, a sleep step of a minute; the set comes while the waiter sleeps.
+        let step = Duration::from_secs(60);
+        let (sleeping, asleep) = std::sync::mpsc::channel();
+        let (done, finished) = std::sync::mpsc::channel();
+        let waiter = {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                let changed = s.wait_version(0, deadline(step), (step, step), || {
+                    let _ = sleeping.send(());
+                });
+                done.send(changed).unwrap();
+            })
+        };
+        asleep
+            .recv_timeout(step / 3)
+            .expect("the waiter never went to sleep");
+        // Time to get into the futex wait. (Should it still be on its way there, the set
+        // moves the word first and the sleep returns at once anyway: the test then passes
+        // without testing the wake.)
+        std::thread::sleep(Duration::from_millis(50));
+        s.set(7);
+        let changed = finished
+            .recv_timeout(step / 3)
+            .expect("the set did not wake the waiter asleep on the version");
+        waiter.join().unwrap();
+        assert!(changed);
+    }
+
+    #[test]
+    fn a_waiter_in_another_thread_sees_every_set_of_a_ping_pong() {
+        let seg = Segment::new(1 << 16);
+        let request = Signal::<u32>::create(&seg.mem, "request", 0).unwrap();
+        let reply = Signal::<u32>::create(&seg.mem, "reply", 0).unwrap();
+        let rounds = 200;
+        let other = {
+            let (request, reply) = (request.clone(), reply.clone());
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                for _ in 0..rounds {
+                    let (version, value) = request
+                        .wait_change_timeout(seen, Duration::from_secs(10))
+                        .unwrap();
+                    seen = version;
+                    reply.set(value + 1);
+                }
+            })
+        };
+        let mut seen = 0;
+        for n in 0..rounds {
+            request.set(2 * n);
+            let (version, value) = reply
+                .wait_change_timeout(seen, Duration::from_secs(10))
+                .unwrap();
+            assert_eq!(value, 2 * n + 1);
+            seen = version;
+        }
+        other.join().unwrap();
+        assert_eq!(
+            (request.version(), reply.version()),
+            (rounds.into(), rounds.into())
+        );
     }
 }
