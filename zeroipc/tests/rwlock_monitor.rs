@@ -15,13 +15,13 @@ mod common;
 
 use std::fs::OpenOptions;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{segment, shm_path, Cleanup};
 use memmap2::MmapMut;
-use zeroipc::{Error, Memory, Mutex, RWLock};
+use zeroipc::{Error, Memory, Monitor, Mutex, RWLock};
 
 /// How far past its timeout a timed call may return on a busy machine: the calls must not
 /// take another timeout's worth (or several), and scheduling noise is far below this.
@@ -372,4 +372,40 @@ fn a_write_returns_within_its_timeout_while_a_reader_holds_the_readers_mutex() {
     }
     drop(held);
     drop(lock.write_timeout(DEADLINE).unwrap());
+}
+
+#[test]
+fn a_monitor_wait_returns_within_its_timeout_while_another_thread_holds_the_lock() {
+    let (mem, _guard) = segment("monitor_wait_timeout", 1 << 16);
+    let mon = Monitor::create(&mem, "m").unwrap();
+    let name = mem.name().to_owned();
+    let timeout = Duration::from_millis(400);
+    let guard = mon.lock();
+    // A peer that takes the lock as soon as the waiter gives it up, and keeps it until told.
+    let (held_tx, held_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let peer = thread::spawn(move || {
+        let mon = Monitor::open(&Memory::open(&name).unwrap(), "m").unwrap();
+        let g = mon.lock_timeout(DEADLINE).unwrap();
+        held_tx.send(()).unwrap();
+        let _ = release_rx.recv_timeout(DEADLINE);
+        drop(g);
+    });
+    let (got, took) = timed(|| mon.wait_timeout(guard, timeout).map(|(g, n)| (drop(g), n)));
+    release_tx.send(()).unwrap();
+    peer.join().unwrap();
+    held_rx
+        .recv_timeout(Duration::ZERO)
+        .expect("the peer held the lock");
+    assert!(matches!(got, Err(Error::Timeout)), "{got:?}");
+    assert!(took >= timeout, "{took:?}");
+    assert!(took <= timeout + SLACK, "{took:?} for {timeout:?}");
+    assert_eq!(mon.waiters(), 0, "a waiter that gave up is counted out");
+    // Free again: a wait with nobody holding the lock times out holding it again.
+    let (g, notified) = mon
+        .wait_timeout(mon.lock(), Duration::from_millis(5))
+        .unwrap();
+    assert!(!notified);
+    assert!(mon.try_lock().is_none());
+    drop(g);
 }
