@@ -19,7 +19,7 @@ use crate::layout;
 use crate::memory::Memory;
 use crate::sync::mutex::{Mutex, MutexGuard};
 use crate::sync::semaphore::Semaphore;
-use crate::sync::{check_room, create_marker, open_marker, part_name, Words};
+use crate::sync::{check_room, create_marker, deadline, open_marker, part_name, remaining, Words};
 
 /// The most permits one [`Monitor::notify_all`] posts, whatever the shared waiter count says
 /// (another process may have written any number there).
@@ -214,14 +214,16 @@ impl Monitor {
         guard
     }
 
-    /// Gives up the lock `guard` holds, waits up to `timeout` for a notification, then takes
-    /// the lock again, waiting up to `timeout` again for it; whether a notification came
-    /// (`false` at the timeout; `true` may also be a spurious wake-up).
+    /// Gives up the lock `guard` holds, waits for a notification, then takes the lock again;
+    /// whether a notification came (`false` at the timeout; `true` may also be a spurious
+    /// wake-up). Returns within `timeout` (give or take the scheduler's delays): the wait
+    /// for the notification and the wait for the lock share the one deadline, so a wait
+    /// that lasted the whole `timeout` only tries the lock once.
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`] if the lock could not be taken again within `timeout` (someone
-    /// holds it, perhaps a dead process): the caller no longer holds it.
+    /// [`Error::Timeout`] if the lock could not be taken again by the end of `timeout`
+    /// (someone holds it, perhaps a dead process): the caller no longer holds it.
     ///
     /// # Panics
     ///
@@ -232,10 +234,13 @@ impl Monitor {
         timeout: Duration,
     ) -> Result<(MonitorGuard<'a>, bool)> {
         self.check_guard(&guard);
+        let end = deadline(timeout);
         self.count_in();
         drop(guard);
-        let notified = self.cond.wait_timeout(timeout).is_ok();
-        let relocked = self.lock_timeout(timeout);
+        let notified = self.cond.wait_timeout(remaining(end)).is_ok();
+        // What the notification left of `timeout`: zero after a wait that timed out, and
+        // then the lock is only tried.
+        let relocked = self.lock_timeout(remaining(end));
         self.count_out();
         Ok((relocked?, notified))
     }

@@ -5,22 +5,38 @@
 //! `<name>_rmtx` (readers enter one at a time under it) and `<name>_wmtx` (held by the
 //! writer); then a 1-byte marker entry `<name>`, created last.
 //!
-//! A writer takes `<name>_wmtx`, raises `writer_active`, then waits for `readers` to reach 0.
-//! A reader, under `<name>_rmtx`, counts itself in `readers` and then looks at
-//! `writer_active`: if a writer is there it counts itself out again and waits for the writer
-//! to leave. Counting in before looking (both sides with sequentially consistent operations)
-//! means that either the reader sees the writer or the writer sees the reader. (The other
-//! implementations look first and count in after; their readers and ours still exclude each
-//! other through `<name>_rmtx`.)
+//! A writer takes `<name>_wmtx`, then raises `writer_active` while holding `<name>_rmtx`,
+//! releases `<name>_rmtx`, and waits for `readers` to reach 0. A reader, under
+//! `<name>_rmtx`, counts itself in `readers` and then looks at `writer_active`: if a writer
+//! is there it counts itself out again, releases the mutex and waits for the writer to
+//! leave. A reader counts itself out without the mutex.
+//!
+//! The readers of the other implementations look at `writer_active` first and count
+//! themselves in after, under `<name>_rmtx`: against them only the mutex keeps a writer out,
+//! which is why the writer raises the flag holding it (one that did not would let such a
+//! reader in while it writes). This implementation's readers count in before they look,
+//! both sides with sequentially consistent operations, so that either the reader sees the
+//! writer or the writer sees the reader even without the mutex: they are also safe against
+//! a writer that raises the flag without it, as long as that writer's store and load are
+//! sequentially consistent.
+//!
+//! Nobody waits while holding `<name>_rmtx`: readers hold it to count in and look, writers to
+//! raise the flag, and the wait for readers comes after it is released, so readers, which
+//! leave without it, are never kept from leaving. The order is `<name>_wmtx` then
+//! `<name>_rmtx`; readers never take `<name>_wmtx`.
 //!
 //! The part on the two words is written once, over [`RWLockView`]; the handle [`RWLock`]
-//! builds the view from a mapping, and the loom tests build it from heap atomics. Readers and
-//! writers exclude each other through the two words alone, so the model leaves the two
-//! mutexes out (writers excluding each other is `<name>_wmtx`'s job, a [`Mutex`] whose
-//! semaphore has a model of its own) and runs one writer at a time.
+//! builds the view from a mapping, and the loom tests build it from heap atomics. The model
+//! keeps `<name>_rmtx` (a semaphore model) for its writers and for a reader of the other
+//! implementations' protocol, and leaves it out of its own readers, so that it checks both
+//! that the mutex keeps such a reader out and that this implementation's readers need only
+//! the two words. It leaves `<name>_wmtx` out (writers excluding each other is its job, a
+//! [`Mutex`] whose semaphore has a model of its own) and runs one writer at a time.
 
 use crate::atomic::{fence, AtomicU32, Ordering};
 use crate::structures::wait::Wait;
+#[cfg(loom)]
+use crate::sync::semaphore::SemaphoreModel;
 use crate::sync::{wake_all, I32};
 
 #[cfg(not(loom))]
@@ -47,9 +63,9 @@ const WRITER_ACTIVE_OFFSET: usize = 0x04;
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A reader-writer lock as the algorithm sees it: its two words. The mutexes are the
-/// caller's: readers enter under `<name>_rmtx`, and a writer holds `<name>_wmtx` from before
-/// [`enter_write`](RWLockView::enter_write) until after
-/// [`leave_write`](RWLockView::leave_write).
+/// caller's: readers enter under `<name>_rmtx`; a writer holds `<name>_wmtx` from before
+/// [`raise_write`](RWLockView::raise_write) until after
+/// [`leave_write`](RWLockView::leave_write), and `<name>_rmtx` around `raise_write`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct RWLockView<'a> {
     readers: I32<'a>,
@@ -125,35 +141,47 @@ impl<'a> RWLockView<'a> {
         }
     }
 
-    /// Raises `writer_active` and waits with `wait` until no reader is inside; once `wait`
-    /// gives up, lowers it again and answers `false`. The caller holds the writers' mutex.
-    pub(crate) fn write(self, wait: &mut Wait) -> bool {
+    /// Raises `writer_active`. The caller holds the writers' mutex, and the readers' mutex
+    /// around this call (so that readers of the other implementations, which look before
+    /// they count themselves in, see the flag or are counted before the writer looks); then,
+    /// without the readers' mutex, it waits for the readers with
+    /// [`wait_for_readers`](RWLockView::wait_for_readers).
+    pub(crate) fn raise_write(self) {
+        // SeqCst: pairs with the SeqCst increment of `readers` and load of `writer_active`
+        // in `enter_read`, as the fences below pair (see there). Against readers that look
+        // before they count in, the readers' mutex orders this store instead: their
+        // critical section comes wholly before or after the caller's.
+        self.writer.store(1, Ordering::SeqCst);
+        // SeqCst fence: pairs with the SeqCst fence in `enter_read` (see there).
+        fence(Ordering::SeqCst);
+    }
+
+    /// Whether no reader is inside, once `writer_active` is raised.
+    pub(crate) fn no_readers(self) -> bool {
+        // SeqCst: with the store and fence in `raise_write` (see there). Its Acquire half
+        // pairs with the Release decrement in `leave_read` (ours and the other
+        // implementations'), so what the readers read happens before this writer writes.
+        self.readers.load(Ordering::SeqCst) <= 0
+    }
+
+    /// Waits with `wait` until no reader is inside, after
+    /// [`raise_write`](RWLockView::raise_write); `false` once `wait` gives up, and the
+    /// caller then lowers the flag with [`leave_write`](RWLockView::leave_write). The caller
+    /// holds the writers' mutex, not the readers' one: readers leave without it, and
+    /// readers of the other implementations that find the flag raised release it to wait.
+    pub(crate) fn wait_for_readers(self, wait: &mut Wait) -> bool {
         // Exit: the readers gone, or the time up.
-        while !self.enter_write() {
-            // Relaxed: only the value to sleep on; `enter_write` looks again.
+        while !self.no_readers() {
+            // Relaxed: only the value to sleep on; `no_readers` looks again.
             let readers = self.readers.load(Ordering::Relaxed);
             if readers <= 0 {
                 continue;
             }
             if !wait.wait(self.readers.word(), readers as u32) {
-                self.leave_write();
                 return false;
             }
         }
         true
-    }
-
-    /// Raises `writer_active` (again) and answers whether no reader is inside. The caller
-    /// holds the writers' mutex.
-    pub(crate) fn enter_write(self) -> bool {
-        // SeqCst: pairs with the SeqCst increment of `readers` and load of `writer_active`
-        // in `enter_read`, as the fences below pair (see there).
-        self.writer.store(1, Ordering::SeqCst);
-        // SeqCst fence: pairs with the SeqCst fence in `enter_read` (see there).
-        fence(Ordering::SeqCst);
-        // SeqCst: as above; its Acquire half pairs with the Release decrement in
-        // `leave_read`, so what the readers read happens before this writer writes.
-        self.readers.load(Ordering::SeqCst) <= 0
     }
 
     /// Lowers `writer_active` and wakes readers waiting for it. The caller still holds the
@@ -326,12 +354,15 @@ impl RWLock {
             .unwrap_or_else(|_| unreachable!("a wait without a time limit does not time out"))
     }
 
-    /// Takes a read lock, waiting up to `timeout` for writers to leave.
+    /// Takes a read lock, waiting up to `timeout` for writers to leave. Returns within
+    /// `timeout` (give or take the scheduler's delays), however often writers come and go
+    /// meanwhile: every wait, for the readers' mutex and for the writer, ends at the one
+    /// deadline.
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`] if a writer held the lock (or a reader its entry mutex) for the
-    /// whole `timeout`; nothing is held.
+    /// [`Error::Timeout`] if no read lock was taken by the end of `timeout`: a writer held
+    /// (or was taking) the lock, or someone held `<name>_rmtx`; nothing is held.
     pub fn read_timeout(&self, timeout: Duration) -> Result<RWLockReadGuard<'_>> {
         self.read_until(deadline(timeout))
     }
@@ -346,7 +377,9 @@ impl RWLock {
     }
 
     fn read_until(&self, end: Option<Instant>) -> Result<RWLockReadGuard<'_>> {
-        // Exit: the lock taken, or the time up (in the mutex or in the wait for the writer).
+        // Exit: the lock taken, or the deadline passed (in the mutex, in the wait for the
+        // writer, or between two tries: a writer that leaves and comes back does not keep
+        // this loop going past it).
         loop {
             let entry = self.rmtx.lock_timeout(remaining(end))?;
             let entered = self.view().enter_read();
@@ -354,7 +387,8 @@ impl RWLock {
             if entered {
                 return Ok(RWLockReadGuard { lock: self });
             }
-            if !self.view().wait_for_writer(&mut Wait::new(remaining(end))) {
+            let left = remaining(end);
+            if left.is_zero() || !self.view().wait_for_writer(&mut Wait::new(left)) {
                 return Err(Error::Timeout);
             }
         }
@@ -367,19 +401,25 @@ impl RWLock {
     }
 
     /// Takes the write lock, waiting up to `timeout` for the other writer and the readers
-    /// to leave.
+    /// to leave. Returns within `timeout` (give or take the scheduler's delays): the waits
+    /// for `<name>_wmtx`, for `<name>_rmtx` and for the readers all end at the one deadline.
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`] if they did not within `timeout`; nothing is held.
+    /// [`Error::Timeout`] if they did not within `timeout`; nothing is held, and
+    /// `writer_active` is lowered again if it was raised.
     pub fn write_timeout(&self, timeout: Duration) -> Result<RWLockWriteGuard<'_>> {
         self.write_until(deadline(timeout))
     }
 
-    /// Takes the write lock if nobody holds the lock, without waiting.
+    /// Takes the write lock if nobody holds the lock, without waiting. Also answers `None`
+    /// while a reader is entering (holding `<name>_rmtx` for a moment).
     pub fn try_write(&self) -> Option<RWLockWriteGuard<'_>> {
         let guard = self.wmtx.try_lock()?;
-        if self.view().enter_write() {
+        let entry = self.rmtx.try_lock()?;
+        self.view().raise_write();
+        drop(entry);
+        if self.view().no_readers() {
             return Some(RWLockWriteGuard {
                 lock: self,
                 _wmtx: guard,
@@ -391,7 +431,13 @@ impl RWLock {
 
     fn write_until(&self, end: Option<Instant>) -> Result<RWLockWriteGuard<'_>> {
         let guard = self.wmtx.lock_timeout(remaining(end))?;
-        if !self.view().write(&mut Wait::new(remaining(end))) {
+        // The flag is raised under the readers' mutex (see the module docs); on a timeout
+        // here, `guard` releases the writers' mutex as it drops.
+        let entry = self.rmtx.lock_timeout(remaining(end))?;
+        self.view().raise_write();
+        drop(entry);
+        if !self.view().wait_for_readers(&mut Wait::new(remaining(end))) {
+            self.view().leave_write();
             return Err(Error::Timeout);
         }
         Ok(RWLockWriteGuard {
@@ -465,13 +511,16 @@ impl fmt::Debug for RWLockWriteGuard<'_> {
 // ---- The model for loom --------------------------------------------------------------------
 
 /// A reader-writer lock on the heap, with loom's atomics, running the same algorithm on its
-/// two words as [`RWLock`]: what the loom tests check. It has no mutexes (see the module
-/// docs): readers may enter at the same moment, and the caller runs one writer at a time.
+/// two words as [`RWLock`]: what the loom tests check. Its `<name>_rmtx` is a
+/// [`SemaphoreModel`] of one permit, which its writers and [`peer_read`](RWLockModel::peer_read)
+/// take and its own readers leave out (see the module docs); it has no `<name>_wmtx`, so the
+/// caller runs one writer at a time.
 #[cfg(loom)]
 #[derive(Debug)]
 pub struct RWLockModel {
     readers: AtomicU32,
     writer_active: AtomicU32,
+    rmtx: SemaphoreModel,
 }
 
 #[cfg(loom)]
@@ -488,6 +537,7 @@ impl RWLockModel {
         RWLockModel {
             readers: AtomicU32::new(0),
             writer_active: AtomicU32::new(0),
+            rmtx: SemaphoreModel::new(1, 1),
         }
     }
 
@@ -495,12 +545,18 @@ impl RWLockModel {
         RWLockView::new(&self.readers, &self.writer_active)
     }
 
-    /// See [`RWLock::try_read`]: whether a read lock was taken.
+    fn unlock_rmtx(&self) {
+        let posted = self.rmtx.post();
+        debug_assert!(posted.is_ok(), "only the holder posts the readers' mutex");
+    }
+
+    /// See [`RWLock::try_read`] (without the readers' mutex): whether a read lock was taken.
     pub fn try_read(&self) -> bool {
         self.view().enter_read()
     }
 
-    /// A bounded read (a few yields under loom); whether a read lock was taken.
+    /// A bounded read (a few yields under loom), without the readers' mutex; whether a read
+    /// lock was taken.
     pub fn read(&self) -> bool {
         let mut wait = Wait::for_slot();
         // Exit: the lock taken, or the wait for the writer given up.
@@ -514,25 +570,68 @@ impl RWLockModel {
         }
     }
 
-    /// Releases a read lock taken by [`read`](RWLockModel::read) or
-    /// [`try_read`](RWLockModel::try_read).
+    /// A bounded read by the other implementations' protocol: under the readers' mutex, look
+    /// at `writer_active`, and count in only if it is lowered (otherwise release the mutex
+    /// and try again). Whether a read lock was taken; released with
+    /// [`read_unlock`](RWLockModel::read_unlock), as theirs is, without the mutex.
+    pub fn peer_read(&self) -> bool {
+        let mut wait = Wait::for_slot();
+        // Exit: the lock taken, or a bounded wait (for the mutex or the writer) given up.
+        loop {
+            if !self.rmtx.wait() {
+                return false;
+            }
+            // Acquire: the other implementations' ordering; pairs with the Release store of
+            // 0 in `leave_write`. Against a writer raising the flag, the mutex orders this.
+            let writer = self.writer_active.load(Ordering::Acquire);
+            if writer == 0 {
+                // Release: the other implementations' ordering; a writer's look at `readers`
+                // is ordered after this by the mutex.
+                self.readers.fetch_add(1, Ordering::Release);
+                self.unlock_rmtx();
+                return true;
+            }
+            self.unlock_rmtx();
+            if !wait.wait(&self.writer_active, writer) {
+                return false;
+            }
+        }
+    }
+
+    /// Releases a read lock taken by [`read`](RWLockModel::read),
+    /// [`try_read`](RWLockModel::try_read) or [`peer_read`](RWLockModel::peer_read).
     pub fn read_unlock(&self) {
         self.view().leave_read();
     }
 
     /// See [`RWLock::try_write`]: whether the write lock was taken.
     pub fn try_write(&self) -> bool {
-        if self.view().enter_write() {
+        if !self.rmtx.try_wait() {
+            return false;
+        }
+        self.view().raise_write();
+        self.unlock_rmtx();
+        if self.view().no_readers() {
             return true;
         }
         self.view().leave_write();
         false
     }
 
-    /// A bounded write (a few yields under loom); whether the write lock was taken. A write
+    /// A bounded write (a few yields under loom): the flag raised under the readers' mutex,
+    /// then the wait for the readers without it. Whether the write lock was taken; a write
     /// that gives up lowers `writer_active` again.
     pub fn write(&self) -> bool {
-        self.view().write(&mut Wait::for_slot())
+        if !self.rmtx.wait() {
+            return false;
+        }
+        self.view().raise_write();
+        self.unlock_rmtx();
+        if self.view().wait_for_readers(&mut Wait::for_slot()) {
+            return true;
+        }
+        self.view().leave_write();
+        false
     }
 
     /// Releases the write lock.
@@ -548,6 +647,11 @@ impl RWLockModel {
     /// Whether `writer_active` is raised.
     pub fn is_write_locked(&self) -> bool {
         self.view().is_write_locked()
+    }
+
+    /// Whether the readers' mutex is free.
+    pub fn readers_mutex_free(&self) -> bool {
+        self.rmtx.count() == 1
     }
 }
 
