@@ -83,7 +83,7 @@ pub use sync::{
     monitor::{Monitor, MonitorGuard},
     mutex::{Mutex, MutexGuard},
     once::Once,
-    rwlock::{RWLock, RWLockReadGuard, RWLockWriteGuard},
+    rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard},
     semaphore::Semaphore,
     signal::Signal,
 };
@@ -154,6 +154,6 @@ pub mod __loom {
     pub use crate::sync::event::EventModel;
     pub use crate::sync::latch::LatchModel;
     pub use crate::sync::once::OnceModel;
-    pub use crate::sync::rwlock::RWLockModel;
+    pub use crate::sync::rwlock::RwLockModel;
     pub use crate::sync::semaphore::SemaphoreModel;
 }

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{segment, shm_path, unique_name, Cleanup};
-use zeroipc::{layout, Array, Error, Event, Memory, Monitor, Mutex, RWLock, Semaphore, Signal};
+use zeroipc::{layout, Array, Error, Event, Memory, Monitor, Mutex, RwLock, Semaphore, Signal};
 
 /// Long enough for any live thread; every wait in these tests has it.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -217,7 +217,7 @@ fn an_event_with_parts_out_of_range_is_refused_naming_the_part() {
     assert!(is_corrupt(&err, "f", "12 bytes"), "{err}");
 }
 
-// ---- RWLock --------------------------------------------------------------------------------
+// ---- RwLock --------------------------------------------------------------------------------
 
 /// Renames the table entry called `from` to `to` (same length), as a writer that never
 /// finished, or another program, might leave the table.
@@ -254,7 +254,7 @@ fn resize(mem: &Memory, seg: &str, name: &str, size: u64) {
 fn readers_in_other_mappings_never_see_a_half_done_write() {
     const ROUNDS: u64 = 300;
     let (mem, c) = segment("comp_rwlock_threads", 1 << 16);
-    RWLock::create(&mem, "lock").unwrap();
+    RwLock::create(&mem, "lock").unwrap();
     assert_eq!(
         snapshot(&mem).0,
         ["lock_state", "lock_rmtx", "lock_wmtx", "lock"],
@@ -266,7 +266,7 @@ fn readers_in_other_mappings_never_see_a_half_done_write() {
             let name = c.0.clone();
             thread::spawn(move || {
                 let mem = Memory::open(&name).unwrap();
-                let lock = RWLock::open(&mem, "lock").unwrap();
+                let lock = RwLock::open(&mem, "lock").unwrap();
                 let pair = Array::<u64>::open(&mem, "pair").unwrap();
                 for _ in 0..ROUNDS {
                     if i % 2 == 0 {
@@ -288,7 +288,7 @@ fn readers_in_other_mappings_never_see_a_half_done_write() {
     }
     let pair = Array::<u64>::open(&mem, "pair").unwrap();
     assert_eq!(pair.get(1).unwrap(), 2 * ROUNDS, "no write was lost");
-    let lock = RWLock::open(&mem, "lock").unwrap();
+    let lock = RwLock::open(&mem, "lock").unwrap();
     assert_eq!(lock.readers(), 0);
     assert!(!lock.is_write_locked());
 }
@@ -296,9 +296,9 @@ fn readers_in_other_mappings_never_see_a_half_done_write() {
 #[test]
 fn a_writer_that_never_releases_makes_the_others_time_out() {
     let (mem, c) = segment("comp_rwlock_dead", 1 << 16);
-    let lock = RWLock::create(&mem, "lock").unwrap();
+    let lock = RwLock::create(&mem, "lock").unwrap();
     std::mem::forget(lock.write()); // as if its process died holding it
-    let other = RWLock::open(&Memory::open(&c.0).unwrap(), "lock").unwrap();
+    let other = RwLock::open(&Memory::open(&c.0).unwrap(), "lock").unwrap();
     let short = Duration::from_millis(10);
     assert!(matches!(other.read_timeout(short), Err(Error::Timeout)));
     assert!(matches!(other.write_timeout(short), Err(Error::Timeout)));
@@ -312,7 +312,7 @@ fn a_writer_that_never_releases_makes_the_others_time_out() {
 #[test]
 fn a_reader_that_never_releases_makes_writers_time_out() {
     let (mem, _c) = segment("comp_rwlock_dead_reader", 1 << 16);
-    let lock = RWLock::create(&mem, "lock").unwrap();
+    let lock = RwLock::create(&mem, "lock").unwrap();
     std::mem::forget(lock.read());
     assert!(matches!(
         lock.write_timeout(Duration::from_millis(10)),
@@ -330,11 +330,11 @@ fn an_rwlock_name_with_no_room_for_its_suffixes_leaves_the_segment_unchanged() {
     let (mem, _c) = segment("comp_rwlock_long", 1 << 16);
     let before = snapshot(&mem);
     assert!(matches!(
-        RWLock::create(&mem, &"l".repeat(26)),
+        RwLock::create(&mem, &"l".repeat(26)),
         Err(Error::NameTooLong { .. })
     ));
     assert_eq!(snapshot(&mem), before);
-    RWLock::create(&mem, &"l".repeat(25)).unwrap();
+    RwLock::create(&mem, &"l".repeat(25)).unwrap();
 
     let name = unique_name("comp_rwlock_full");
     let _c2 = Cleanup(name.clone());
@@ -344,7 +344,7 @@ fn an_rwlock_name_with_no_room_for_its_suffixes_leaves_the_segment_unchanged() {
         .unwrap();
     let before = snapshot(&small);
     assert!(matches!(
-        RWLock::create(&small, "l"),
+        RwLock::create(&small, "l"),
         Err(Error::TableFull { .. })
     ));
     assert_eq!(snapshot(&small), before);
@@ -353,53 +353,53 @@ fn an_rwlock_name_with_no_room_for_its_suffixes_leaves_the_segment_unchanged() {
 #[test]
 fn an_rwlock_is_found_by_its_marker_only() {
     let (mem, c) = segment("comp_rwlock_marker", 1 << 16);
-    RWLock::create(&mem, "lock").unwrap();
+    RwLock::create(&mem, "lock").unwrap();
     assert!(is_not_found(
-        &RWLock::open(&mem, "other").unwrap_err(),
+        &RwLock::open(&mem, "other").unwrap_err(),
         "other"
     ));
     rename(&mem, &c.0, "lock", "lokk");
-    let err = RWLock::open(&mem, "lock").unwrap_err();
+    let err = RwLock::open(&mem, "lock").unwrap_err();
     assert!(
         is_not_found(&err, "lock"),
         "parts without their marker are no lock: {err}"
     );
     rename(&mem, &c.0, "lokk", "lock");
     resize(&mem, &c.0, "lock", 0);
-    let err = RWLock::open(&mem, "lock").unwrap_err();
+    let err = RwLock::open(&mem, "lock").unwrap_err();
     assert!(is_corrupt(&err, "lock", "marker"), "{err}");
 }
 
 #[test]
 fn an_rwlock_with_parts_missing_or_out_of_range_is_refused_naming_the_part() {
     let (mem, c) = segment("comp_rwlock_hostile", 1 << 16);
-    RWLock::create(&mem, "l").unwrap();
+    RwLock::create(&mem, "l").unwrap();
     let state = mem.find("l_state").unwrap().offset();
 
     poke(&c.0, state, &[u32::MAX, 0]);
-    let err = RWLock::open(&mem, "l").unwrap_err();
+    let err = RwLock::open(&mem, "l").unwrap_err();
     assert!(is_corrupt(&err, "l_state", "reader count -1"), "{err}");
     poke(&c.0, state, &[0, 2]);
-    let err = RWLock::open(&mem, "l").unwrap_err();
+    let err = RwLock::open(&mem, "l").unwrap_err();
     assert!(is_corrupt(&err, "l_state", "writer_active 2"), "{err}");
     poke(&c.0, state, &[3, 1]);
-    let lock = RWLock::open(&mem, "l").unwrap();
+    let lock = RwLock::open(&mem, "l").unwrap();
     assert_eq!((lock.readers(), lock.is_write_locked()), (3, true));
     poke(&c.0, state, &[0, 0]);
 
     let rmtx = mem.find("l_rmtx").unwrap().offset();
     poke(&c.0, rmtx + 8, &[2]);
-    let err = RWLock::open(&mem, "l").unwrap_err();
+    let err = RwLock::open(&mem, "l").unwrap_err();
     assert!(is_corrupt(&err, "l_rmtx", "max_count 1"), "{err}");
     poke(&c.0, rmtx + 8, &[1]);
 
     resize(&mem, &c.0, "l_state", 4);
-    let err = RWLock::open(&mem, "l").unwrap_err();
+    let err = RwLock::open(&mem, "l").unwrap_err();
     assert!(is_corrupt(&err, "l_state", "8 bytes"), "{err}");
     resize(&mem, &c.0, "l_state", 8);
 
     rename(&mem, &c.0, "l_wmtx", "l_xmtx");
-    let err = RWLock::open(&mem, "l").unwrap_err();
+    let err = RwLock::open(&mem, "l").unwrap_err();
     assert!(is_not_found(&err, "l_wmtx"), "{err}");
 }
 

@@ -1,4 +1,4 @@
-//! Model checking of the reader-writer lock's algorithm on its two words (the code `RWLock`
+//! Model checking of the reader-writer lock's algorithm on its two words (the code `RwLock`
 //! runs, over loom's atomics).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p zeroipc
@@ -19,10 +19,10 @@ use loom::thread;
 mod loom_util;
 
 use loom_util::{check, check_bounded, Shared};
-use zeroipc::__loom::RWLockModel;
+use zeroipc::__loom::RwLockModel;
 
 /// Takes a read lock (if the bounded wait gets one), reads, releases; what it read.
-fn reader(lock: &RWLockModel, data: &Shared) -> Option<u32> {
+fn reader(lock: &RwLockModel, data: &Shared) -> Option<u32> {
     if !lock.read() {
         return None;
     }
@@ -33,7 +33,7 @@ fn reader(lock: &RWLockModel, data: &Shared) -> Option<u32> {
 
 /// Takes a read lock by the other implementations' protocol (if the bounded wait gets one),
 /// reads, releases; what it read.
-fn peer_reader(lock: &RWLockModel, data: &Shared) -> Option<u32> {
+fn peer_reader(lock: &RwLockModel, data: &Shared) -> Option<u32> {
     if !lock.peer_read() {
         return None;
     }
@@ -43,7 +43,7 @@ fn peer_reader(lock: &RWLockModel, data: &Shared) -> Option<u32> {
 }
 
 /// Takes the write lock (if the bounded wait gets it), writes `v`, releases; whether it wrote.
-fn writer(lock: &RWLockModel, data: &Shared, v: u32) -> bool {
+fn writer(lock: &RwLockModel, data: &Shared, v: u32) -> bool {
     if !lock.write() {
         return false;
     }
@@ -55,7 +55,7 @@ fn writer(lock: &RWLockModel, data: &Shared, v: u32) -> bool {
 #[test]
 fn a_reader_and_a_writer_are_never_inside_together() {
     check(|| {
-        let lock = Arc::new(RWLockModel::new());
+        let lock = Arc::new(RwLockModel::new());
         let data = Arc::new(Shared::new());
         let w = {
             let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));
@@ -77,7 +77,7 @@ fn a_reader_and_a_writer_are_never_inside_together() {
 fn two_readers_and_a_writer_exclude_each_other() {
     // Three threads: two preemptions keep the model to seconds.
     check_bounded(2, || {
-        let lock = Arc::new(RWLockModel::new());
+        let lock = Arc::new(RwLockModel::new());
         let data = Arc::new(Shared::new());
         let readers: Vec<_> = (0..2)
             .map(|_| {
@@ -100,7 +100,7 @@ fn two_readers_and_a_writer_exclude_each_other() {
 #[test]
 fn a_writer_that_gives_up_leaves_the_lock_usable() {
     check(|| {
-        let lock = Arc::new(RWLockModel::new());
+        let lock = Arc::new(RwLockModel::new());
         let data = Arc::new(Shared::new());
         // The reader holds its lock across more yields than the writer's bounded wait
         // lasts, so in some executions the writer gives up while the reader is inside.
@@ -139,7 +139,7 @@ fn a_writer_that_gives_up_leaves_the_lock_usable() {
 #[test]
 fn a_reader_of_the_other_implementations_and_a_writer_are_never_inside_together() {
     check(|| {
-        let lock = Arc::new(RWLockModel::new());
+        let lock = Arc::new(RwLockModel::new());
         let data = Arc::new(Shared::new());
         let w = {
             let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));
@@ -161,7 +161,7 @@ fn a_reader_of_the_other_implementations_and_a_writer_are_never_inside_together(
 fn readers_of_both_protocols_and_a_writer_exclude_each_other() {
     // Three threads: two preemptions keep the model to seconds.
     check_bounded(2, || {
-        let lock = Arc::new(RWLockModel::new());
+        let lock = Arc::new(RwLockModel::new());
         let data = Arc::new(Shared::new());
         let peer = {
             let (lock, data) = (Arc::clone(&lock), Arc::clone(&data));

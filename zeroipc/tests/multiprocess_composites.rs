@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use common::{child_role, segment, spawn_child, Children};
-use zeroipc::{Array, Error, Event, Memory, Monitor, RWLock, Semaphore, Signal};
+use zeroipc::{Array, Error, Event, Memory, Monitor, RwLock, Semaphore, Signal};
 
 /// Names the segment for the children.
 const SEGMENT_VAR: &str = "ZEROIPC_TEST_SEGMENT";
@@ -76,13 +76,13 @@ fn a_manual_reset_event_set_by_the_parent_releases_every_child() {
 fn a_writer_process_that_exits_holding_the_lock_times_the_parent_out() {
     if child_role().is_some() {
         let mem = child_segment();
-        let lock = RWLock::open(&mem, "lock").unwrap();
+        let lock = RwLock::open(&mem, "lock").unwrap();
         std::mem::forget(lock.write_timeout(DEADLINE).unwrap());
         // Ends without releasing it, as a process that crashed would.
         std::process::exit(0);
     }
     let (mem, c) = segment("mp_comp_rwlock_dead", 1 << 16);
-    let lock = RWLock::create(&mem, "lock").unwrap();
+    let lock = RwLock::create(&mem, "lock").unwrap();
     let mut children = spawn(
         "a_writer_process_that_exits_holding_the_lock_times_the_parent_out",
         &c.0,

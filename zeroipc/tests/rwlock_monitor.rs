@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use common::{segment, shm_path, Cleanup};
 use memmap2::MmapMut;
-use zeroipc::{Error, Memory, Monitor, Mutex, RWLock};
+use zeroipc::{Error, Memory, Monitor, Mutex, RwLock};
 
 /// How far past its timeout a timed call may return on a busy machine: the calls must not
 /// take another timeout's worth (or several), and scheduling noise is far below this.
@@ -80,9 +80,9 @@ impl RawState {
 }
 
 /// A fresh segment holding a lock called `l`, with a handle on it.
-fn lock_segment(tag: &str) -> (Memory, Cleanup, RWLock) {
+fn lock_segment(tag: &str) -> (Memory, Cleanup, RwLock) {
     let (mem, guard) = segment(tag, 1 << 16);
-    let lock = RWLock::create(&mem, "l").unwrap();
+    let lock = RwLock::create(&mem, "l").unwrap();
     (mem, guard, lock)
 }
 
@@ -248,7 +248,7 @@ fn readers_of_the_other_implementations_never_share_the_lock_with_our_writer() {
         Box::new(move || peer_read(&rmtx, &raw, &inside))
     };
     let writer = {
-        let lock = RWLock::open(&Memory::open(&name).unwrap(), "l").unwrap();
+        let lock = RwLock::open(&Memory::open(&name).unwrap(), "l").unwrap();
         let inside = Arc::clone(&inside);
         Box::new(move || {
             let w = lock.write_timeout(DEADLINE).expect("the write lock");
@@ -283,7 +283,7 @@ fn writers_of_the_other_implementations_never_share_the_lock_with_our_readers() 
     let inside = Arc::new(Inside::default());
     let name = mem.name().to_owned();
     let reader = |inside: &Arc<Inside>| -> Box<dyn Fn() + Send> {
-        let lock = RWLock::open(&Memory::open(&name).unwrap(), "l").unwrap();
+        let lock = RwLock::open(&Memory::open(&name).unwrap(), "l").unwrap();
         let inside = Arc::clone(inside);
         Box::new(move || {
             let r = lock.read_timeout(DEADLINE).expect("a read lock");

@@ -1,7 +1,7 @@
 //! The synchronisation primitives of the format: [`Semaphore`](semaphore::Semaphore),
 //! [`Mutex`](mutex::Mutex), [`Latch`](latch::Latch), [`Barrier`](barrier::Barrier) and
 //! [`Once`](once::Once); and the composite ones, several table entries each:
-//! [`Event`](event::Event), [`RWLock`](rwlock::RWLock), [`Monitor`](monitor::Monitor) and
+//! [`Event`](event::Event), [`RwLock`](rwlock::RwLock), [`Monitor`](monitor::Monitor) and
 //! [`Signal`](signal::Signal).
 //!
 //! Each is a few 32-bit words in one table entry (FORMAT.md fixes which), changed only with

@@ -1,4 +1,4 @@
-//! `RWLock`: many readers or one writer, between processes.
+//! `RwLock` (the format's RWLock): many readers or one writer, between processes.
 //!
 //! Layout: an 8-byte entry `<name>_state` holding `i32 readers` at 0x00 (readers inside) and
 //! `i32 writer_active` at 0x04 (1 while a writer holds or is taking the lock); mutexes
@@ -25,7 +25,7 @@
 //! leave without it, are never kept from leaving. The order is `<name>_wmtx` then
 //! `<name>_rmtx`; readers never take `<name>_wmtx`.
 //!
-//! The part on the two words is written once, over [`RWLockView`]; the handle [`RWLock`]
+//! The part on the two words is written once, over [`RwLockView`]; the handle [`RwLock`]
 //! builds the view from a mapping, and the loom tests build it from heap atomics. The model
 //! keeps `<name>_rmtx` (a semaphore model) for its writers and for a reader of the other
 //! implementations' protocol, and leaves it out of its own readers, so that it checks both
@@ -64,17 +64,17 @@ const WRITER_ACTIVE_OFFSET: usize = 0x04;
 
 /// A reader-writer lock as the algorithm sees it: its two words. The mutexes are the
 /// caller's: readers enter under `<name>_rmtx`; a writer holds `<name>_wmtx` from before
-/// [`raise_write`](RWLockView::raise_write) until after
-/// [`leave_write`](RWLockView::leave_write), and `<name>_rmtx` around `raise_write`.
+/// [`raise_write`](RwLockView::raise_write) until after
+/// [`leave_write`](RwLockView::leave_write), and `<name>_rmtx` around `raise_write`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct RWLockView<'a> {
+pub(crate) struct RwLockView<'a> {
     readers: I32<'a>,
     writer: I32<'a>,
 }
 
-impl<'a> RWLockView<'a> {
-    pub(crate) fn new(readers: &'a AtomicU32, writer_active: &'a AtomicU32) -> RWLockView<'a> {
-        RWLockView {
+impl<'a> RwLockView<'a> {
+    pub(crate) fn new(readers: &'a AtomicU32, writer_active: &'a AtomicU32) -> RwLockView<'a> {
+        RwLockView {
             readers: I32::new(readers),
             writer: I32::new(writer_active),
         }
@@ -145,7 +145,7 @@ impl<'a> RWLockView<'a> {
     /// around this call (so that readers of the other implementations, which look before
     /// they count themselves in, see the flag or are counted before the writer looks); then,
     /// without the readers' mutex, it waits for the readers with
-    /// [`wait_for_readers`](RWLockView::wait_for_readers).
+    /// [`wait_for_readers`](RwLockView::wait_for_readers).
     pub(crate) fn raise_write(self) {
         // SeqCst: pairs with the SeqCst increment of `readers` and load of `writer_active`
         // in `enter_read`, as the fences below pair (see there). Against readers that look
@@ -165,8 +165,8 @@ impl<'a> RWLockView<'a> {
     }
 
     /// Waits with `wait` until no reader is inside, after
-    /// [`raise_write`](RWLockView::raise_write); `false` once `wait` gives up, and the
-    /// caller then lowers the flag with [`leave_write`](RWLockView::leave_write). The caller
+    /// [`raise_write`](RwLockView::raise_write); `false` once `wait` gives up, and the
+    /// caller then lowers the flag with [`leave_write`](RwLockView::leave_write). The caller
     /// holds the writers' mutex, not the readers' one: readers leave without it, and
     /// readers of the other implementations that find the flag raised release it to wait.
     pub(crate) fn wait_for_readers(self, wait: &mut Wait) -> bool {
@@ -199,9 +199,9 @@ impl<'a> RWLockView<'a> {
 /// A reader-writer lock in a segment, shared by threads and processes in any language that
 /// speaks the format.
 ///
-/// [`read`](RWLock::read) and its `try_`/`_timeout` forms return an [`RWLockReadGuard`]; any
-/// number of them may be held at once. [`write`](RWLock::write) and its forms return an
-/// [`RWLockWriteGuard`], held by one at a time and never together with a read guard. Like
+/// [`read`](RwLock::read) and its `try_`/`_timeout` forms return an [`RwLockReadGuard`]; any
+/// number of them may be held at once. [`write`](RwLock::write) and its forms return an
+/// [`RwLockWriteGuard`], held by one at a time and never together with a read guard. Like
 /// [`Mutex`], the lock guards no data of its own: it orders what processes do to other
 /// entries while they hold it.
 ///
@@ -217,11 +217,11 @@ impl<'a> RWLockView<'a> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use zeroipc::{Memory, RWLock};
+/// use zeroipc::{Memory, RwLock};
 /// # let name = format!("/zeroipc_doc_rwlock_{}", std::process::id());
 /// let mem = Memory::create(&name, 1 << 16)?;
-/// let lock = RWLock::create(&mem, "table_lock")?;
-/// let other = RWLock::open(&Memory::open(&name)?, "table_lock")?;
+/// let lock = RwLock::create(&mem, "table_lock")?;
+/// let other = RwLock::open(&Memory::open(&name)?, "table_lock")?;
 /// {
 ///     let _a = lock.read_timeout(Duration::from_secs(1))?;
 ///     let _b = other.try_read().expect("readers share the lock");
@@ -234,7 +234,7 @@ impl<'a> RWLockView<'a> {
 /// ```
 #[cfg(not(loom))]
 #[derive(Clone)]
-pub struct RWLock {
+pub struct RwLock {
     state: Words,
     rmtx: Mutex,
     wmtx: Mutex,
@@ -242,7 +242,7 @@ pub struct RWLock {
 }
 
 #[cfg(not(loom))]
-impl RWLock {
+impl RwLock {
     /// Adds an unlocked reader-writer lock called `name`: the entries `name_state`,
     /// `name_rmtx`, `name_wmtx`, then the marker `name`.
     ///
@@ -254,8 +254,8 @@ impl RWLock {
     /// validation error if the table is corrupt. Each is found before anything is added, so
     /// the segment is unchanged (unless another process adds entries at the same moment and
     /// takes the last room: then the entries added so far stay, without the marker, and
-    /// [`open`](RWLock::open) does not see a lock).
-    pub fn create(mem: &Memory, name: &str) -> Result<RWLock> {
+    /// [`open`](RwLock::open) does not see a lock).
+    pub fn create(mem: &Memory, name: &str) -> Result<RwLock> {
         let state_name = part_name(name, layout::RWLOCK_STATE_SUFFIX);
         let rmtx_name = part_name(name, layout::RWLOCK_READ_MUTEX_SUFFIX);
         let wmtx_name = part_name(name, layout::RWLOCK_WRITE_MUTEX_SUFFIX);
@@ -272,7 +272,7 @@ impl RWLock {
         let rmtx = Mutex::create(mem, &rmtx_name)?;
         let wmtx = Mutex::create(mem, &wmtx_name)?;
         create_marker(mem, name)?;
-        Ok(RWLock {
+        Ok(RwLock {
             state,
             rmtx,
             wmtx,
@@ -289,7 +289,7 @@ impl RWLock {
     /// [`Error::NotFound`] naming whichever entry is missing (the marker `name` first);
     /// [`Error::Corrupt`] naming the entry at fault; a validation error if the table is
     /// corrupt.
-    pub fn open(mem: &Memory, name: &str) -> Result<RWLock> {
+    pub fn open(mem: &Memory, name: &str) -> Result<RwLock> {
         open_marker(mem, name, "reader-writer lock")?;
         let state_name = part_name(name, layout::RWLOCK_STATE_SUFFIX);
         let state = Words::open(
@@ -316,7 +316,7 @@ impl RWLock {
         }
         let rmtx = Mutex::open(mem, &part_name(name, layout::RWLOCK_READ_MUTEX_SUFFIX))?;
         let wmtx = Mutex::open(mem, &part_name(name, layout::RWLOCK_WRITE_MUTEX_SUFFIX))?;
-        Ok(RWLock {
+        Ok(RwLock {
             state,
             rmtx,
             wmtx,
@@ -341,15 +341,15 @@ impl RWLock {
     }
 
     #[inline]
-    fn view(&self) -> RWLockView<'_> {
-        RWLockView::new(
+    fn view(&self) -> RwLockView<'_> {
+        RwLockView::new(
             self.state.word(READERS_OFFSET),
             self.state.word(WRITER_ACTIVE_OFFSET),
         )
     }
 
     /// Takes a read lock, waiting as long as it takes.
-    pub fn read(&self) -> RWLockReadGuard<'_> {
+    pub fn read(&self) -> RwLockReadGuard<'_> {
         self.read_until(None)
             .unwrap_or_else(|_| unreachable!("a wait without a time limit does not time out"))
     }
@@ -363,20 +363,20 @@ impl RWLock {
     ///
     /// [`Error::Timeout`] if no read lock was taken by the end of `timeout`: a writer held
     /// (or was taking) the lock, or someone held `<name>_rmtx`; nothing is held.
-    pub fn read_timeout(&self, timeout: Duration) -> Result<RWLockReadGuard<'_>> {
+    pub fn read_timeout(&self, timeout: Duration) -> Result<RwLockReadGuard<'_>> {
         self.read_until(deadline(timeout))
     }
 
     /// Takes a read lock if no writer holds the lock, without waiting.
-    pub fn try_read(&self) -> Option<RWLockReadGuard<'_>> {
+    pub fn try_read(&self) -> Option<RwLockReadGuard<'_>> {
         let entry = self.rmtx.try_lock()?;
         let entered = self.view().enter_read();
         drop(entry);
         // `then`, not `then_some`: a guard built and dropped would count a reader out.
-        entered.then(|| RWLockReadGuard { lock: self })
+        entered.then(|| RwLockReadGuard { lock: self })
     }
 
-    fn read_until(&self, end: Option<Instant>) -> Result<RWLockReadGuard<'_>> {
+    fn read_until(&self, end: Option<Instant>) -> Result<RwLockReadGuard<'_>> {
         // Exit: the lock taken, or the deadline passed (in the mutex, in the wait for the
         // writer, or between two tries: a writer that leaves and comes back does not keep
         // this loop going past it).
@@ -385,7 +385,7 @@ impl RWLock {
             let entered = self.view().enter_read();
             drop(entry);
             if entered {
-                return Ok(RWLockReadGuard { lock: self });
+                return Ok(RwLockReadGuard { lock: self });
             }
             let left = remaining(end);
             if left.is_zero() || !self.view().wait_for_writer(&mut Wait::new(left)) {
@@ -395,7 +395,7 @@ impl RWLock {
     }
 
     /// Takes the write lock, waiting as long as it takes.
-    pub fn write(&self) -> RWLockWriteGuard<'_> {
+    pub fn write(&self) -> RwLockWriteGuard<'_> {
         self.write_until(None)
             .unwrap_or_else(|_| unreachable!("a wait without a time limit does not time out"))
     }
@@ -408,19 +408,19 @@ impl RWLock {
     ///
     /// [`Error::Timeout`] if they did not within `timeout`; nothing is held, and
     /// `writer_active` is lowered again if it was raised.
-    pub fn write_timeout(&self, timeout: Duration) -> Result<RWLockWriteGuard<'_>> {
+    pub fn write_timeout(&self, timeout: Duration) -> Result<RwLockWriteGuard<'_>> {
         self.write_until(deadline(timeout))
     }
 
     /// Takes the write lock if nobody holds the lock, without waiting. Also answers `None`
     /// while a reader is entering (holding `<name>_rmtx` for a moment).
-    pub fn try_write(&self) -> Option<RWLockWriteGuard<'_>> {
+    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_>> {
         let guard = self.wmtx.try_lock()?;
         let entry = self.rmtx.try_lock()?;
         self.view().raise_write();
         drop(entry);
         if self.view().no_readers() {
-            return Some(RWLockWriteGuard {
+            return Some(RwLockWriteGuard {
                 lock: self,
                 _wmtx: guard,
             });
@@ -429,7 +429,7 @@ impl RWLock {
         None
     }
 
-    fn write_until(&self, end: Option<Instant>) -> Result<RWLockWriteGuard<'_>> {
+    fn write_until(&self, end: Option<Instant>) -> Result<RwLockWriteGuard<'_>> {
         let guard = self.wmtx.lock_timeout(remaining(end))?;
         // The flag is raised under the readers' mutex (see the module docs); on a timeout
         // here, `guard` releases the writers' mutex as it drops.
@@ -440,7 +440,7 @@ impl RWLock {
             self.view().leave_write();
             return Err(Error::Timeout);
         }
-        Ok(RWLockWriteGuard {
+        Ok(RwLockWriteGuard {
             lock: self,
             _wmtx: guard,
         })
@@ -448,9 +448,9 @@ impl RWLock {
 }
 
 #[cfg(not(loom))]
-impl fmt::Debug for RWLock {
+impl fmt::Debug for RwLock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RWLock")
+        f.debug_struct("RwLock")
             .field("name", &self.name)
             .field("readers", &self.readers())
             .field("write_locked", &self.is_write_locked())
@@ -460,49 +460,49 @@ impl fmt::Debug for RWLock {
 }
 
 #[cfg(not(loom))]
-/// A read lock of an [`RWLock`], held until dropped.
+/// A read lock of an [`RwLock`], held until dropped.
 #[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct RWLockReadGuard<'a> {
-    lock: &'a RWLock,
+pub struct RwLockReadGuard<'a> {
+    lock: &'a RwLock,
 }
 
 #[cfg(not(loom))]
-impl Drop for RWLockReadGuard<'_> {
+impl Drop for RwLockReadGuard<'_> {
     fn drop(&mut self) {
         self.lock.view().leave_read();
     }
 }
 
 #[cfg(not(loom))]
-impl fmt::Debug for RWLockReadGuard<'_> {
+impl fmt::Debug for RwLockReadGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RWLockReadGuard")
+        f.debug_struct("RwLockReadGuard")
             .field("lock", &self.lock.name)
             .finish()
     }
 }
 
 #[cfg(not(loom))]
-/// The write lock of an [`RWLock`], held until dropped.
+/// The write lock of an [`RwLock`], held until dropped.
 #[must_use = "the lock is released as soon as the guard is dropped"]
-pub struct RWLockWriteGuard<'a> {
-    lock: &'a RWLock,
+pub struct RwLockWriteGuard<'a> {
+    lock: &'a RwLock,
     /// The writers' mutex, released (as a field, after `drop` ran) once `writer_active` is
     /// lowered.
     _wmtx: MutexGuard<'a>,
 }
 
 #[cfg(not(loom))]
-impl Drop for RWLockWriteGuard<'_> {
+impl Drop for RwLockWriteGuard<'_> {
     fn drop(&mut self) {
         self.lock.view().leave_write();
     }
 }
 
 #[cfg(not(loom))]
-impl fmt::Debug for RWLockWriteGuard<'_> {
+impl fmt::Debug for RwLockWriteGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RWLockWriteGuard")
+        f.debug_struct("RwLockWriteGuard")
             .field("lock", &self.lock.name)
             .finish()
     }
@@ -511,38 +511,38 @@ impl fmt::Debug for RWLockWriteGuard<'_> {
 // ---- The model for loom --------------------------------------------------------------------
 
 /// A reader-writer lock on the heap, with loom's atomics, running the same algorithm on its
-/// two words as [`RWLock`]: what the loom tests check. Its `<name>_rmtx` is a
-/// [`SemaphoreModel`] of one permit, which its writers and [`peer_read`](RWLockModel::peer_read)
+/// two words as [`RwLock`]: what the loom tests check. Its `<name>_rmtx` is a
+/// [`SemaphoreModel`] of one permit, which its writers and [`peer_read`](RwLockModel::peer_read)
 /// take and its own readers leave out (see the module docs); it has no `<name>_wmtx`, so the
 /// caller runs one writer at a time.
 #[cfg(loom)]
 #[derive(Debug)]
-pub struct RWLockModel {
+pub struct RwLockModel {
     readers: AtomicU32,
     writer_active: AtomicU32,
     rmtx: SemaphoreModel,
 }
 
 #[cfg(loom)]
-impl Default for RWLockModel {
-    fn default() -> RWLockModel {
-        RWLockModel::new()
+impl Default for RwLockModel {
+    fn default() -> RwLockModel {
+        RwLockModel::new()
     }
 }
 
 #[cfg(loom)]
-impl RWLockModel {
+impl RwLockModel {
     /// An unlocked lock.
-    pub fn new() -> RWLockModel {
-        RWLockModel {
+    pub fn new() -> RwLockModel {
+        RwLockModel {
             readers: AtomicU32::new(0),
             writer_active: AtomicU32::new(0),
             rmtx: SemaphoreModel::new(1, 1),
         }
     }
 
-    fn view(&self) -> RWLockView<'_> {
-        RWLockView::new(&self.readers, &self.writer_active)
+    fn view(&self) -> RwLockView<'_> {
+        RwLockView::new(&self.readers, &self.writer_active)
     }
 
     fn unlock_rmtx(&self) {
@@ -550,7 +550,7 @@ impl RWLockModel {
         debug_assert!(posted.is_ok(), "only the holder posts the readers' mutex");
     }
 
-    /// See [`RWLock::try_read`] (without the readers' mutex): whether a read lock was taken.
+    /// See [`RwLock::try_read`] (without the readers' mutex): whether a read lock was taken.
     pub fn try_read(&self) -> bool {
         self.view().enter_read()
     }
@@ -573,7 +573,7 @@ impl RWLockModel {
     /// A bounded read by the other implementations' protocol: under the readers' mutex, look
     /// at `writer_active`, and count in only if it is lowered (otherwise release the mutex
     /// and try again). Whether a read lock was taken; released with
-    /// [`read_unlock`](RWLockModel::read_unlock), as theirs is, without the mutex.
+    /// [`read_unlock`](RwLockModel::read_unlock), as theirs is, without the mutex.
     pub fn peer_read(&self) -> bool {
         let mut wait = Wait::for_slot();
         // Exit: the lock taken, or a bounded wait (for the mutex or the writer) given up.
@@ -598,13 +598,13 @@ impl RWLockModel {
         }
     }
 
-    /// Releases a read lock taken by [`read`](RWLockModel::read),
-    /// [`try_read`](RWLockModel::try_read) or [`peer_read`](RWLockModel::peer_read).
+    /// Releases a read lock taken by [`read`](RwLockModel::read),
+    /// [`try_read`](RwLockModel::try_read) or [`peer_read`](RwLockModel::peer_read).
     pub fn read_unlock(&self) {
         self.view().leave_read();
     }
 
-    /// See [`RWLock::try_write`]: whether the write lock was taken.
+    /// See [`RwLock::try_write`]: whether the write lock was taken.
     pub fn try_write(&self) -> bool {
         if !self.rmtx.try_wait() {
             return false;
@@ -663,7 +663,7 @@ mod tests {
     #[test]
     fn readers_share_the_lock_and_a_writer_excludes_them() {
         let seg = Segment::new(1 << 16);
-        let l = RWLock::create(&seg.mem, "l").unwrap();
+        let l = RwLock::create(&seg.mem, "l").unwrap();
         let a = l.try_read().unwrap();
         let b = l.read();
         assert_eq!(l.readers(), 2);
