@@ -162,6 +162,23 @@ impl Memory {
         })
     }
 
+    /// Adds the entries of a composite structure, each `(name, first bytes, size)` with the
+    /// rest of its `size` zero, all or none, under one hold of the table's lock.
+    pub(crate) fn add_parts(&self, parts: &[(&str, &[u8], usize)]) -> Result<Vec<Entry>> {
+        let mut inits: Vec<_> = parts
+            .iter()
+            .map(|&(_, bytes, _)| move |offset| self.region.write_bytes(offset, bytes))
+            .collect();
+        let mut list: Vec<crate::table::NewEntry<'_>> = parts
+            .iter()
+            .zip(inits.iter_mut())
+            .map(|(&(name, _, size), init)| {
+                (name, size as u64, init as &mut dyn FnMut(u64) -> Option<()>)
+            })
+            .collect();
+        self.table.add_all(&self.region, &mut list)
+    }
+
     pub(crate) fn region(&self) -> &Region {
         &self.region
     }

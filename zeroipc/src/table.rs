@@ -262,54 +262,101 @@ impl Table {
         size: u64,
         init: impl FnOnce(u64) -> Option<()>,
     ) -> Result<Entry> {
-        check_entry_name(name)?;
+        let mut init = Some(init);
+        let mut once = |offset| init.take().and_then(|f| f(offset));
+        let mut entries = self.add_all(region, &mut [(name, size, &mut once)])?;
+        Ok(entries.remove(0))
+    }
+
+    /// Adds the entries `parts` (`(name, size, init)` each, in that order) under one hold of
+    /// the segment's lock: all of them, or none.
+    ///
+    /// Every rule is checked for all of them before anything is written (names valid, new
+    /// and distinct, a slot for each, room for all); then each part's `init` writes its
+    /// structure at its offset, the entries are written, and `entry_count` is stored last,
+    /// once (release ordering), so other processes see all the parts at once, initialised.
+    /// An `init` that fails leaves the segment as it was.
+    pub(crate) fn add_all(
+        &self,
+        region: &Region,
+        parts: &mut [NewEntry<'_>],
+    ) -> Result<Vec<Entry>> {
+        for (i, (name, _, _)) in parts.iter().enumerate() {
+            check_entry_name(name)?;
+            if parts[..i].iter().any(|(earlier, _, _)| earlier == name) {
+                return Err(Error::AlreadyExists {
+                    name: (*name).to_owned(),
+                });
+            }
+        }
         let _lock = region.shm().lock()?;
         let table = self.read(region)?;
-        if table.entries.iter().any(|e| e.name() == Some(name)) {
+        if let Some((name, _, _)) = parts
+            .iter()
+            .find(|(name, _, _)| table.entries.iter().any(|e| e.name() == Some(name)))
+        {
             return Err(Error::AlreadyExists {
-                name: name.to_owned(),
+                name: (*name).to_owned(),
             });
         }
-        let index = table.entries.len() as u32;
-        let next = table.header.next_offset;
-        if index >= self.max_entries {
+        let first = table.entries.len() as u32;
+        if u64::from(first) + parts.len() as u64 > u64::from(self.max_entries) {
             return Err(Error::TableFull {
                 max_entries: self.max_entries,
             });
         }
-        // `next <= memory_size` (validated), so this cannot overflow; checked anyway.
-        let offset = next
-            .checked_add(7)
-            .map(|n| n & !7)
-            .ok_or(Error::BadNextOffset { next_offset: next })?;
-        let available = self.memory_size.saturating_sub(offset);
-        if size > available {
-            return Err(Error::OutOfSpace {
-                requested: size,
-                available,
+        // Where each part goes: `next <= memory_size` (validated), and each step is checked.
+        let start = table.header.next_offset;
+        let mut next = start;
+        let mut placed = Vec::with_capacity(parts.len());
+        for (_, size, _) in parts.iter() {
+            let offset = next
+                .checked_add(7)
+                .map(|n| n & !7)
+                .ok_or(Error::BadNextOffset { next_offset: start })?;
+            let end = offset.checked_add(*size).filter(|&e| e <= self.memory_size);
+            let Some(end) = end else {
+                let available = self.memory_size.saturating_sub(start);
+                return Err(Error::OutOfSpace {
+                    requested: offset.saturating_add(*size).saturating_sub(start),
+                    available,
+                });
+            };
+            placed.push(offset);
+            next = end;
+        }
+        // The structures, before any entry names them: nobody looks past `next_offset`.
+        for ((name, _, init), &offset) in parts.iter_mut().zip(&placed) {
+            init(offset).ok_or_else(|| Error::corrupt(name, "structure does not fit its entry"))?;
+        }
+        let mut added = Vec::with_capacity(parts.len());
+        for (i, ((name, size, _), &offset)) in parts.iter().zip(&placed).enumerate() {
+            let raw = TableEntry {
+                name: layout::encode_name(name),
+                offset,
+                size: *size,
+            };
+            region
+                .write(layout::table_entry_offset(first + i as u32) as u64, raw)
+                .unwrap_or_else(|| unreachable!("index < max_entries lies in the table"));
+            added.push(Entry {
+                name: (*name).to_owned(),
+                offset,
+                size: *size,
             });
         }
-        init(offset).ok_or_else(|| Error::corrupt(name, "structure does not fit its entry"))?;
-        let raw = TableEntry {
-            name: layout::encode_name(name),
-            offset,
-            size,
-        };
-        region
-            .write(layout::table_entry_offset(index) as u64, raw)
-            .unwrap_or_else(|| unreachable!("index < max_entries lies in the table"));
         // Relaxed: ordered before the entry_count store below, which is Release.
-        atomic_u64(region, NEXT_OFFSET_OFFSET).store(offset + size, Ordering::Relaxed);
+        atomic_u64(region, NEXT_OFFSET_OFFSET).store(next, Ordering::Relaxed);
         // Release: pairs with the Acquire load of `entry_count` in `Table::entries`, publishing
-        // the entry and the structure `init` wrote.
-        atomic_u32(region, ENTRY_COUNT_OFFSET).store(index + 1, Ordering::Release);
-        Ok(Entry {
-            name: name.to_owned(),
-            offset,
-            size,
-        })
+        // the entries and the structures the `init`s wrote.
+        atomic_u32(region, ENTRY_COUNT_OFFSET).store(first + parts.len() as u32, Ordering::Release);
+        Ok(added)
     }
 }
+
+/// An entry to add: its name, its size, and what writes its structure at the offset given
+/// (`None` if the structure does not fit there).
+pub(crate) type NewEntry<'a> = (&'a str, u64, &'a mut dyn FnMut(u64) -> Option<()>);
 
 /// A validated raw entry as the public type; its name was checked by the table's findings.
 fn to_entry(raw: &RawEntry) -> Entry {

@@ -671,3 +671,51 @@ fn a_signal_with_parts_missing_or_out_of_range_is_refused_naming_the_part() {
     let err = Signal::<u32>::open(&mem, "s").unwrap_err();
     assert!(is_not_found(&err, "s_state"), "{err}");
 }
+
+#[test]
+fn a_composite_is_added_whole_or_not_at_all_while_another_thread_adds_entries() {
+    // A table of 8 slots: the lock's 4 parts fit only if they are added before the other
+    // thread's arrays fill the table, and the arrays may come at any moment.
+    const PARTS: [&str; 4] = ["l_state", "l_rmtx", "l_wmtx", "l"];
+    let mut outcomes = [0usize; 2];
+    for _ in 0..200 {
+        let name = unique_name("whole");
+        let _cleanup = Cleanup(name.clone());
+        let mem = Memory::options()
+            .max_entries(8)
+            .create(&name, 1 << 16)
+            .unwrap();
+        let other = Memory::open(&name).unwrap();
+        let start = std::sync::Barrier::new(2);
+        let created = thread::scope(|s| {
+            s.spawn(|| {
+                start.wait();
+                for i in 0..6 {
+                    let _ = Array::<u8>::create(&other, &format!("x{i}"), 1);
+                }
+            });
+            start.wait();
+            RwLock::create(&mem, "l").is_ok()
+        });
+        let names: Vec<String> = mem
+            .entries()
+            .unwrap()
+            .map(|e| e.name().to_owned())
+            .collect();
+        let present = PARTS
+            .iter()
+            .filter(|p| names.iter().any(|n| n == *p))
+            .count();
+        if created {
+            assert_eq!(present, 4, "a created lock has all its parts: {names:?}");
+        } else {
+            assert_eq!(
+                present, 0,
+                "a failed create leaves no part behind: {names:?}"
+            );
+        }
+        outcomes[usize::from(created)] += 1;
+    }
+    // Both outcomes are possible; the checks above hold for whichever happened.
+    assert_eq!(outcomes.iter().sum::<usize>(), 200, "{outcomes:?}");
+}

@@ -432,15 +432,20 @@ fn put_u32(image: &mut [u8], at: usize, v: u32) {
 }
 
 #[test]
-fn opening_refuses_a_capacity_that_is_not_a_power_of_two_of_at_least_2() {
-    for cap in [0, 1, 100, 129, u32::MAX] {
+fn opening_refuses_a_capacity_that_is_not_a_power_of_two_of_at_least_2_and_says_which() {
+    let cases: [(u32, &str); 5] = [
+        (0, "capacity 0 is below 2"),
+        // A power of two, but one slot cannot tell full from empty.
+        (1, "capacity 1 is below 2"),
+        (100, "capacity 100 is not a power of two"),
+        (129, "capacity 129 is not a power of two"),
+        (u32::MAX, "is not a power of two"),
+    ];
+    for (cap, says) in cases {
         match open_patched(|img| put_u32(img, EVENTS_OFFSET + 8, cap)) {
             Err(Error::Corrupt { name, what }) => {
                 assert_eq!(name, "events");
-                assert!(
-                    what.contains(&format!("capacity {cap} is not a power of two")),
-                    "{what}"
-                );
+                assert!(what.contains(says), "{cap}: {what}");
             }
             other => panic!("{cap}: {other:?}"),
         }

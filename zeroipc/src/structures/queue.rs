@@ -561,19 +561,27 @@ impl<T: Pod> Queue<T> {
     ///
     /// [`Error::NotFound`]; [`Error::ElementSizeMismatch`] if the queue holds elements of
     /// another size; [`Error::CapacityMismatch`] if the header does not fit its entry;
-    /// [`Error::Corrupt`] for a capacity below 2 or not a power of two; a validation error
+    /// [`Error::Corrupt`] for a capacity below 2, not a power of two, or above 2^31, each
+    /// with its own message; a validation error
     /// if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Queue<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
-        if !capacity.is_power_of_two()
-            || !(layout::MIN_QUEUE_CAPACITY..=layout::MAX_QUEUE_CAPACITY).contains(&capacity)
-        {
-            return Err(Error::corrupt(
-                name,
-                format!("queue capacity {capacity} is not a power of two from 2 to 2^31"),
-            ));
+        let wrong = if capacity < layout::MIN_QUEUE_CAPACITY {
+            Some(format!(
+                "queue capacity {capacity} is below {}: one slot cannot tell a full queue from an empty one (such a queue loses items)",
+                layout::MIN_QUEUE_CAPACITY
+            ))
+        } else if !capacity.is_power_of_two() {
+            Some(format!("queue capacity {capacity} is not a power of two"))
+        } else if capacity > layout::MAX_QUEUE_CAPACITY {
+            Some(format!("queue capacity {capacity} is above 2^31"))
+        } else {
+            None
+        };
+        if let Some(what) = wrong {
+            return Err(Error::corrupt(name, what));
         }
         ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity)

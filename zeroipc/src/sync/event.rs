@@ -40,7 +40,7 @@ use crate::{
     layout,
     memory::Memory,
     sync::semaphore::Semaphore,
-    sync::{check_room, part_name, Words},
+    sync::{part_name, Parts, Words},
 };
 
 /// Offset of `signaled` in the event's entry.
@@ -327,13 +327,6 @@ impl Event {
     /// takes the last room: then the entries added so far stay).
     pub fn create(mem: &Memory, name: &str, manual_reset: bool) -> Result<Event> {
         let sem_name = part_name(name, layout::EVENT_SEM_SUFFIX);
-        check_room(
-            mem,
-            &[
-                (name, layout::EVENT_SIZE),
-                (&sem_name, layout::SEMAPHORE_SIZE),
-            ],
-        )?;
         let header = EventHeader {
             signaled: 0,
             mode: if manual_reset {
@@ -343,14 +336,11 @@ impl Event {
             },
             waiting: 0,
         };
-        let words = Words::create(mem, name, header)?;
-        Semaphore::create(mem, &sem_name, 0, 0)?;
-        let sem = sem_words(mem, &sem_name)?;
-        Ok(Event {
-            words,
-            sem,
-            manual: manual_reset,
-        })
+        Parts::default()
+            .words(name, header)
+            .semaphore(&sem_name, 0, 0)
+            .add(mem)?;
+        Event::open(mem, name)
     }
 
     /// Opens the event called `name`, checking its entry (12 bytes, `mode` 0 or 1,

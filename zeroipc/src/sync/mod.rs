@@ -224,62 +224,63 @@ impl Words {
     }
 }
 
-/// Checks, before a composite structure creates anything, that every one of its entries
-/// (`(name, size)` in creation order) can be added: each name is valid and not taken, the
-/// table has a slot for each, and the segment has room for all of them. A composite is
-/// several entries added one by one; this check is what keeps a failure from leaving some of
-/// them behind. (A process adding entries at the same moment can still take the room between
-/// the check and the adds: then the entries added so far stay.)
+/// The entries of a composite structure, gathered before any is added and then added all
+/// or none, under one hold of the table's lock ([`Memory::add_parts`]): a failure, or
+/// another process adding entries at the same moment, never leaves some of them behind.
 #[cfg(not(loom))]
-pub(crate) fn check_room(mem: &Memory, parts: &[(&str, usize)]) -> Result<()> {
-    for (name, _) in parts {
-        crate::table::check_entry_name(name)?;
+#[derive(Default)]
+pub(crate) struct Parts {
+    /// `(name, first bytes, entry size)` in creation order; the rest of each entry is zero.
+    parts: Vec<(String, Vec<u8>, usize)>,
+}
+
+#[cfg(not(loom))]
+impl Parts {
+    /// A part of `size` bytes called `name` that starts with `first`.
+    pub(crate) fn bytes(mut self, name: &str, first: Vec<u8>, size: usize) -> Parts {
+        debug_assert!(first.len() <= size);
+        self.parts.push((name.to_owned(), first, size));
+        self
     }
-    let entries: Vec<_> = mem.entries()?.collect();
-    for (name, _) in parts {
-        if entries.iter().any(|e| e.name() == *name) {
-            return Err(Error::AlreadyExists {
-                name: (*name).to_owned(),
-            });
-        }
+
+    /// A part called `name` that is `header` and nothing more.
+    pub(crate) fn words<H: Pod>(self, name: &str, header: H) -> Parts {
+        self.bytes(name, bytemuck::bytes_of(&header).to_vec(), size_of::<H>())
     }
-    if entries.len() + parts.len() > mem.max_entries() as usize {
-        return Err(Error::TableFull {
-            max_entries: mem.max_entries(),
-        });
+
+    /// A semaphore called `name` holding `count` permits, at most `max` (0: unbounded); a
+    /// mutex is one of at most one permit, free.
+    pub(crate) fn semaphore(self, name: &str, count: i32, max: i32) -> Parts {
+        self.words(name, semaphore::SemaphoreHeader::new(count, max))
     }
-    let start = mem.used()?;
-    let mut next = start;
-    for (_, size) in parts {
-        next = next
-            .checked_add(7)
-            .map(|n| n & !7)
-            .and_then(|o| o.checked_add(*size as u64))
-            .ok_or(Error::BadNextOffset { next_offset: start })?;
+
+    /// The 1-byte marker `name` that a composite structure's openers look for; last.
+    pub(crate) fn marker(self, name: &str) -> Parts {
+        self.bytes(name, vec![0], crate::layout::MARKER_SIZE)
     }
-    if next > mem.size() {
-        let available = mem.size().saturating_sub(start);
-        return Err(Error::OutOfSpace {
-            requested: next - start,
-            available,
-        });
+
+    /// Adds every part to `mem`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NameTooLong`], [`Error::InvalidName`], [`Error::AlreadyExists`] (naming the
+    /// first part whose name is taken), [`Error::TableFull`], [`Error::OutOfSpace`] for all
+    /// the parts together; a validation error if the table is corrupt. On error the segment
+    /// is unchanged.
+    pub(crate) fn add(self, mem: &Memory) -> Result<()> {
+        let list: Vec<(&str, &[u8], usize)> = self
+            .parts
+            .iter()
+            .map(|(name, first, size)| (name.as_str(), first.as_slice(), *size))
+            .collect();
+        mem.add_parts(&list).map(drop)
     }
-    Ok(())
 }
 
 /// `name` followed by `suffix`: the name of one part of a composite structure.
 #[cfg(not(loom))]
 pub(crate) fn part_name(name: &str, suffix: &str) -> String {
     format!("{name}{suffix}")
-}
-
-/// Adds the 1-byte marker entry `name` that a composite structure writes last.
-#[cfg(not(loom))]
-pub(crate) fn create_marker(mem: &Memory, name: &str) -> Result<()> {
-    mem.add(name, crate::layout::MARKER_SIZE as u64, |region, offset| {
-        region.write(offset, 0u8)
-    })?;
-    Ok(())
 }
 
 /// Checks that the marker entry `name` of a composite structure exists and is 1 byte.

@@ -19,7 +19,7 @@ use crate::layout;
 use crate::memory::Memory;
 use crate::sync::mutex::{Mutex, MutexGuard};
 use crate::sync::semaphore::Semaphore;
-use crate::sync::{check_room, create_marker, deadline, open_marker, part_name, remaining, Words};
+use crate::sync::{deadline, open_marker, part_name, remaining, Parts, Words};
 
 /// The most permits one [`Monitor::notify_all`] posts, whatever the shared waiter count says
 /// (another process may have written any number there).
@@ -89,25 +89,13 @@ impl Monitor {
         let mtx_name = part_name(name, layout::MONITOR_MUTEX_SUFFIX);
         let cond_name = part_name(name, layout::MONITOR_COND_SUFFIX);
         let count_name = part_name(name, layout::MONITOR_COUNT_SUFFIX);
-        check_room(
-            mem,
-            &[
-                (&mtx_name, layout::MUTEX_SIZE),
-                (&cond_name, layout::SEMAPHORE_SIZE),
-                (&count_name, layout::MONITOR_COUNT_SIZE),
-                (name, layout::MARKER_SIZE),
-            ],
-        )?;
-        let mtx = Mutex::create(mem, &mtx_name)?;
-        let cond = Semaphore::create(mem, &cond_name, 0, 0)?;
-        let count = Words::create(mem, &count_name, 0u32)?;
-        create_marker(mem, name)?;
-        Ok(Monitor {
-            mtx,
-            cond,
-            count,
-            name: name.to_owned(),
-        })
+        Parts::default()
+            .semaphore(&mtx_name, 1, 1)
+            .semaphore(&cond_name, 0, 0)
+            .words(&count_name, 0u32)
+            .marker(name)
+            .add(mem)?;
+        Monitor::open(mem, name)
     }
 
     /// Opens the monitor called `name`: its marker must exist; then opens its mutex (as

@@ -50,7 +50,7 @@ use crate::{
     layout,
     memory::Memory,
     sync::mutex::{Mutex, MutexGuard},
-    sync::{check_room, create_marker, deadline, open_marker, part_name, remaining, Words},
+    sync::{deadline, open_marker, part_name, remaining, Parts, Words},
 };
 
 /// Offset of `readers` in the state entry.
@@ -259,25 +259,13 @@ impl RwLock {
         let state_name = part_name(name, layout::RWLOCK_STATE_SUFFIX);
         let rmtx_name = part_name(name, layout::RWLOCK_READ_MUTEX_SUFFIX);
         let wmtx_name = part_name(name, layout::RWLOCK_WRITE_MUTEX_SUFFIX);
-        check_room(
-            mem,
-            &[
-                (&state_name, layout::RWLOCK_STATE_SIZE),
-                (&rmtx_name, layout::MUTEX_SIZE),
-                (&wmtx_name, layout::MUTEX_SIZE),
-                (name, layout::MARKER_SIZE),
-            ],
-        )?;
-        let state = Words::create(mem, &state_name, [0i32; 2])?;
-        let rmtx = Mutex::create(mem, &rmtx_name)?;
-        let wmtx = Mutex::create(mem, &wmtx_name)?;
-        create_marker(mem, name)?;
-        Ok(RwLock {
-            state,
-            rmtx,
-            wmtx,
-            name: name.to_owned(),
-        })
+        Parts::default()
+            .words(&state_name, [0i32; 2])
+            .semaphore(&rmtx_name, 1, 1)
+            .semaphore(&wmtx_name, 1, 1)
+            .marker(name)
+            .add(mem)?;
+        RwLock::open(mem, name)
     }
 
     /// Opens the reader-writer lock called `name`: its marker must exist; then checks its

@@ -164,7 +164,7 @@ impl<'a> SemaphoreView<'a> {
 #[cfg(not(loom))]
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
 #[repr(C)]
-struct SemaphoreHeader {
+pub(crate) struct SemaphoreHeader {
     /// 0x00: permits free.
     count: i32,
     /// 0x04: processes and threads waiting.
@@ -173,6 +173,19 @@ struct SemaphoreHeader {
     max_count: i32,
     /// 0x0C: zero.
     pad: i32,
+}
+
+#[cfg(not(loom))]
+impl SemaphoreHeader {
+    /// A semaphore holding `count` permits, at most `max_count` (0: unbounded), and no waiter.
+    pub(crate) fn new(count: i32, max_count: i32) -> SemaphoreHeader {
+        SemaphoreHeader {
+            count,
+            waiting: 0,
+            max_count,
+            pad: 0,
+        }
+    }
 }
 
 #[cfg(not(loom))]
@@ -249,13 +262,7 @@ impl Semaphore {
             max_count == 0 || initial <= max_count,
             "a semaphore's initial count is not above its maximum"
         );
-        let header = SemaphoreHeader {
-            count: initial,
-            waiting: 0,
-            max_count,
-            pad: 0,
-        };
-        let words = Words::create(mem, name, header)?;
+        let words = Words::create(mem, name, SemaphoreHeader::new(initial, max_count))?;
         Ok(Semaphore { words, max_count })
     }
 

@@ -28,9 +28,7 @@ use crate::layout;
 use crate::memory::Memory;
 use crate::region::Region;
 use crate::sync::mutex::Mutex;
-use crate::sync::{
-    check_room, create_marker, deadline, open_marker, part_name, remaining, wake_all,
-};
+use crate::sync::{deadline, open_marker, part_name, remaining, wake_all, Parts};
 
 /// Copies a reader makes before it gives up on a value whose version keeps changing under
 /// the mutex (which only a writer ignoring the mutex can cause).
@@ -123,21 +121,14 @@ impl<T: Pod> Signal<T> {
         let state_name = part_name(name, layout::SIGNAL_STATE_SUFFIX);
         let mtx_name = part_name(name, layout::SIGNAL_MUTEX_SUFFIX);
         let state_size = layout::signal_state_size(size_of::<T>());
-        check_room(
-            mem,
-            &[
-                (&state_name, state_size),
-                (&mtx_name, layout::MUTEX_SIZE),
-                (name, layout::MARKER_SIZE),
-            ],
-        )?;
-        let entry = mem.add(&state_name, state_size as u64, |region, offset| {
-            region.write(offset, 0u64)?;
-            region.write(offset + layout::SIGNAL_VALUE_OFFSET as u64, initial)
-        })?;
-        let mtx = Mutex::create(mem, &mtx_name)?;
-        create_marker(mem, name)?;
-        Self::from_parts(mem, name, &state_name, entry.offset(), mtx)
+        let mut first = vec![0u8; layout::SIGNAL_VALUE_OFFSET];
+        first.extend_from_slice(bytemuck::bytes_of(&initial));
+        Parts::default()
+            .bytes(&state_name, first, state_size)
+            .semaphore(&mtx_name, 1, 1)
+            .marker(name)
+            .add(mem)?;
+        Signal::open(mem, name)
     }
 
     /// Opens the signal called `name`: its marker must exist; then checks its state entry
