@@ -132,6 +132,206 @@ impl Region {
     }
 }
 
+/// The crate's atomic integers: values that other processes change at any time, but that
+/// this crate only ever reaches with atomic operations, so a shared reference to one in a
+/// mapping is sound.
+///
+/// # Safety
+///
+/// An implementor has the size and alignment of an integer, accepts every bit pattern, and
+/// allows only atomic operations through `&self`.
+pub(crate) unsafe trait SharedAtomic {}
+
+// SAFETY: `repr(transparent)` wrappers of the atomics of the same name (see `atomic`): the
+// size and alignment of the integer, any bit pattern, only atomic operations.
+unsafe impl SharedAtomic for AtomicU32 {}
+// SAFETY: as for `AtomicU32`.
+unsafe impl SharedAtomic for AtomicI32 {}
+// SAFETY: as for `AtomicU32`.
+unsafe impl SharedAtomic for AtomicU64 {}
+
+/// `len` values of `T` inside a mapping, and the share of the mapping that keeps them there:
+/// the one owner, in this crate, of the argument that a pointer into a mapping stays valid.
+///
+/// The values are reached in two ways only: atomics ([`SharedAtomic`]) by shared reference,
+/// anything else (`Pod` elements and headers) by per-byte atomic copies in and out. Either is
+/// sound while other threads and processes change the same bytes, so a `Mapped` may be shared
+/// between threads as freely as the segment is shared between processes.
+pub(crate) struct Mapped<T> {
+    /// Keeps the mapping alive for `ptr`.
+    region: Region,
+    /// The first value: in the mapping, aligned for `T`, followed by `len` values in bounds;
+    /// set once in `Region::mapped`, after `Region::ptr` checked all of that.
+    ptr: NonNull<T>,
+    /// How many values; never re-read from the segment.
+    len: usize,
+}
+
+// SAFETY: a `Mapped` is a share of the mapping (`Region`, itself `Send` and `Sync`) plus a
+// pointer into it; its values are reached only atomically (see the type's docs), so another
+// thread using it is the same as another process using the segment. `T: Send + Sync`
+// because values of `T` are copied out on one thread after another stored them.
+unsafe impl<T: Send + Sync> Send for Mapped<T> {}
+// SAFETY: as for `Send`: `&Mapped` allows only atomic operations and per-byte atomic copies.
+unsafe impl<T: Send + Sync> Sync for Mapped<T> {}
+
+impl<T> Clone for Mapped<T> {
+    fn clone(&self) -> Self {
+        Mapped {
+            region: self.region.clone(),
+            ptr: self.ptr,
+            len: self.len,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Mapped<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mapped")
+            .field("segment", &self.region.shm().name())
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Region {
+    /// The `count` values of `T` at `offset`, after checking bounds and alignment.
+    pub(crate) fn mapped<T>(&self, offset: u64, count: u64) -> Option<Mapped<T>> {
+        let ptr = self.ptr::<T>(offset, count)?;
+        let len = usize::try_from(count).ok()?;
+        Some(Mapped {
+            region: self.clone(),
+            ptr,
+            len,
+        })
+    }
+}
+
+impl<T> Mapped<T> {
+    /// How many values.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The mapping the values live in.
+    pub(crate) fn region(&self) -> &Region {
+        &self.region
+    }
+}
+
+impl<T: SharedAtomic> Mapped<T> {
+    /// The values, as a slice of atomics.
+    pub(crate) fn atomics(&self) -> &[T] {
+        // SAFETY: `ptr` is followed by `len` in-bounds, aligned values (invariant of `ptr`)
+        // in a mapping that lives as long as `&self`; `T` accepts any bits and allows only
+        // atomic operations through the shared reference (`SharedAtomic`).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The first value.
+    ///
+    /// # Panics
+    ///
+    /// If there is none: callers map at least one (a bug here, not a fact of the segment).
+    pub(crate) fn atomic(&self) -> &T {
+        &self.atomics()[0]
+    }
+}
+
+impl<T: bytemuck::Pod> Mapped<T> {
+    /// A copy of value `index`; `None` past the end.
+    #[inline]
+    pub(crate) fn load(&self, index: usize) -> Option<T> {
+        // SAFETY: `index < len` (checked).
+        (index < self.len).then(|| unsafe { self.load_unchecked(index) })
+    }
+
+    /// Stores `value` at `index`; `None` past the end.
+    #[inline]
+    pub(crate) fn store(&self, index: usize, value: T) -> Option<()> {
+        // SAFETY: `index < len` (checked).
+        (index < self.len).then(|| unsafe { self.store_unchecked(index, value) })
+    }
+
+    /// A copy of value `index`.
+    ///
+    /// # Safety
+    ///
+    /// `index < self.len()`.
+    #[inline]
+    pub(crate) unsafe fn load_unchecked(&self, index: usize) -> T {
+        debug_assert!(index < self.len);
+        // `wrapping_add`: `index < len` (the caller's promise), so in bounds.
+        let at = self.ptr.as_ptr().wrapping_add(index);
+        // SAFETY: `at` is one of the `len` aligned values in the live mapping (invariant of
+        // `ptr`); this crate reaches mapped bytes only atomically; any bytes are a `T`.
+        unsafe { atomic::load(at) }
+    }
+
+    /// Stores `value` at `index`.
+    ///
+    /// # Safety
+    ///
+    /// `index < self.len()`.
+    #[inline]
+    pub(crate) unsafe fn store_unchecked(&self, index: usize, value: T) {
+        debug_assert!(index < self.len);
+        let at = self.ptr.as_ptr().wrapping_add(index);
+        // SAFETY: as in `load_unchecked`; the mapping is writable.
+        unsafe { atomic::store(at, value) };
+    }
+
+    /// Copies `dst.len()` values from `start` into `dst`; `None` (and `dst` untouched) if
+    /// the run reaches past the end.
+    pub(crate) fn load_run(&self, start: usize, dst: &mut [T]) -> Option<()> {
+        let end = start.checked_add(dst.len())?;
+        if end > self.len {
+            return None;
+        }
+        let from = self.ptr.as_ptr().wrapping_add(start);
+        // SAFETY: `start..end` lies within the `len` aligned values of the live mapping
+        // (checked); `dst` is private memory, so the two cannot overlap.
+        unsafe { atomic::load_run(from, dst.as_mut_ptr(), dst.len()) };
+        Some(())
+    }
+
+    /// Copies `src` into the values from `start`; `None` (and nothing written) if the run
+    /// reaches past the end.
+    pub(crate) fn store_run(&self, start: usize, src: &[T]) -> Option<()> {
+        let end = start.checked_add(src.len())?;
+        if end > self.len {
+            return None;
+        }
+        let to = self.ptr.as_ptr().wrapping_add(start);
+        // SAFETY: as in `load_run`, with the writable mapping as the destination.
+        unsafe { atomic::store_run(src.as_ptr(), to, src.len()) };
+        Some(())
+    }
+
+    /// The values as a shared slice.
+    ///
+    /// # Safety
+    ///
+    /// While the slice lives, nothing (no thread, no process) writes the values.
+    pub(crate) unsafe fn as_slice(&self) -> &[T] {
+        // SAFETY: `ptr` is followed by `len` in-bounds aligned values in a mapping that
+        // lives as long as `&self`; nothing writes them meanwhile (the caller's promise).
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The values as a mutable slice.
+    ///
+    /// # Safety
+    ///
+    /// While the slice lives, nothing else (no thread, no process, no other slice) reads or
+    /// writes the values.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn as_mut_slice(&self) -> &mut [T] {
+        // SAFETY: as in `as_slice`, with exclusive access (the caller's promise).
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,16 +4,13 @@
 //! elements of `size_of::<T>()` bytes at 8.
 
 use std::fmt;
-use std::marker::PhantomData;
-use std::ptr::NonNull;
 
 use bytemuck::Pod;
 
-use crate::atomic;
 use crate::error::{Error, Result};
 use crate::layout;
 use crate::memory::Memory;
-use crate::region::Region;
+use crate::region::{Mapped, Region};
 
 /// A fixed-size array of `T` in a segment.
 ///
@@ -42,26 +39,11 @@ use crate::region::Region;
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
 pub struct Array<T> {
-    /// Keeps the mapping alive for `data`.
-    region: Region,
-    /// First element. Points into the mapping, aligned for `T`, followed by `len` elements
-    /// in bounds; set once in `from_parts` after `Region::ptr` checked all of that.
-    data: NonNull<T>,
-    /// Element count, read once from the segment at open (or chosen at create) and never
-    /// re-read.
-    len: usize,
+    /// The elements; their count was read once from the segment at open (or chosen at
+    /// create) and is never re-read.
+    data: Mapped<T>,
     name: String,
-    _marker: PhantomData<T>,
 }
-
-// SAFETY: an `Array` is a pointer into a shared mapping plus private geometry. Every access
-// to the elements is a per-byte atomic copy through a raw pointer (`atomic::load_run` and
-// `atomic::store_run`), never a reference, so using the handle from several threads at once is the same as several
-// processes sharing the segment, which the type is made for. `T: Send` because values of
-// `T` cross between threads through the segment.
-unsafe impl<T: Pod + Send> Send for Array<T> {}
-// SAFETY: as for `Send`: `&Array` only allows the same copies in and out.
-unsafe impl<T: Pod + Send> Sync for Array<T> {}
 
 impl<T: Pod> Array<T> {
     /// Adds an array of `len` zeroed elements called `name` to the segment.
@@ -130,14 +112,11 @@ impl<T: Pod> Array<T> {
 
     fn from_parts(region: &Region, name: &str, offset: u64, len: usize) -> Result<Array<T>> {
         let data = region
-            .ptr::<T>(offset + layout::ARRAY_HEADER_SIZE as u64, len as u64)
+            .mapped::<T>(offset + layout::ARRAY_HEADER_SIZE as u64, len as u64)
             .ok_or_else(|| Error::corrupt(name, "array data lies outside the segment"))?;
         Ok(Array {
-            region: region.clone(),
             data,
-            len,
             name: name.to_owned(),
-            _marker: PhantomData,
         })
     }
 
@@ -148,12 +127,12 @@ impl<T: Pod> Array<T> {
 
     /// The number of elements.
     pub fn len(&self) -> usize {
-        self.len
+        self.data.len()
     }
 
     /// Whether the array has no elements (only possible for one another implementation made).
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.data.len() == 0
     }
 
     /// A copy of element `index`.
@@ -163,18 +142,10 @@ impl<T: Pod> Array<T> {
     /// [`Error::IndexOutOfBounds`].
     #[inline]
     pub fn get(&self, index: usize) -> Result<T> {
-        if index >= self.len {
-            return Err(Error::IndexOutOfBounds {
-                index,
-                len: self.len,
-            });
-        }
-        let ptr = self.data.as_ptr().wrapping_add(index);
-        // SAFETY: `index < len` and `data` is followed by `len` in-bounds, aligned elements
-        // (invariant of `data`), so `ptr` is one of them; the mapping is alive while `self`
-        // is. The copy is per-byte atomic because another thread or process may change the
-        // element at any time; any bytes are a valid `T` (`Pod`), torn or not.
-        Ok(unsafe { atomic::load(ptr) })
+        self.data.load(index).ok_or(Error::IndexOutOfBounds {
+            index,
+            len: self.len(),
+        })
     }
 
     /// Stores `value` in element `index`.
@@ -184,16 +155,12 @@ impl<T: Pod> Array<T> {
     /// [`Error::IndexOutOfBounds`].
     #[inline]
     pub fn set(&self, index: usize, value: T) -> Result<()> {
-        if index >= self.len {
-            return Err(Error::IndexOutOfBounds {
+        self.data
+            .store(index, value)
+            .ok_or(Error::IndexOutOfBounds {
                 index,
-                len: self.len,
-            });
-        }
-        let ptr = self.data.as_ptr().wrapping_add(index);
-        // SAFETY: as in `get`; the mapping is writable.
-        unsafe { atomic::store(ptr, value) };
-        Ok(())
+                len: self.len(),
+            })
     }
 
     /// Copies `dst.len()` elements, starting at element `start`, into `dst`.
@@ -202,14 +169,10 @@ impl<T: Pod> Array<T> {
     ///
     /// [`Error::IndexOutOfBounds`] if the run reaches past the end; `dst` is then untouched.
     pub fn copy_to_slice(&self, start: usize, dst: &mut [T]) -> Result<()> {
-        self.check_run(start, dst.len())?;
-        let src = self.data.as_ptr().wrapping_add(start);
-        // SAFETY: `start + dst.len() <= len` (checked), so the source run is in the mapping
-        // and aligned (invariant of `data`); `dst` is private memory and cannot overlap the
-        // mapping. Each byte of the source is read once, atomically, into `dst`; a
-        // concurrent write can only make an element torn, and any bytes are a valid `T`.
-        unsafe { atomic::load_run(src, dst.as_mut_ptr(), dst.len()) };
-        Ok(())
+        let count = dst.len();
+        self.data
+            .load_run(start, dst)
+            .ok_or_else(|| self.run_error(start, count))
     }
 
     /// Copies `src` into the array, starting at element `start`.
@@ -219,25 +182,21 @@ impl<T: Pod> Array<T> {
     /// [`Error::IndexOutOfBounds`] if the run reaches past the end; the array is then
     /// untouched.
     pub fn copy_from_slice(&self, start: usize, src: &[T]) -> Result<()> {
-        self.check_run(start, src.len())?;
-        let dst = self.data.as_ptr().wrapping_add(start);
-        // SAFETY: as in `copy_to_slice`, with the mapping as the (writable) destination.
-        unsafe { atomic::store_run(src.as_ptr(), dst, src.len()) };
-        Ok(())
+        self.data
+            .store_run(start, src)
+            .ok_or_else(|| self.run_error(start, src.len()))
     }
 
     /// Stores `value` in every element.
     pub fn fill(&self, value: T) {
-        for i in 0..self.len {
-            let ptr = self.data.as_ptr().wrapping_add(i);
-            // SAFETY: `i < len`, as in `set`.
-            unsafe { atomic::store(ptr, value) };
+        for i in 0..self.len() {
+            let _ = self.data.store(i, value);
         }
     }
 
     /// A copy of every element.
     pub fn to_vec(&self) -> Vec<T> {
-        let mut out = vec![T::zeroed(); self.len];
+        let mut out = vec![T::zeroed(); self.len()];
         self.copy_to_slice(0, &mut out)
             .unwrap_or_else(|_| unreachable!("a run of `len` elements from 0 fits"));
         out
@@ -263,9 +222,8 @@ impl<T: Pod> Array<T> {
     /// shared slice over bytes that change is undefined behaviour. Arrange it with a
     /// synchronisation primitive, or use [`copy_to_slice`](Array::copy_to_slice).
     pub unsafe fn as_slice(&self) -> &[T] {
-        // SAFETY: `data` is followed by `len` in-bounds, aligned elements in a mapping that
-        // lives as long as `&self`; the caller promises no writes while the slice lives.
-        unsafe { std::slice::from_raw_parts(self.data.as_ptr(), self.len) }
+        // SAFETY: the caller promises no writes while the slice lives.
+        unsafe { self.data.as_slice() }
     }
 
     /// The elements as a mutable slice, without copying.
@@ -278,18 +236,15 @@ impl<T: Pod> Array<T> {
     /// - no other slice from `as_slice` or `as_mut_slice` of this array is alive.
     #[allow(clippy::mut_from_ref)]
     pub unsafe fn as_mut_slice(&self) -> &mut [T] {
-        // SAFETY: `data` is followed by `len` in-bounds, aligned, writable elements in a
-        // mapping that lives as long as `&self`; the caller promises exclusive access.
-        unsafe { std::slice::from_raw_parts_mut(self.data.as_ptr(), self.len) }
+        // SAFETY: the caller promises exclusive access while the slice lives.
+        unsafe { self.data.as_mut_slice() }
     }
 
-    fn check_run(&self, start: usize, count: usize) -> Result<()> {
-        match start.checked_add(count) {
-            Some(end) if end <= self.len => Ok(()),
-            _ => Err(Error::IndexOutOfBounds {
-                index: start.saturating_add(count).saturating_sub(1),
-                len: self.len,
-            }),
+    /// The error for a run of `count` elements from `start` that reaches past the end.
+    fn run_error(&self, start: usize, count: usize) -> Error {
+        Error::IndexOutOfBounds {
+            index: start.saturating_add(count).saturating_sub(1),
+            len: self.len(),
         }
     }
 }
@@ -297,11 +252,8 @@ impl<T: Pod> Array<T> {
 impl<T> Clone for Array<T> {
     fn clone(&self) -> Self {
         Array {
-            region: self.region.clone(),
-            data: self.data,
-            len: self.len,
+            data: self.data.clone(),
             name: self.name.clone(),
-            _marker: PhantomData,
         }
     }
 }
@@ -310,8 +262,8 @@ impl<T> fmt::Debug for Array<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Array")
             .field("name", &self.name)
-            .field("len", &self.len)
-            .field("segment", &self.region.shm().name())
+            .field("len", &self.data.len())
+            .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
     }
 }
@@ -342,7 +294,7 @@ impl<T: Pod> Iterator for Iter<'_, T> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.array.len - self.next.min(self.array.len);
+        let left = self.array.len() - self.next.min(self.array.len());
         (left, Some(left))
     }
 }

@@ -27,7 +27,7 @@ use crate::atomic::{fence, AtomicU32, Ordering};
 use crate::structures::slots::Slots;
 
 #[cfg(not(loom))]
-use std::{fmt, ptr::NonNull, time::Duration};
+use std::{fmt, time::Duration};
 
 #[cfg(not(loom))]
 use bytemuck::{Pod, Zeroable};
@@ -37,7 +37,7 @@ use crate::{
     error::{Error, Result},
     layout,
     memory::Memory,
-    region::Region,
+    region::{Mapped, Region},
     structures::{ring, slots::MappedSlots, wait::Wait},
 };
 
@@ -464,37 +464,21 @@ const _: () = {
 /// ```
 #[cfg(not(loom))]
 pub struct Queue<T> {
-    /// Keeps the mapping alive for the pointers below.
-    region: Region,
-    /// The `head` word. From `Region::atomic_u32` (in bounds, aligned), valid while
-    /// `region` lives; set once in `from_parts`.
-    head: NonNull<AtomicU32>,
-    /// The `tail` word; as `head`.
-    tail: NonNull<AtomicU32>,
-    /// The first of `capacity` sequence words, from `Region::atomic_u32_slice`; as `head`.
-    sequence: NonNull<AtomicU32>,
-    /// The first of `capacity` element slots, from `Region::ptr` (in bounds, aligned for
-    /// `T`); as `head`.
-    data: NonNull<T>,
+    /// The `head` word.
+    head: Mapped<AtomicU32>,
+    /// The `tail` word.
+    tail: Mapped<AtomicU32>,
+    /// The `capacity` sequence words.
+    sequence: Mapped<AtomicU32>,
+    /// The `capacity` element slots.
+    data: Mapped<T>,
     /// Slots: a power of two from `MIN_QUEUE_CAPACITY` to `MAX_QUEUE_CAPACITY`. Read once,
     /// never re-read.
     capacity: usize,
     /// This handle's guesses at `head` and `tail`; each clone has its own.
     hints: Hints,
     name: String,
-    _marker: PhantomData<T>,
 }
-
-// SAFETY: a `Queue` is pointers into a shared mapping (kept alive by `region`) plus private
-// geometry. Its words are accessed only atomically and its elements only by copy through raw
-// pointers, so using one handle from several threads is the same as several processes
-// sharing the segment, which the type is made for. `T: Send` because values of `T` cross
-// threads through the queue.
-#[cfg(not(loom))]
-unsafe impl<T: Pod + Send> Send for Queue<T> {}
-// SAFETY: as for `Send`: `&Queue` allows only the same atomic operations and copies.
-#[cfg(not(loom))]
-unsafe impl<T: Pod + Send> Sync for Queue<T> {}
 
 #[cfg(not(loom))]
 impl<T: Pod> Queue<T> {
@@ -593,50 +577,42 @@ impl<T: Pod> Queue<T> {
         let outside = || Error::corrupt(name, "queue lies outside the segment");
         let slots_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
         let head = region
-            .atomic_u32(offset + layout::QUEUE_HEAD_OFFSET as u64)
+            .mapped::<AtomicU32>(offset + layout::QUEUE_HEAD_OFFSET as u64, 1)
             .ok_or_else(outside)?;
         let tail = region
-            .atomic_u32(offset + layout::QUEUE_TAIL_OFFSET as u64)
+            .mapped::<AtomicU32>(offset + layout::QUEUE_TAIL_OFFSET as u64, 1)
             .ok_or_else(outside)?;
         let sequence = region
-            .atomic_u32_slice(offset + slots_offset, capacity as u64)
+            .mapped(offset + slots_offset, capacity as u64)
             .ok_or_else(outside)?;
         let data = region
-            .ptr::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
+            .mapped::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
             .ok_or_else(outside)?;
         // Relaxed: a first guess at each counter, nothing more.
         let hints = Hints {
-            head: AtomicU32::new(head.load(Ordering::Relaxed)),
-            tail: AtomicU32::new(tail.load(Ordering::Relaxed)),
+            head: AtomicU32::new(head.atomic().load(Ordering::Relaxed)),
+            tail: AtomicU32::new(tail.atomic().load(Ordering::Relaxed)),
         };
         Ok(Queue {
-            head: NonNull::from(head),
-            tail: NonNull::from(tail),
-            sequence: NonNull::from(sequence).cast(),
+            head,
+            tail,
+            sequence,
             data,
             capacity,
             hints,
-            region: region.clone(),
             name: name.to_owned(),
-            _marker: PhantomData,
         })
     }
 
     #[inline]
-    fn view(&self) -> QueueView<'_, T, MappedSlots<T>> {
-        // SAFETY: `head` came from a `&AtomicU32` that `Region` checked (in bounds, aligned)
-        // and the mapping lives as long as `self.region`, so as long as `&self`.
-        let head = unsafe { self.head.as_ref() };
-        // SAFETY: as for `head`.
-        let tail = unsafe { self.tail.as_ref() };
-        // SAFETY: `sequence` came from a `&[AtomicU32]` of `capacity` words that `Region`
-        // checked; the mapping lives as long as `&self`.
-        let sequence = unsafe { std::slice::from_raw_parts(self.sequence.as_ptr(), self.capacity) };
-        // SAFETY: `data` is followed by `capacity` aligned slots of `T` in the mapping
-        // (checked by `Region::ptr`), which lives as long as `&self`, and the view does not
-        // outlive `&self`.
-        let slots = unsafe { MappedSlots::new(self.data, self.capacity) };
-        QueueView::new(head, tail, sequence, slots, &self.hints)
+    fn view(&self) -> QueueView<'_, T, MappedSlots<'_, T>> {
+        QueueView::new(
+            self.head.atomic(),
+            self.tail.atomic(),
+            self.sequence.atomics(),
+            MappedSlots::new(&self.data),
+            &self.hints,
+        )
     }
 
     /// The table name of this queue.
@@ -763,15 +739,13 @@ impl<T: Pod> Queue<T> {
 impl<T> Clone for Queue<T> {
     fn clone(&self) -> Self {
         Queue {
-            region: self.region.clone(),
-            head: self.head,
-            tail: self.tail,
-            sequence: self.sequence,
-            data: self.data,
+            head: self.head.clone(),
+            tail: self.tail.clone(),
+            sequence: self.sequence.clone(),
+            data: self.data.clone(),
             capacity: self.capacity,
             hints: self.hints.snapshot(),
             name: self.name.clone(),
-            _marker: PhantomData,
         }
     }
 }
@@ -782,7 +756,7 @@ impl<T> fmt::Debug for Queue<T> {
         f.debug_struct("Queue")
             .field("name", &self.name)
             .field("capacity", &self.capacity)
-            .field("segment", &self.region.shm().name())
+            .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
     }
 }

@@ -10,7 +10,7 @@
 //! may write a mapping at any time, so no reference to element data is ever formed.
 
 #[cfg(not(loom))]
-use std::ptr::NonNull;
+use crate::region::Mapped;
 
 /// The element storage of a ring (queue or stack): `len()` slots of `T`, indexed from 0.
 pub(crate) trait Slots<T> {
@@ -36,53 +36,37 @@ pub(crate) trait Slots<T> {
 
 /// The data section of a queue or stack in a mapping.
 #[cfg(not(loom))]
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct MappedSlots<T> {
-    /// First slot. Aligned for `T` and followed by `len` slots inside a live mapping; set
-    /// once in `new`, whose caller promises it.
-    ptr: NonNull<T>,
-    len: usize,
+#[derive(Debug)]
+pub(crate) struct MappedSlots<'a, T> {
+    data: &'a Mapped<T>,
 }
 
 #[cfg(not(loom))]
-impl<T> MappedSlots<T> {
-    /// The `len` slots at `ptr`.
-    ///
-    /// # Safety
-    ///
-    /// - `ptr` is aligned for `T` and valid for reads and writes of `len` values of `T`;
-    /// - it stays so for as long as the returned value (or a copy of it) is used.
-    pub(crate) unsafe fn new(ptr: NonNull<T>, len: usize) -> MappedSlots<T> {
-        MappedSlots { ptr, len }
+impl<'a, T> MappedSlots<'a, T> {
+    /// The slots `data`.
+    pub(crate) fn new(data: &'a Mapped<T>) -> MappedSlots<'a, T> {
+        MappedSlots { data }
     }
 }
 
 #[cfg(not(loom))]
-impl<T: bytemuck::Pod> Slots<T> for MappedSlots<T> {
+impl<T: bytemuck::Pod> Slots<T> for MappedSlots<'_, T> {
     fn len(&self) -> usize {
-        self.len
+        self.data.len()
     }
 
     #[inline]
     unsafe fn write(&self, index: usize, value: T) {
-        debug_assert!(index < self.len);
-        // SAFETY: `index < len` (the caller's promise), and `ptr` is followed by `len`
-        // aligned slots in a live mapping (invariant of `ptr`), so the slot is in bounds.
-        let slot = unsafe { self.ptr.as_ptr().add(index) };
-        // SAFETY: `slot` is in bounds, aligned and writable (above). The copy is per-byte
-        // atomic: a process that breaks the algorithm and touches the slot at the same time
-        // can only leave a torn element, and any bytes are a valid `T` (`Pod`).
-        unsafe { crate::atomic::store(slot, value) };
+        // SAFETY: `index < len` (the caller's promise). The copy is per-byte atomic: a
+        // process that breaks the algorithm and touches the slot at the same time can only
+        // leave a torn element, and any bytes are a valid `T` (`Pod`).
+        unsafe { self.data.store_unchecked(index, value) };
     }
 
     #[inline]
     unsafe fn read(&self, index: usize) -> T {
-        debug_assert!(index < self.len);
-        // SAFETY: as in `write`.
-        let slot = unsafe { self.ptr.as_ptr().add(index) };
-        // SAFETY: `slot` is in bounds, aligned and readable; the copy is per-byte atomic and
-        // by value, and any bytes are a valid `T` (`Pod`), torn or not.
-        unsafe { crate::atomic::load(slot) }
+        // SAFETY: `index < len` (the caller's promise); a torn copy is still a `T`, as above.
+        unsafe { self.data.load_unchecked(index) }
     }
 }
 

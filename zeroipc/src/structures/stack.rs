@@ -35,7 +35,7 @@ use crate::structures::wait::SLOT_PATIENCE;
 use std::time::Duration;
 
 #[cfg(not(loom))]
-use std::{fmt, ptr::NonNull, time::Instant};
+use std::{fmt, time::Instant};
 
 #[cfg(not(loom))]
 use bytemuck::{Pod, Zeroable};
@@ -45,7 +45,7 @@ use crate::{
     error::{Error, Result},
     layout,
     memory::Memory,
-    region::Region,
+    region::{Mapped, Region},
     structures::{ring, slots::MappedSlots},
     sync::{deadline, remaining},
 };
@@ -397,29 +397,16 @@ const _: () = {
 /// ```
 #[cfg(not(loom))]
 pub struct Stack<T> {
-    /// Keeps the mapping alive for the pointers below.
-    region: Region,
-    /// The `top` word. From `Region::atomic_i32` (in bounds, aligned), valid while `region`
-    /// lives; set once in `from_parts`.
-    top: NonNull<AtomicI32>,
-    /// The first of `capacity` state words, from `Region::atomic_u32_slice`; as `top`.
-    state: NonNull<AtomicU32>,
-    /// The first of `capacity` element slots, from `Region::ptr` (in bounds, aligned for
-    /// `T`); as `top`.
-    data: NonNull<T>,
+    /// The `top` word.
+    top: Mapped<AtomicI32>,
+    /// The `capacity` state words.
+    state: Mapped<AtomicU32>,
+    /// The `capacity` element slots.
+    data: Mapped<T>,
     /// Slots: 1 to `MAX_STACK_CAPACITY`. Read once, never re-read.
     capacity: usize,
     name: String,
-    _marker: PhantomData<T>,
 }
-
-// SAFETY: as for `Queue`: pointers into a shared mapping kept alive by `region`, words
-// accessed only atomically, elements only copied through raw pointers.
-#[cfg(not(loom))]
-unsafe impl<T: Pod + Send> Send for Stack<T> {}
-// SAFETY: as for `Send`.
-#[cfg(not(loom))]
-unsafe impl<T: Pod + Send> Sync for Stack<T> {}
 
 #[cfg(not(loom))]
 impl<T: Pod> Stack<T> {
@@ -507,38 +494,30 @@ impl<T: Pod> Stack<T> {
         let outside = || Error::corrupt(name, "stack lies outside the segment");
         let states_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
         let top = region
-            .atomic_i32(offset + layout::STACK_TOP_OFFSET as u64)
+            .mapped(offset + layout::STACK_TOP_OFFSET as u64, 1)
             .ok_or_else(outside)?;
         let state = region
-            .atomic_u32_slice(offset + states_offset, capacity as u64)
+            .mapped(offset + states_offset, capacity as u64)
             .ok_or_else(outside)?;
         let data = region
-            .ptr::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
+            .mapped::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
             .ok_or_else(outside)?;
         Ok(Stack {
-            top: NonNull::from(top),
-            state: NonNull::from(state).cast(),
+            top,
+            state,
             data,
             capacity,
-            region: region.clone(),
             name: name.to_owned(),
-            _marker: PhantomData,
         })
     }
 
     #[inline]
-    fn view(&self) -> StackView<'_, T, MappedSlots<T>> {
-        // SAFETY: `top` came from a `&AtomicI32` that `Region` checked (in bounds, aligned)
-        // and the mapping lives as long as `self.region`, so as long as `&self`.
-        let top = unsafe { self.top.as_ref() };
-        // SAFETY: `state` came from a `&[AtomicU32]` of `capacity` words that `Region`
-        // checked; the mapping lives as long as `&self`.
-        let state = unsafe { std::slice::from_raw_parts(self.state.as_ptr(), self.capacity) };
-        // SAFETY: `data` is followed by `capacity` aligned slots of `T` in the mapping
-        // (checked by `Region::ptr`), which lives as long as `&self`, and the view does not
-        // outlive `&self`.
-        let slots = unsafe { MappedSlots::new(self.data, self.capacity) };
-        StackView::new(top, state, slots)
+    fn view(&self) -> StackView<'_, T, MappedSlots<'_, T>> {
+        StackView::new(
+            self.top.atomic(),
+            self.state.atomics(),
+            MappedSlots::new(&self.data),
+        )
     }
 
     fn top_out_of_range(&self, top: i32) -> Error {
@@ -734,13 +713,11 @@ impl Busy {
 impl<T> Clone for Stack<T> {
     fn clone(&self) -> Self {
         Stack {
-            region: self.region.clone(),
-            top: self.top,
-            state: self.state,
-            data: self.data,
+            top: self.top.clone(),
+            state: self.state.clone(),
+            data: self.data.clone(),
             capacity: self.capacity,
             name: self.name.clone(),
-            _marker: PhantomData,
         }
     }
 }
@@ -751,7 +728,7 @@ impl<T> fmt::Debug for Stack<T> {
         f.debug_struct("Stack")
             .field("name", &self.name)
             .field("capacity", &self.capacity)
-            .field("segment", &self.region.shm().name())
+            .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
     }
 }

@@ -35,8 +35,6 @@ pub(crate) mod semaphore;
 pub(crate) mod signal;
 
 #[cfg(not(loom))]
-use std::ptr::NonNull;
-#[cfg(not(loom))]
 use std::time::{Duration, Instant};
 
 #[cfg(not(loom))]
@@ -46,7 +44,7 @@ use bytemuck::Pod;
 use crate::{
     error::{Error, Result},
     memory::Memory,
-    region::Region,
+    region::{Mapped, Region},
 };
 
 /// An `i32` field of the format, reached through the `AtomicU32` at its address: the same
@@ -128,27 +126,11 @@ pub(crate) fn wake_all(word: &AtomicU32) {
 #[cfg(not(loom))]
 #[derive(Clone)]
 pub(crate) struct Words {
-    /// Keeps the mapping alive for `first`.
-    region: Region,
-    /// The structure's first word. From `Region::atomic_u32_slice` (in bounds, 4-aligned,
-    /// followed by `len - 1` more words in bounds), valid while `region` lives; set once in
-    /// `Words::at`.
-    first: NonNull<AtomicU32>,
-    /// Words in the structure: 4 for the 16-byte structures, 1 for a once flag.
-    len: usize,
+    /// The structure's words: 4 for the 16-byte structures, 1 for a once flag.
+    words: Mapped<AtomicU32>,
     /// The entry's name, for errors.
     name: String,
 }
-
-// SAFETY: `Words` is a pointer into a shared mapping (kept alive by `region`, which is
-// `Send` and `Sync`) plus private data. The words are only ever accessed atomically, so using
-// one handle from several threads is the same as several processes sharing the segment,
-// which the structures are made for.
-#[cfg(not(loom))]
-unsafe impl Send for Words {}
-// SAFETY: as for `Send`: `&Words` allows only atomic operations on the words.
-#[cfg(not(loom))]
-unsafe impl Sync for Words {}
 
 #[cfg(not(loom))]
 impl Words {
@@ -178,25 +160,19 @@ impl Words {
     }
 
     fn at(region: &Region, name: &str, offset: u64, size: usize) -> Result<Words> {
-        let len = size / 4;
         let words = region
-            .atomic_u32_slice(offset, len as u64)
-            .filter(|w| !w.is_empty())
+            .mapped(offset, (size / 4) as u64)
+            .filter(|w: &Mapped<AtomicU32>| w.len() > 0)
             .ok_or_else(|| Error::corrupt(name, "structure lies outside the segment"))?;
         Ok(Words {
-            region: region.clone(),
-            first: NonNull::from(&words[0]),
-            len,
+            words,
             name: name.to_owned(),
         })
     }
 
     /// The words, in the order of the structure's fields.
     pub(crate) fn get(&self) -> &[AtomicU32] {
-        // SAFETY: `first` is followed by `len` words in bounds and aligned (checked by
-        // `Region::atomic_u32_slice` in `at`), which stay mapped while `self.region` lives,
-        // so as long as `&self`; they are only accessed atomically.
-        unsafe { std::slice::from_raw_parts(self.first.as_ptr(), self.len) }
+        self.words.atomics()
     }
 
     /// The word at byte `offset` of the structure (a field offset from `layout`).
@@ -220,7 +196,7 @@ impl Words {
 
     /// The segment's name.
     pub(crate) fn segment(&self) -> &str {
-        self.region.shm().name()
+        self.words.region().shm().name()
     }
 }
 
