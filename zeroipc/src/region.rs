@@ -242,15 +242,22 @@ impl<T: bytemuck::Pod> Mapped<T> {
     /// A copy of value `index`; `None` past the end.
     #[inline]
     pub(crate) fn load(&self, index: usize) -> Option<T> {
+        if index >= self.len {
+            return None;
+        }
         // SAFETY: `index < len` (checked).
-        (index < self.len).then(|| unsafe { self.load_unchecked(index) })
+        Some(unsafe { self.load_unchecked(index) })
     }
 
     /// Stores `value` at `index`; `None` past the end.
     #[inline]
     pub(crate) fn store(&self, index: usize, value: T) -> Option<()> {
+        if index >= self.len {
+            return None;
+        }
         // SAFETY: `index < len` (checked).
-        (index < self.len).then(|| unsafe { self.store_unchecked(index, value) })
+        unsafe { self.store_unchecked(index, value) };
+        Some(())
     }
 
     /// A copy of value `index`.

@@ -142,10 +142,12 @@ impl<T: Pod> Array<T> {
     /// [`Error::IndexOutOfBounds`].
     #[inline]
     pub fn get(&self, index: usize) -> Result<T> {
-        self.data.load(index).ok_or(Error::IndexOutOfBounds {
-            index,
-            len: self.len(),
-        })
+        self.data
+            .load(index)
+            .ok_or_else(|| Error::IndexOutOfBounds {
+                index,
+                len: self.len(),
+            })
     }
 
     /// Stores `value` in element `index`.
@@ -157,7 +159,7 @@ impl<T: Pod> Array<T> {
     pub fn set(&self, index: usize, value: T) -> Result<()> {
         self.data
             .store(index, value)
-            .ok_or(Error::IndexOutOfBounds {
+            .ok_or_else(|| Error::IndexOutOfBounds {
                 index,
                 len: self.len(),
             })
