@@ -29,6 +29,25 @@ fn is_pattern(v: u64) -> bool {
 
 const ROUNDS: usize = if cfg!(miri) { 10 } else { 2_000 };
 
+/// Pushes `ROUNDS` values on `queue` and `stack`, popping one of each every `pop_every`
+/// rounds (and checking it is whole), then raises `done`.
+fn churn(queue: &Queue<u64>, stack: &Stack<u64>, pop_every: usize, done: &AtomicBool) {
+    for round in 0..ROUNDS {
+        let k = (round % 255) as u8 + 1;
+        let _ = queue.push(pattern(k));
+        let _ = stack.push(pattern(k));
+        if round % pop_every == 0 {
+            if let Some(v) = queue.pop() {
+                assert!(is_pattern(v), "torn queue element {v:#x}");
+            }
+            if let Some(v) = stack.pop() {
+                assert!(is_pattern(v), "torn stack element {v:#x}");
+            }
+        }
+    }
+    done.store(true, Ordering::Relaxed);
+}
+
 #[test]
 #[cfg_attr(miri, ignore)]
 fn two_threads_on_one_array_handle_see_whole_values() {
@@ -69,20 +88,7 @@ fn opening_races_with_pushes_and_pops() {
     let stack = Stack::<u64>::create(&mem, "s", 16).unwrap();
     let done = AtomicBool::new(false);
     thread::scope(|s| {
-        s.spawn(|| {
-            for round in 0..ROUNDS {
-                let k = (round % 255) as u8 + 1;
-                let _ = queue.push(pattern(k));
-                let _ = stack.push(pattern(k));
-                if let Some(v) = queue.pop() {
-                    assert!(is_pattern(v), "torn queue element {v:#x}");
-                }
-                if let Some(v) = stack.pop() {
-                    assert!(is_pattern(v), "torn stack element {v:#x}");
-                }
-            }
-            done.store(true, Ordering::Relaxed);
-        });
+        s.spawn(|| churn(&queue, &stack, 1, &done));
         s.spawn(|| {
             let mut opened = 0;
             // Exit: the other thread finished (and at least a few opens were made).
@@ -104,18 +110,7 @@ fn snapshots_race_with_pushes_and_pops() {
     let stack = Stack::<u64>::create(&mem, "s", 16).unwrap();
     let done = AtomicBool::new(false);
     thread::scope(|s| {
-        s.spawn(|| {
-            for round in 0..ROUNDS {
-                let k = (round % 255) as u8 + 1;
-                let _ = queue.push(pattern(k));
-                let _ = stack.push(pattern(k));
-                if round % 3 == 0 {
-                    let _ = queue.pop();
-                    let _ = stack.pop();
-                }
-            }
-            done.store(true, Ordering::Relaxed);
-        });
+        s.spawn(|| churn(&queue, &stack, 3, &done));
         s.spawn(|| {
             let mut looked = 0;
             // Exit: the other thread finished (and at least a few snapshots were taken).
