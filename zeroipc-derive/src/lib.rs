@@ -9,7 +9,7 @@
 //!
 //! The macro names no structure: which keys a field's type takes, its size, and the format's
 //! limits are the runtime's (`zeroipc::__private::Declare`, `zeroipc::layout`), checked in
-//! the generated code.
+//! the generated code. Whole expansions are compared with the snapshots in `tests/expand/`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -50,6 +50,8 @@ fn expand(args: TokenStream2, input: &TokenStream2) -> TokenStream2 {
     }
 }
 
+#[cfg(test)]
+mod snapshots;
 
 #[cfg(test)]
 mod tests {
