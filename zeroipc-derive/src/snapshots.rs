@@ -231,7 +231,15 @@ fn run_cases() -> Vec<String> {
                 "{} differs from the expansion; read the diff, then rewrite it with {BLESS}=1\n",
                 snapshot.display()
             );
-            for (line, (e, a)) in expected.lines().zip(actual.lines()).enumerate() {
+            let (expected, actual): (Vec<&str>, Vec<&str>) =
+                (expected.lines().collect(), actual.lines().collect());
+            let _ = writeln!(
+                message,
+                "{} lines in the snapshot, {} expanded",
+                expected.len(),
+                actual.len()
+            );
+            for (line, (e, a)) in expected.iter().zip(&actual).enumerate() {
                 if e != a {
                     let _ = write!(
                         message,
