@@ -113,10 +113,10 @@ mod tests {
         let input: DeriveInput = syn::parse2(quote! {
             pub struct Plant {
                 #[zeroipc(len = 1000, name = "sensor_data")]
-                pub temps: Array<f32>,
+                pub temps: Samples<f32>,
                 #[zeroipc(capacity = 128)]
-                pub events: Queue<i32>,
-                pub r#type: Array<u8>,
+                pub alarms: Fifo<i32>,
+                pub r#type: Samples<u8>,
             }
         })
         .unwrap();
@@ -130,7 +130,7 @@ mod tests {
             .enumerate()
             .map(|(i, f)| f.name(i))
             .collect();
-        assert_eq!(names, ["temps", "events", "type"]);
+        assert_eq!(names, ["temps", "alarms", "type"]);
         assert_eq!(seg.fields[0].attrs.sizes[0].value, 1000);
         assert_eq!(
             seg.fields[0].attrs.name.as_ref().unwrap().value(),
@@ -147,7 +147,7 @@ mod tests {
         for (item, expect) in [
             (
                 quote!(
-                    struct T(Array<u8>);
+                    struct T(Samples<u8>);
                 ),
                 "tuple",
             ),
@@ -188,9 +188,9 @@ mod tests {
             quote! {
                 struct S {
                     #[zeroipc(size = 4)]
-                    a: Array<u8>,
+                    a: Samples<u8>,
                     #[zeroipc(name = b)]
-                    b: Array<u8>,
+                    b: Samples<u8>,
                 }
             },
         );

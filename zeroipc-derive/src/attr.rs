@@ -20,9 +20,6 @@ pub(crate) const MAX_ENTRIES: &str = "max_entries";
 /// Struct argument: the path of the runtime crate, `crate = "..."`.
 pub(crate) const CRATE: &str = "crate";
 
-/// The table size the other implementations use, and the default.
-pub(crate) const DEFAULT_MAX_ENTRIES: u32 = 64;
-
 /// A key whose value sizes a structure.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct SizeKey {
@@ -32,12 +29,12 @@ pub(crate) struct SizeKey {
     pub(crate) counts: &'static str,
 }
 
-/// Field key: an array's number of elements, `len = N`.
+/// Field key: a number of elements, `len = N`.
 pub(crate) const LEN: SizeKey = SizeKey {
     name: "len",
     counts: "its number of elements",
 };
-/// Field key: a queue's or stack's number of slots, `capacity = N`.
+/// Field key: a number of slots, `capacity = N`.
 pub(crate) const CAPACITY: SizeKey = SizeKey {
     name: "capacity",
     counts: "its number of slots",
@@ -45,9 +42,9 @@ pub(crate) const CAPACITY: SizeKey = SizeKey {
 /// Every size key. A field takes at most one; its value is the `N` of `Declare<N>`.
 pub(crate) const SIZE_KEYS: &[&SizeKey] = &[&LEN, &CAPACITY];
 
-/// A key whose value is a parameter of a structure that does not change its size (a
-/// semaphore's initial count, a barrier's participants): handed to `Declare::declare` in a
-/// `Params` value, checked against the type's keys in the generated code.
+/// A key whose value is a parameter of a structure that does not change its size (an initial
+/// count, a number of participants): handed to `Declare::declare` in a `Params` value,
+/// checked against the type's keys in the generated code.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ParamKey {
     /// The key as written.
@@ -56,17 +53,17 @@ pub(crate) struct ParamKey {
     pub(crate) means: &'static str,
 }
 
-/// Field key: a semaphore's initial permits, or a latch's count, `count = N`.
+/// Field key: an initial count, `count = N`.
 pub(crate) const COUNT: ParamKey = ParamKey {
     name: "count",
     means: "its initial count",
 };
-/// Field key: a semaphore's largest count, `max = N` (0: unbounded).
+/// Field key: a largest count, `max = N` (0: unbounded).
 pub(crate) const MAX: ParamKey = ParamKey {
     name: "max",
     means: "its largest count",
 };
-/// Field key: a barrier's participants, `participants = N`.
+/// Field key: a number of participants, `participants = N`.
 pub(crate) const PARTICIPANTS: ParamKey = ParamKey {
     name: "participants",
     means: "the number of participants that open it",

@@ -11,7 +11,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::{Data, DeriveInput, Fields};
 
 use crate::attr;
-use crate::layout::{Check, Plan, PlannedEntry};
+use crate::layout::{Check, Limit, LimitCheck, Plan, PlannedEntry};
 
 /// The name of the hidden field that keeps the segment's [`Memory`].
 const MEMORY_FIELD: &str = "__zeroipc_memory";
@@ -31,9 +31,13 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
             });
         }
     }
-    let max_entries = Literal::u32_unsuffixed(plan.max_entries);
+    // Without `max_entries`, the runtime's default: the macro keeps no copy of it.
+    let max_entries = plan.max_entries.map_or_else(
+        || quote!(#p::layout::DEFAULT_MAX_ENTRIES),
+        |n| Literal::u32_unsuffixed(n).into_token_stream(),
+    );
     let count = plan.entries.len();
-    let mut checks = Vec::new();
+    let mut checks: Vec<TokenStream> = plan.limits.iter().map(|l| limit_item(l, &p)).collect();
     let mut sizes = Vec::new();
     let mut entries = Vec::new();
     for (i, entry) in plan.entries.iter().enumerate() {
@@ -48,7 +52,7 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
             #p::DeclaredEntry {
                 field: #field_name,
                 name: #table_name,
-                offset: #p::layout::entry_offsets(#max_entries, __ZEROIPC_SIZES)[#index],
+                offset: __ZEROIPC_OFFSETS[#index],
                 size: __ZEROIPC_SIZES[#index],
             }
         });
@@ -56,9 +60,9 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
     let methods = methods(plan, &p);
     let ident = &item.ident;
     let size_doc = format!(
-        " The size in bytes of the segment [`create`](Self::create) makes: a table of {} \
-         entry slots, then the {count} entries in field order, laid out by `zeroipc::layout`.",
-        plan.max_entries
+        " The size in bytes of the segment [`create`](Self::create) makes: a table of \
+         [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the {count} entries in field \
+         order, laid out by `zeroipc::layout`."
     );
     quote! {
         #item
@@ -66,16 +70,20 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
         const _: () = {
             #(#checks)*
 
+            const __ZEROIPC_MAX_ENTRIES: u32 = #max_entries;
             const __ZEROIPC_SIZES: [usize; #count] = [#(#sizes),*];
+            const __ZEROIPC_OFFSETS: [usize; #count] =
+                #p::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
 
             #[allow(dead_code)]
             impl #ident {
                 /// The number of entry slots in the table of the segment
                 /// [`create`](Self::create) makes.
-                pub const MAX_ENTRIES: u32 = #max_entries;
+                pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
 
                 #[doc = #size_doc]
-                pub const SIZE: usize = #p::layout::segment_size(#max_entries, __ZEROIPC_SIZES);
+                pub const SIZE: usize =
+                    #p::layout::segment_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
 
                 /// The table entries [`create`](Self::create) adds, in field order: field,
                 /// table name, offset and size of each.
@@ -167,7 +175,6 @@ fn params(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
 
 /// `create`, `create_with`, `open`, `open_with`, `memory`.
 fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
-    let max_entries = Literal::u32_unsuffixed(plan.max_entries);
     let memory_field = memory_field();
     let creates = field_inits(plan, p, &quote!(#p::Mode::Create));
     let opens = field_inits(plan, p, &quote!(#p::Mode::Open));
@@ -192,7 +199,7 @@ fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
         ///
         /// As [`create`](Self::create).
         pub fn create_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
-            #p::create_segment(name, options, #max_entries, Self::SIZE, |__zeroipc_mem| {
+            #p::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, |__zeroipc_mem| {
                 ::core::result::Result::Ok(Self {
                     #(#creates)*
                     #memory_field: ::core::clone::Clone::clone(__zeroipc_mem),
@@ -236,6 +243,25 @@ fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
             &self.#memory_field
         }
     }
+}
+
+/// One check against a limit the runtime defines: `value <= limit`, failing at the check's
+/// span with a message that quotes the limit.
+fn limit_item(check: &LimitCheck, p: &TokenStream) -> TokenStream {
+    let limit = match check.limit {
+        Limit::NameLen => quote!(#p::layout::MAX_NAME_LEN),
+        Limit::DefaultMaxEntries => quote!((#p::layout::DEFAULT_MAX_ENTRIES as usize)),
+    };
+    let value = Literal::usize_suffixed(check.value);
+    let (prefix, suffix) = (&check.prefix, &check.suffix);
+    let message = quote! {
+        #p::Message::new()
+            .push(#prefix)
+            .push_usize(#limit)
+            .push(#suffix)
+            .as_str()
+    };
+    assert_at(check.span, check.span, &quote!(#value <= #limit), &message)
 }
 
 /// One `const` check. Its panic is spanned at the check's span, so the error points at the
@@ -326,16 +352,64 @@ fn first_span(ty: &syn::Type) -> Span {
         .map_or_else(Span::call_site, |t| t.span())
 }
 
-/// What to emit when the declaration has errors: the errors, and the item as written (less
-/// the `#[zeroipc(...)]` attributes, which would otherwise be errors of their own), so that
-/// code using the struct does not fail to find it as well.
-pub(crate) fn fallback(item: &DeriveInput, errors: &syn::Error) -> TokenStream {
+/// What to emit when the declaration has errors: the errors, the item as written (less the
+/// `#[zeroipc(...)]` attributes, which would otherwise be errors of their own), and stubs of
+/// the items the macro generates, so that code using the struct (`Plant::create`,
+/// `Plant::SIZE`) does not fail to find them as well: one mistake, one error. The stubs
+/// never run, since the errors fail the build.
+pub(crate) fn fallback(
+    item: &DeriveInput,
+    krate: Option<&syn::Path>,
+    errors: &syn::Error,
+) -> TokenStream {
     let mut item = item.clone();
     strip_attrs(&mut item);
     let errors = errors.to_compile_error();
+    let krate = krate.map_or_else(|| quote!(::zeroipc), ToTokens::to_token_stream);
+    let p = quote!(#krate::__private);
+    let count = match &item.data {
+        Data::Struct(data) => data.fields.len(),
+        Data::Enum(_) | Data::Union(_) => 0,
+    };
+    let ident = &item.ident;
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     quote! {
         #errors
         #item
+
+        const _: () = {
+            #[allow(dead_code, unused_variables)]
+            impl #impl_generics #ident #ty_generics #where_clause {
+                pub const MAX_ENTRIES: u32 = #p::layout::DEFAULT_MAX_ENTRIES;
+                pub const SIZE: usize = 0;
+                pub const ENTRIES: [#p::DeclaredEntry; #count] = [#p::DeclaredEntry {
+                    field: "",
+                    name: "",
+                    offset: 0,
+                    size: 0,
+                }; #count];
+
+                pub fn create(name: &str) -> #p::Result<Self> {
+                    ::core::unreachable!()
+                }
+
+                pub fn create_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
+                    ::core::unreachable!()
+                }
+
+                pub fn open(name: &str) -> #p::Result<Self> {
+                    ::core::unreachable!()
+                }
+
+                pub fn open_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
+                    ::core::unreachable!()
+                }
+
+                pub fn memory(&self) -> &#p::Memory {
+                    ::core::unreachable!()
+                }
+            }
+        };
     }
 }
 

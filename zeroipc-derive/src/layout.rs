@@ -6,13 +6,17 @@
 //! offsets into calls of `zeroipc::layout::entry_offsets`, so the runtime's `const fn`s do
 //! every sum. What the plan decides is the order, the names, the `N` of each entry, and
 //! the text of each check's message (so that the text is tested here, on plain data).
+//!
+//! The format's limits are the runtime's too (`zeroipc::layout::MAX_NAME_LEN`,
+//! `DEFAULT_MAX_ENTRIES`): the macro holds no copy of them, and plans a [`Limit`] check for
+//! each name and for a table of the default size.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{DeriveInput, Ident, Type};
 
 use crate::ast::Segment;
-use crate::attr::{DEFAULT_MAX_ENTRIES, PARAM_KEYS, SIZE_KEYS};
+use crate::attr::{PARAM_KEYS, SIZE_KEYS};
 use crate::validate::{table_name, type_text};
 
 /// Everything `emit` needs.
@@ -20,7 +24,11 @@ pub(crate) struct Plan<'a> {
     pub(crate) input: &'a DeriveInput,
     /// Path of the runtime crate: `::zeroipc`, or the `crate = "..."` argument.
     pub(crate) krate: syn::Path,
-    pub(crate) max_entries: u32,
+    /// `max_entries = N`; `None` for the runtime's default table size.
+    pub(crate) max_entries: Option<u32>,
+    /// The declaration against the format's limits: one per table name, in field order, then
+    /// one for the field count if the table has the default size.
+    pub(crate) limits: Vec<LimitCheck>,
     /// One per field, in declaration order: the order entries are added to the table.
     pub(crate) entries: Vec<PlannedEntry<'a>>,
 }
@@ -91,6 +99,26 @@ pub(crate) enum Check {
     ElementAlign { span: Span, message: String },
 }
 
+/// A limit of the format, as the runtime defines it in `zeroipc::layout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    /// `MAX_NAME_LEN`: the longest table name, in bytes.
+    NameLen,
+    /// `DEFAULT_MAX_ENTRIES`: the slots of a table whose size is not given.
+    DefaultMaxEntries,
+}
+
+/// A compile-time check that `value` is at most `limit`, failing at `span` with `prefix`,
+/// the limit, then `suffix`.
+#[derive(Debug)]
+pub(crate) struct LimitCheck {
+    pub(crate) value: usize,
+    pub(crate) limit: Limit,
+    pub(crate) span: Span,
+    pub(crate) prefix: String,
+    pub(crate) suffix: String,
+}
+
 /// Plans a validated declaration.
 pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
     let krate = seg
@@ -98,11 +126,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
         .krate
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::zeroipc));
-    let max_entries = seg
-        .args
-        .max_entries
-        .as_ref()
-        .map_or(DEFAULT_MAX_ENTRIES, |(n, _)| *n);
+    let max_entries = seg.args.max_entries.as_ref().map(|(n, _)| *n);
     let mut entries = Vec::with_capacity(seg.fields.len());
     for (index, field) in seg.fields.iter().enumerate() {
         // Validation refused every struct without named fields.
@@ -181,8 +205,44 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
         input: seg.input,
         krate,
         max_entries,
+        limits: limits(seg),
         entries,
     }
+}
+
+/// The checks of a declaration against the format's limits: every table name's length, and
+/// the field count when the table has the default size.
+fn limits(seg: &Segment<'_>) -> Vec<LimitCheck> {
+    let mut limits = Vec::new();
+    for (index, field) in seg.fields.iter().enumerate() {
+        let field_name = field.name(index);
+        let (table_name, span) = table_name(field, index);
+        limits.push(LimitCheck {
+            value: table_name.len(),
+            limit: Limit::NameLen,
+            span,
+            prefix: format!(
+                "zeroipc: table name {table_name:?} is {} bytes long, but a table entry holds at most ",
+                table_name.len()
+            ),
+            suffix: format!(
+                "; shorten it, or give field `{field_name}` a shorter one with `#[zeroipc(name = \"...\")]`"
+            ),
+        });
+    }
+    if seg.args.max_entries.is_none() {
+        let fields = seg.fields.len();
+        limits.push(LimitCheck {
+            value: fields,
+            limit: Limit::DefaultMaxEntries,
+            span: seg.input.ident.span(),
+            prefix: format!(
+                "zeroipc: {fields} fields need {fields} table entries but the table holds "
+            ),
+            suffix: format!(" by default; add `#[zeroipc::segment(max_entries = {fields})]`"),
+        });
+    }
+    limits
 }
 
 /// The checks of a field's parameter keys: each given one is taken by the type, fits, is not
@@ -276,13 +336,13 @@ mod tests {
         quote! {
             pub struct Plant {
                 #[zeroipc(len = 1000, name = "sensor_data")]
-                pub temps: Array<f32>,
+                pub temps: Samples<f32>,
                 #[zeroipc(len = 16)]
-                pub counters: Array<u64>,
+                pub counters: Samples<u64>,
                 #[zeroipc(capacity = 100)]
-                pub events: Queue<i32>,
+                pub alarms: Fifo<i32>,
                 #[zeroipc(capacity = 64)]
-                pub r#stack: Stack<f64>,
+                pub r#history: Lifo<f64>,
             }
         }
     }
@@ -290,7 +350,7 @@ mod tests {
     #[test]
     fn entries_follow_field_order_with_their_names_and_sizes() {
         with_plan(TokenStream::new(), plant(), |plan| {
-            assert_eq!(plan.max_entries, 64);
+            assert_eq!(plan.max_entries, None);
             let krate = &plan.krate;
             assert_eq!(quote!(#krate).to_string(), ":: zeroipc");
             let rows: Vec<(&str, &str, u64)> = plan
@@ -303,8 +363,8 @@ mod tests {
                 [
                     ("temps", "sensor_data", 1000),
                     ("counters", "counters", 16),
-                    ("events", "events", 100),
-                    ("stack", "stack", 64),
+                    ("alarms", "alarms", 100),
+                    ("history", "history", 64),
                 ]
             );
         });
@@ -316,11 +376,40 @@ mod tests {
             quote!(max_entries = 4, crate = "reexport::zeroipc"),
             plant(),
             |plan| {
-                assert_eq!(plan.max_entries, 4);
+                assert_eq!(plan.max_entries, Some(4));
+                assert_eq!(plan.limits.len(), 4, "{:?}", plan.limits);
                 let krate = &plan.krate;
                 assert_eq!(quote!(#krate).to_string(), "reexport :: zeroipc");
             },
         );
+    }
+
+    #[test]
+    fn every_name_and_a_default_table_are_checked_against_the_runtime_limits() {
+        with_plan(TokenStream::new(), plant(), |plan| {
+            let limits: Vec<(usize, Limit)> =
+                plan.limits.iter().map(|l| (l.value, l.limit)).collect();
+            assert_eq!(
+                limits,
+                [
+                    (11, Limit::NameLen),
+                    (8, Limit::NameLen),
+                    (6, Limit::NameLen),
+                    (7, Limit::NameLen),
+                    (4, Limit::DefaultMaxEntries),
+                ]
+            );
+            let first = &plan.limits[0];
+            assert_eq!(
+                format!("{}31{}", first.prefix, first.suffix),
+                "zeroipc: table name \"sensor_data\" is 11 bytes long, but a table entry holds at most 31; shorten it, or give field `temps` a shorter one with `#[zeroipc(name = \"...\")]`"
+            );
+            let table = &plan.limits[4];
+            assert_eq!(
+                format!("{}64{}", table.prefix, table.suffix),
+                "zeroipc: 4 fields need 4 table entries but the table holds 64 by default; add `#[zeroipc::segment(max_entries = 4)]`"
+            );
+        });
     }
 
     fn kinds(checks: &[Check]) -> Vec<String> {
@@ -400,21 +489,21 @@ mod tests {
             };
             assert_eq!(
                 message,
-                "zeroipc: `Queue<i32>` needs a power of two for `capacity`, and 100 is not one; use `capacity = 128`, the next power of two"
+                "zeroipc: `Fifo<i32>` needs a power of two for `capacity`, and 100 is not one; use `capacity = 128`, the next power of two"
             );
             let Check::DoesNotNeed { message, .. } = &plan.entries[0].checks[1] else {
                 panic!()
             };
             assert_eq!(
                 message,
-                "zeroipc: `Array<f32>` needs `capacity = N`, its number of slots: add `#[zeroipc(capacity = N)]` to field `temps`, with N at least 1"
+                "zeroipc: `Samples<f32>` needs `capacity = N`, its number of slots: add `#[zeroipc(capacity = N)]` to field `temps`, with N at least 1"
             );
             let Check::Takes { prefix, suffix, .. } = &plan.entries[0].checks[0] else {
                 panic!()
             };
             assert_eq!(
                 prefix,
-                "zeroipc: `Array<f32>` does not take `len` (field `temps`); it takes "
+                "zeroipc: `Samples<f32>` does not take `len` (field `temps`); it takes "
             );
             assert_eq!(suffix, ", besides `name`");
         });
@@ -426,7 +515,7 @@ mod tests {
             TokenStream::new(),
             quote!(
                 struct S {
-                    lock: Mutex,
+                    lock: Lock,
                 }
             ),
             |plan| {
@@ -454,9 +543,9 @@ mod tests {
             quote!(
                 struct S {
                     #[zeroipc(count = 11, max = 10)]
-                    sem: Semaphore,
+                    sem: Permits,
                     #[zeroipc(participants = 0)]
-                    barrier: Barrier,
+                    phase: Rendezvous,
                 }
             ),
             |plan| {
@@ -494,14 +583,14 @@ mod tests {
                 };
                 assert_eq!(
                     message,
-                    "zeroipc: `Semaphore` needs `count` no larger than `max` (field `sem`), and 11 is larger than 10; raise `max` or lower `count`"
+                    "zeroipc: `Permits` needs `count` no larger than `max` (field `sem`), and 11 is larger than 10; raise `max` or lower `count`"
                 );
                 let Check::NotZero { message, .. } = &plan.entries[1].checks[4] else {
                     panic!()
                 };
                 assert_eq!(
                     message,
-                    "zeroipc: `Barrier` needs `participants` of at least 1 (field `barrier`), the number of participants that open it; use `participants = 1` or more"
+                    "zeroipc: `Rendezvous` needs `participants` of at least 1 (field `phase`), the number of participants that open it; use `participants = 1` or more"
                 );
             },
         );

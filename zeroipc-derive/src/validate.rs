@@ -4,6 +4,8 @@
 //! What depends on types (whether a key belongs to the field's type, element alignment,
 //! elements that are not plain old data, power-of-two capacities) is not decided here: the
 //! macro knows no structure by name, so those checks are emitted as code (see `layout`).
+//! Neither are the format's limits (the longest table name, the default table size): the
+//! runtime owns them, in `zeroipc::layout`, and the checks against them are emitted too.
 
 use std::collections::HashMap;
 
@@ -12,15 +14,12 @@ use quote::ToTokens;
 use syn::Type;
 
 use crate::ast::{Field, Segment, Shape};
-use crate::attr::DEFAULT_MAX_ENTRIES;
 use crate::ctxt::Ctxt;
 
-/// The longest entry name, in bytes (the 32-byte name field keeps a NUL).
-pub(crate) const MAX_NAME_LEN: usize = 31;
 /// Prefix of the items the macro adds to the user's code.
 pub(crate) const RESERVED_PREFIX: &str = "__zeroipc_";
 
-const NAMED_FIELDS: &str = "`#[zeroipc::segment]` goes on a struct with named fields, one per table entry, as in `struct Plant { #[zeroipc(len = 16)] temps: Array<f32> }`";
+const NAMED_FIELDS: &str = "`#[zeroipc::segment]` goes on a struct with named fields, one per table entry, as in `struct Plant { #[zeroipc(len = 16)] temps: Structure<f32>, .. }`";
 
 /// Checks a parsed declaration, reporting every problem to `cx`.
 pub(crate) fn check(seg: &Segment<'_>, cx: &mut Ctxt) {
@@ -68,7 +67,7 @@ fn check_generics(seg: &Segment<'_>, cx: &mut Ctxt) {
     if !generics.params.is_empty() {
         cx.error_spanned_by(
             generics,
-            "zeroipc: a segment struct cannot have generic parameters: its layout (entry sizes and offsets) is fixed at compile time; use concrete types, as in `Array<f32>`",
+            "zeroipc: a segment struct cannot have generic parameters: its layout (entry sizes and offsets) is fixed at compile time; use concrete types, as in `Structure<f32>` rather than `Structure<T>`",
         );
     }
     if let Some(where_clause) = &generics.where_clause {
@@ -79,13 +78,15 @@ fn check_generics(seg: &Segment<'_>, cx: &mut Ctxt) {
     }
 }
 
+/// The table size given against the field count. Without `max_entries` the table has the
+/// runtime's default size, which the macro does not know: that case is a generated check.
 fn check_table_size(seg: &Segment<'_>, cx: &mut Ctxt) {
     let fields = seg.fields.len();
     match &seg.args.max_entries {
         Some((0, lit)) => cx.error_spanned_by(
             lit,
             format!(
-                "zeroipc: `max_entries = 0` leaves no room for any entry; use at least the number of fields ({fields}), or leave it out for the usual {DEFAULT_MAX_ENTRIES}"
+                "zeroipc: `max_entries = 0` leaves no room for any entry; use at least the number of fields ({fields}), or leave it out for the default table size"
             ),
         ),
         Some((max, lit)) if fields > *max as usize => cx.error_spanned_by(
@@ -94,20 +95,12 @@ fn check_table_size(seg: &Segment<'_>, cx: &mut Ctxt) {
                 "zeroipc: {fields} fields need {fields} table entries but `max_entries = {max}`; use `max_entries = {fields}` or more"
             ),
         ),
-        None if fields > DEFAULT_MAX_ENTRIES as usize => {
-            let first_extra = &seg.fields[DEFAULT_MAX_ENTRIES as usize];
-            cx.error_spanned_by(
-                first_extra.ident,
-                format!(
-                    "zeroipc: {fields} fields need {fields} table entries but the table holds {DEFAULT_MAX_ENTRIES} by default; add `#[zeroipc::segment(max_entries = {fields})]`"
-                ),
-            );
-        }
         Some(_) | None => {}
     }
 }
 
-/// Entry names: valid, and each used once.
+/// Entry names: not empty, without NUL, and each used once. (Their length is checked against
+/// the runtime's limit in the generated code.)
 fn check_names(seg: &Segment<'_>, cx: &mut Ctxt) {
     let mut seen: HashMap<String, String> = HashMap::new();
     for (index, field) in seg.fields.iter().enumerate() {
@@ -120,15 +113,7 @@ fn check_names(seg: &Segment<'_>, cx: &mut Ctxt) {
         if name.is_empty() {
             cx.error_at(
                 span,
-                "zeroipc: an empty table name cannot be stored; use 1 to 31 bytes",
-            );
-        } else if name.len() > MAX_NAME_LEN {
-            cx.error_at(
-                span,
-                format!(
-                    "zeroipc: table name {name:?} is {} bytes long, but a table entry holds at most {MAX_NAME_LEN}; shorten it, or give field `{field_name}` a shorter one with `#[zeroipc(name = \"...\")]`",
-                    name.len()
-                ),
+                "zeroipc: an empty table name cannot be stored; give a name of at least one byte",
             );
         } else if name.contains('\0') {
             cx.error_at(
@@ -188,7 +173,7 @@ fn check_field(field: &Field<'_>, index: usize, cx: &mut Ctxt) {
             cx.error_spanned_by(
                 &other.key_path,
                 format!(
-                    "zeroipc: field `{name}` has both `{}` and `{}`; a structure has one size: `len` for an array, `capacity` for a queue or a stack",
+                    "zeroipc: field `{name}` has both `{}` and `{}`; a structure has one size: keep the one its type takes",
                     first.key.name, other.key.name
                 ),
             );
@@ -209,15 +194,15 @@ fn check_field(field: &Field<'_>, index: usize, cx: &mut Ctxt) {
         cx.error_spanned_by(
             field.ty,
             format!(
-                "zeroipc: field `{name}` has type `{}`, which is not a zeroipc structure; a segment field is `Array<T>` (with `len = N`), `Queue<T>` or `Stack<T>` (with `capacity = N`), or `Semaphore`, `Mutex`, `Latch`, `Barrier` or `Once`",
+                "zeroipc: field `{name}` has type `{}`, which is not a zeroipc structure; a segment field's type is a structure of the zeroipc crate, named by its path (as in `Structure<f32>` or `zeroipc::Structure<f32>`)",
                 type_text(field.ty)
             ),
         );
     }
 }
 
-/// Whether a type is a plain path (`Array<f32>`, `zeroipc::Queue<u8>`), the only kind a
-/// structure can be: references, tuples, arrays, pointers and the like never are.
+/// Whether a type is a plain path (`Name<f32>`, `zeroipc::Name<u8>`), the only kind a
+/// structure can be: references, tuples, slices, pointers and the like never are.
 fn is_path_type(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path.qself.is_none(),
@@ -227,7 +212,7 @@ fn is_path_type(ty: &Type) -> bool {
     }
 }
 
-/// A type as a person writes it (`Array<f32>`, not `Array < f32 >`), for messages.
+/// A type as a person writes it (`Samples<f32>`, not `Samples < f32 >`), for messages.
 pub(crate) fn type_text(ty: &Type) -> String {
     let mut text = ty.to_token_stream().to_string();
     for (from, to) in [
@@ -275,13 +260,13 @@ mod tests {
             quote! {
                 pub struct Plant {
                     #[zeroipc(len = 1000, name = "sensor_data")]
-                    pub temps: Array<f32>,
+                    pub temps: Samples<f32>,
                     #[zeroipc(len = 16)]
-                    pub counters: Array<u64>,
+                    pub counters: Samples<u64>,
                     #[zeroipc(capacity = 128)]
-                    pub events: Queue<i32>,
+                    pub alarms: Fifo<i32>,
                     #[zeroipc(capacity = 64)]
-                    pub stack: zeroipc::Stack<f64>,
+                    pub history: zeroipc::Lifo<f64>,
                 }
             },
         );
@@ -293,7 +278,7 @@ mod tests {
         for (item, text) in [
             (
                 quote!(
-                    struct T(Array<u8>);
+                    struct T(Samples<u8>);
                 ),
                 "a tuple struct cannot be a segment",
             ),
@@ -329,7 +314,7 @@ mod tests {
                     T: Copy,
                 {
                     #[zeroipc(len = 1)]
-                    a: Array<T>,
+                    a: Samples<T>,
                 }
             ),
         );
@@ -339,43 +324,28 @@ mod tests {
     }
 
     #[test]
-    fn names_are_checked_for_length_and_duplicates() {
+    fn names_are_checked_for_emptiness_and_duplicates_but_not_length() {
         let e = errors(
             TokenStream::new(),
             quote! {
                 struct S {
                     #[zeroipc(len = 1)]
-                    a_field_name_that_is_far_too_long_for_the_table: Array<u8>,
+                    a_field_name_that_is_far_too_long_for_the_table: Samples<u8>,
                     #[zeroipc(len = 1)]
-                    b: Array<u8>,
+                    b: Samples<u8>,
                     #[zeroipc(len = 1, name = "b")]
-                    c: Array<u8>,
+                    c: Samples<u8>,
                     #[zeroipc(len = 1, name = "")]
-                    d: Array<u8>,
+                    d: Samples<u8>,
                 }
             },
         );
-        assert_eq!(e.len(), 3, "{e:?}");
-        assert!(e[0].contains("is 47 bytes long, but a table entry holds at most 31"));
-        assert!(e[1].contains(
+        // The longest name is the runtime's to say: a generated check (see `layout`).
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].contains(
             r#"table name "b" (`name = "b"` of field `c`) is already used by field `b`"#
         ));
-        assert!(e[2].contains("empty table name"));
-    }
-
-    #[test]
-    fn a_name_of_exactly_31_bytes_is_accepted() {
-        let name = "x".repeat(31);
-        let e = errors(
-            TokenStream::new(),
-            quote!(
-                struct S {
-                    #[zeroipc(len = 1, name = #name)]
-                    a: Array<u8>,
-                }
-            ),
-        );
-        assert!(e.is_empty(), "{e:?}");
+        assert!(e[1].contains("empty table name"));
     }
 
     #[test]
@@ -383,9 +353,9 @@ mod tests {
         let two = quote!(
             struct S {
                 #[zeroipc(len = 1)]
-                a: Array<u8>,
+                a: Samples<u8>,
                 #[zeroipc(len = 1)]
-                b: Array<u8>,
+                b: Samples<u8>,
             }
         );
         let e = errors(quote!(max_entries = 0), two.clone());
@@ -402,10 +372,11 @@ mod tests {
 
         let fields = (0..65).map(|i| {
             let ident = quote::format_ident!("f{i}");
-            quote!(#[zeroipc(len = 1)] #ident: Array<u8>)
+            quote!(#[zeroipc(len = 1)] #ident: Samples<u8>)
         });
+        // The default table size is the runtime's: a generated check (see `layout`).
         let e = errors(TokenStream::new(), quote!(struct Big { #(#fields),* }));
-        assert!(e[0].contains("the table holds 64 by default"), "{e:?}");
+        assert!(e.is_empty(), "{e:?}");
     }
 
     #[test]
@@ -415,9 +386,9 @@ mod tests {
             quote!(
                 struct S {
                     #[zeroipc(len = 0)]
-                    a: Array<u8>,
+                    a: Samples<u8>,
                     #[zeroipc(len = 2, capacity = 2)]
-                    b: Array<u8>,
+                    b: Samples<u8>,
                 }
             ),
         );
@@ -434,8 +405,8 @@ mod tests {
                 struct S {
                     a: [u8; 4],
                     b: &'static str,
-                    c: (Array<u8>,),
-                    d: Array<u8>,
+                    c: (Samples<u8>,),
+                    d: Samples<u8>,
                 }
             ),
         );
@@ -445,7 +416,10 @@ mod tests {
             "{e:?}"
         );
         assert!(e[1].contains("field `b` has type `&'static str`"), "{e:?}");
-        assert!(e[2].contains("field `c` has type `(Array<u8>,)`"), "{e:?}");
+        assert!(
+            e[2].contains("field `c` has type `(Samples<u8>,)`"),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -455,10 +429,10 @@ mod tests {
             quote!(
                 struct S {
                     #[zeroipc(len = 1)]
-                    __zeroipc_memory: Array<u8>,
+                    __zeroipc_memory: Samples<u8>,
                     #[cfg(unix)]
                     #[zeroipc(len = 1)]
-                    b: Array<u8>,
+                    b: Samples<u8>,
                 }
             ),
         );
@@ -469,8 +443,8 @@ mod tests {
 
     #[test]
     fn types_read_as_written() {
-        let ty: Type = syn::parse_quote!(zeroipc::Array<Option<[u8; 4]>>);
-        assert_eq!(type_text(&ty), "zeroipc::Array<Option<[u8; 4]>>");
+        let ty: Type = syn::parse_quote!(zeroipc::Samples<Option<[u8; 4]>>);
+        assert_eq!(type_text(&ty), "zeroipc::Samples<Option<[u8; 4]>>");
         let ty: Type = syn::parse_quote!(&'static str);
         assert_eq!(type_text(&ty), "&'static str");
     }

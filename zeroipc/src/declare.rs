@@ -14,7 +14,9 @@
 //! become `const` checks in the generated code, over the associated constants of
 //! [`Declare`]; their panics carry text of the macro's own, assembled with [`Message`] where
 //! it names what the type accepts. An element type that is not plain old data fails the
-//! [`Element`] bound, whose message is ours too.
+//! [`Element`] bound, whose message is ours too. The format's limits the macro checks a
+//! declaration against (the longest table name, the default table size) are read from
+//! [`crate::layout`] by the generated code too, so the macro holds no copy of them.
 
 use std::time::Duration;
 
@@ -177,7 +179,7 @@ impl<T: Pod> Element for T {}
 #[diagnostic::on_unimplemented(
     message = "zeroipc: `{Self}` is not a structure a segment can hold",
     label = "not a zeroipc structure",
-    note = "a field of a `#[zeroipc::segment]` struct is `Array<T>` (declared with `len = N`), `Queue<T>` (with `capacity = N`, a power of two) or `Stack<T>` (with `capacity = N`), `T` plain old data; or `Semaphore` (with `count = N` and `max = N`, both optional), `Mutex`, `Latch` (with `count = N`), `Barrier` (with `participants = N`) or `Once`"
+    note = "a field of a `#[zeroipc::segment]` struct holds one of the zeroipc crate's shared-memory structures, the types that implement `Declare` (such as those listed below), declared with the keys that structure takes in `#[zeroipc(...)]`"
 )]
 pub trait Declare<const N: usize>: Sized {
     /// The element type (`()` for a structure without elements); it must be [`Element`].
@@ -623,6 +625,29 @@ impl Message {
         self
     }
 
+    /// Appends `n` in decimal.
+    #[must_use]
+    pub const fn push_usize(self, n: usize) -> Message {
+        // 20 digits hold `u64::MAX`, and so any `usize` of the targets the format supports.
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = n;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let (_, text) = digits.split_at(start);
+        // ASCII digits only, so UTF-8.
+        match core::str::from_utf8(text) {
+            Ok(text) => self.push(text),
+            Err(_) => self,
+        }
+    }
+
     /// Appends the keys as a list in backticks (`` `len` ``, `` `len`, `capacity` ``), or
     /// `no parameters` for none.
     #[must_use]
@@ -677,6 +702,18 @@ mod tests {
             .push_keys(&["len", "capacity"]);
         assert_eq!(TEXT.as_str(), "takes `len`, `capacity`");
         assert_eq!(Message::new().push_keys(&[]).as_str(), "no parameters");
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        const TEXT: Message = Message::new()
+            .push("at most ")
+            .push_usize(layout::MAX_NAME_LEN)
+            .push(", ")
+            .push_usize(0)
+            .push(", ")
+            .push_usize(usize::MAX);
+        assert_eq!(TEXT.as_str(), format!("at most 31, 0, {}", usize::MAX));
     }
 
     #[test]
