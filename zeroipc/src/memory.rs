@@ -69,6 +69,11 @@ impl Memory {
     /// bounds, overlap) are checked before anything is used. A segment whose magic is still
     /// zero is waited for, up to [`DEFAULT_OPEN_TIMEOUT`].
     ///
+    /// The rules are applied in the order [`Rule::ALL`](crate::inspect::Rule::ALL) lists
+    /// them (the entries' rules entry by entry, in table order), and the first broken one is
+    /// the error; a tool that wants every broken rule of a segment lists them with
+    /// [`RawTable::findings`](crate::inspect::RawTable::findings).
+    ///
     /// # Errors
     ///
     /// [`Error::NotFound`], [`Error::InvalidName`], [`Error::NotReady`], and one variant for

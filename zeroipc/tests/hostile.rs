@@ -174,6 +174,34 @@ fn entries_sharing_bytes_overlap() {
 }
 
 #[test]
+fn a_zero_sized_entry_inside_another_shares_no_bytes() {
+    // `latch` emptied and moved inside `sem` (9240..9256): it holds no bytes to share.
+    let (r, _c) = open_broken(|b| {
+        put_u64(b, entry_offset(6), 9248);
+        put_u64(b, entry_size(6), 0);
+    });
+    let mem = r.unwrap();
+    assert_eq!(mem.find("latch").unwrap().size(), 0);
+}
+
+#[test]
+fn an_overlap_behind_a_zero_sized_entry_is_found() {
+    // `latch` emptied at 9248, inside `sem` (9240..9256); `barrier` moved to the same offset
+    // lies after it in offset order, and overlaps `sem`.
+    let (r, _c) = open_broken(|b| {
+        put_u64(b, entry_offset(6), 9248);
+        put_u64(b, entry_size(6), 0);
+        put_u64(b, entry_offset(7), 9248);
+    });
+    match r {
+        Err(Error::OverlappingEntries { first, second }) => {
+            assert_eq!((first.as_str(), second.as_str()), ("sem", "barrier"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn an_entry_inside_the_table_is_refused() {
     let (r, _c) = open_broken(|b| put_u64(b, entry_offset(0), 64));
     assert!(

@@ -6,6 +6,10 @@
 //! may write anything. Geometry that never changes after creation (`max_entries`,
 //! `memory_size`) is read once, validated, and kept here; what can change (`entry_count`,
 //! `next_offset`, the entries) is re-read and re-validated on every use.
+//!
+//! The rules a table must keep live in [`rules`], over the table as stored; here they are
+//! applied to what was read from the mapping, stopping at the first broken one. Tools get
+//! the same rules, every finding at once, through [`crate::inspect`], which re-exports them.
 
 use std::time::{Duration, Instant};
 
@@ -13,9 +17,12 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::atomic::Ordering;
 use crate::error::{Error, Result};
-use crate::inspect::{RawEntry, RawHeader, RawTable};
 use crate::layout::{self, MAGIC, NAME_FIELD_SIZE, VERSION};
 use crate::region::Region;
+
+mod rules;
+
+pub use rules::{Finding, RawEntry, RawHeader, RawTable, Rule};
 
 /// The table header, 32 bytes at offset 0 of a segment.
 #[derive(Clone, Copy, Debug, Pod, Zeroable)]
@@ -169,15 +176,12 @@ impl Table {
         let header: TableHeader = region
             .read(0)
             .unwrap_or_else(|| unreachable!("the header fits: checked above"));
-        let raw = RawHeader::from(header);
-        if let Some(finding) = raw.findings(segment_size).into_iter().next() {
-            return Err(finding.error);
-        }
+        RawHeader::from(header).check(segment_size)?;
         let table = Table {
             max_entries: header.max_entries,
             memory_size: header.memory_size,
         };
-        table.entries(region)?;
+        table.read(region)?;
         Ok(table)
     }
 
@@ -189,7 +193,7 @@ impl Table {
         self.memory_size
     }
 
-    /// Every entry in use, validated by the rules of [`RawTable::findings`]: names
+    /// Every entry in use, validated by the table's rules (see [`rules`]): names
     /// NUL-terminated UTF-8, offsets 8-aligned and past the table, ends within the segment,
     /// no two overlapping, `next_offset` past them all.
     pub(crate) fn entries(&self, region: &Region) -> Result<Vec<Entry>> {
@@ -226,9 +230,7 @@ impl Table {
             entries,
             missing_entries: 0,
         };
-        if let Some(finding) = table.findings(region.len() as u64).into_iter().next() {
-            return Err(finding.error);
-        }
+        table.check(region.len() as u64)?;
         Ok(table)
     }
 
@@ -358,7 +360,7 @@ impl Table {
 /// (`None` if the structure does not fit there).
 pub(crate) type NewEntry<'a> = (&'a str, u64, &'a mut dyn FnMut(u64) -> Option<()>);
 
-/// A validated raw entry as the public type; its name was checked by the table's findings.
+/// A validated raw entry as the public type; its name was checked by the table's rules.
 fn to_entry(raw: &RawEntry) -> Entry {
     Entry {
         name: raw.name().unwrap_or_default().to_owned(),
