@@ -292,7 +292,7 @@ impl<T, const N: usize> Declare<N> for Queue<T> {
             "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
         );
         let () = ElementType::<T>::NOT_ZERO_SIZED;
-        layout::queue_size(N, size_of::<T>())
+        layout::ring_size(N, size_of::<T>())
     };
 
     fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
@@ -318,7 +318,7 @@ impl<T, const N: usize> Declare<N> for Stack<T> {
     const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
     const SIZE: usize = {
         let () = ElementType::<T>::NOT_ZERO_SIZED;
-        layout::stack_size(N, size_of::<T>())
+        layout::ring_size(N, size_of::<T>())
     };
 
     fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
@@ -756,9 +756,9 @@ mod tests {
     fn queue_and_stack_sizes_come_from_layout_and_only_the_queue_needs_a_power_of_two() {
         assert_eq!(
             <Queue<i32> as Declare<128>>::SIZE,
-            layout::queue_size(128, 4)
+            layout::ring_size(128, 4)
         );
-        assert_eq!(<Stack<f64> as Declare<64>>::SIZE, layout::stack_size(64, 8));
+        assert_eq!(<Stack<f64> as Declare<64>>::SIZE, layout::ring_size(64, 8));
         assert!(has_key(
             <Queue<i32> as Declare<128>>::POWER_OF_TWO_KEYS,
             "capacity"

@@ -54,13 +54,8 @@ pub const fn checked_align8(n: usize) -> Option<usize> {
 }
 
 /// Size of a table with `max_entries` slots, header included: where the first structure may
-/// start.
-pub const fn table_size(max_entries: u32) -> usize {
-    TABLE_HEADER_SIZE + TABLE_ENTRY_SIZE * max_entries as usize
-}
-
-/// [`table_size`] as a `u64`, which cannot overflow for any `u32` slot count.
-pub const fn table_size_u64(max_entries: u32) -> u64 {
+/// start. A `u64`, which cannot overflow for any `u32` slot count (a segment may claim any).
+pub const fn table_size(max_entries: u32) -> u64 {
     TABLE_HEADER_SIZE as u64 + TABLE_ENTRY_SIZE as u64 * max_entries as u64
 }
 
@@ -109,7 +104,7 @@ pub const fn checked_ring_slots_offset(capacity: usize, elem_size: usize) -> Opt
     data.checked_add(RING_HEADER_SIZE)
 }
 
-/// Size of a queue or stack: `16 + align8(capacity * elem_size) + 4 * capacity`.
+/// Size of a queue or a stack (a ring, both): `16 + align8(capacity * elem_size) + 4 * capacity`.
 pub const fn ring_size(capacity: usize, elem_size: usize) -> usize {
     unwrap_size(checked_ring_size(capacity, elem_size))
 }
@@ -123,16 +118,6 @@ pub const fn checked_ring_size(capacity: usize, elem_size: usize) -> Option<usiz
         return None;
     };
     slots.checked_add(words)
-}
-
-/// Size of a queue; see [`ring_size`].
-pub const fn queue_size(capacity: usize, elem_size: usize) -> usize {
-    ring_size(capacity, elem_size)
-}
-
-/// Size of a stack; see [`ring_size`].
-pub const fn stack_size(capacity: usize, elem_size: usize) -> usize {
-    ring_size(capacity, elem_size)
 }
 
 /// The capacity a queue created with `requested` slots stores: the next power of two, and
@@ -267,7 +252,7 @@ pub const SIGNAL_MUTEX_SUFFIX: &str = "_mtx";
 /// ```
 pub const fn entry_offsets<const N: usize>(max_entries: u32, sizes: [usize; N]) -> [usize; N] {
     let mut offsets = [0; N];
-    let mut next = table_size(max_entries);
+    let mut next = table_size(max_entries) as usize;
     let mut i = 0;
     while i < N {
         let offset = align8(next);
@@ -288,7 +273,7 @@ pub const fn entry_offsets<const N: usize>(max_entries: u32, sizes: [usize; N]) 
 pub const fn segment_size<const N: usize>(max_entries: u32, sizes: [usize; N]) -> usize {
     let offsets = entry_offsets(max_entries, sizes);
     if N == 0 {
-        table_size(max_entries)
+        table_size(max_entries) as usize
     } else {
         unwrap_size(offsets[N - 1].checked_add(sizes[N - 1]))
     }
@@ -345,7 +330,7 @@ mod tests {
     #[test]
     fn table_of_64_entries_ends_at_3104() {
         assert_eq!(table_size(64), 3104);
-        assert_eq!(table_size_u64(64), 3104);
+        assert_eq!(table_size(u32::MAX), 32 + 48 * u64::from(u32::MAX));
         assert_eq!(table_entry_offset(0), 32);
         assert_eq!(table_entry_offset(7), 368);
     }
@@ -360,9 +345,9 @@ mod tests {
     #[test]
     fn queue_and_stack_sizes_match_the_golden_segment() {
         assert_eq!(queue_capacity(100), Some(128));
-        assert_eq!(queue_size(128, 4), 1040);
+        assert_eq!(ring_size(128, 4), 1040);
         assert_eq!(ring_slots_offset(128, 4), 528);
-        assert_eq!(stack_size(64, 8), 784);
+        assert_eq!(ring_size(64, 8), 784);
         assert_eq!(ring_slots_offset(64, 8), 528);
     }
 
@@ -390,8 +375,8 @@ mod tests {
             array_size(1000, 4),
             array_size(16, 8),
             array_size(10, 16),
-            queue_size(128, 4),
-            stack_size(64, 8),
+            ring_size(128, 4),
+            ring_size(64, 8),
             SEMAPHORE_SIZE,
             LATCH_SIZE,
             BARRIER_SIZE,

@@ -284,7 +284,7 @@ impl Options {
     /// As [`Memory::create`].
     pub fn create(&self, name: &str, size: usize) -> Result<Memory> {
         shm::check_segment_name(name)?;
-        let table_size = layout::table_size_u64(self.max_entries);
+        let table_size = layout::table_size(self.max_entries);
         if (size as u64) < table_size {
             return Err(Error::OutOfSpace {
                 requested: table_size,

@@ -15,7 +15,7 @@ fn a_new_segment_is_mode_0600_and_publishes_its_table() {
     assert_eq!(meta.len(), 1 << 16);
     assert_eq!(mem.size(), 1 << 16);
     assert_eq!(mem.max_entries(), 64);
-    assert_eq!(mem.used().unwrap(), layout::table_size(64) as u64);
+    assert_eq!(mem.used().unwrap(), layout::table_size(64));
     assert_eq!(mem.entries().unwrap().len(), 0);
     let bytes = std::fs::read(shm_path(&c.0)).unwrap();
     assert_eq!(bytes[0..4], layout::MAGIC.to_le_bytes());

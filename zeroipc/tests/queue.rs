@@ -29,7 +29,7 @@ fn create_rounds_the_capacity_up_to_a_power_of_two() {
     // One slot cannot tell full from empty: the smallest queue has two.
     assert_eq!(Queue::<u32>::create(&mem, "c", 1).unwrap().capacity(), 2);
     let entry = mem.find("a").unwrap();
-    assert_eq!(entry.size(), layout::queue_size(128, 4) as u64);
+    assert_eq!(entry.size(), layout::ring_size(128, 4) as u64);
 }
 
 #[test]

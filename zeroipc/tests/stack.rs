@@ -23,7 +23,7 @@ fn elements_come_out_last_in_first_out() {
     assert_eq!(s.capacity(), 5);
     assert_eq!(
         mem.find("s").unwrap().size(),
-        layout::stack_size(5, 8) as u64
+        layout::ring_size(5, 8) as u64
     );
     assert!(s.is_empty());
     for i in 0..3 {

@@ -110,7 +110,7 @@ fn writing_the_scenario_arrays_gives_the_reference_bytes() {
         written[32..first_unused_entry],
         reference[32..first_unused_entry]
     );
-    assert!(written[first_unused_entry..layout::table_size(64)]
+    assert!(written[first_unused_entry..layout::table_size(64) as usize]
         .iter()
         .all(|&b| b == 0));
     // The three arrays, byte for byte.

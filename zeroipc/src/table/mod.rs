@@ -117,7 +117,7 @@ impl Table {
     /// Writes a fresh table into a zero-filled mapping and publishes it: every field first,
     /// then the magic, with release ordering.
     pub(crate) fn create(region: &Region, max_entries: u32) -> Result<Table> {
-        let table_end = layout::table_size_u64(max_entries);
+        let table_end = layout::table_size(max_entries);
         let memory_size = region.len() as u64;
         if table_end > memory_size {
             return Err(Error::OutOfSpace {

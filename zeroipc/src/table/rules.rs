@@ -43,7 +43,7 @@ impl RawHeader {
 
     /// Where the table ends, as the header describes it: `32 + 48 * max_entries`.
     pub fn table_end(&self) -> u64 {
-        layout::table_size_u64(self.max_entries)
+        layout::table_size(self.max_entries)
     }
 
     /// The number of entries a reader looks at: `entry_count`, but never more than there
@@ -481,7 +481,7 @@ mod tests {
     /// An image with a table of `max` slots and the given `(name, offset, size)` entries.
     fn image(size: usize, max: u32, entries: &[(&str, u64, u64)]) -> Vec<u8> {
         let mut b = vec![0u8; size];
-        let table_end = layout::table_size_u64(max);
+        let table_end = layout::table_size(max);
         let next = entries
             .iter()
             .map(|&(_, o, s)| o + s)
