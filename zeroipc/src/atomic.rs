@@ -18,13 +18,17 @@ use loom::sync::atomic as imp;
 macro_rules! atomic {
     ($name:ident, $int:ty) => {
         /// An atomic integer with the layout of the plain integer (see the module docs).
+        // `pub` for the loom tests, which build the algorithms' views from heap atomics
+        // (`crate::__loom`); out of reach from outside the crate otherwise.
+        #[allow(unreachable_pub)]
         #[repr(transparent)]
         #[derive(Debug)]
-        pub(crate) struct $name(imp::$name);
+        pub struct $name(imp::$name);
 
-        #[allow(dead_code)]
+        #[allow(dead_code, unreachable_pub)]
         impl $name {
-            pub(crate) fn new(v: $int) -> $name {
+            /// An atomic holding `v`.
+            pub fn new(v: $int) -> $name {
                 $name(imp::$name::new(v))
             }
 
@@ -50,23 +54,31 @@ macro_rules! atomic {
                 self.0.as_ptr()
             }
 
+            /// The value, read with `order`.
             #[inline]
-            pub(crate) fn load(&self, order: Ordering) -> $int {
+            pub fn load(&self, order: Ordering) -> $int {
                 self.0.load(order)
             }
 
+            /// Stores `v` with `order`.
             #[inline]
-            pub(crate) fn store(&self, v: $int, order: Ordering) {
+            pub fn store(&self, v: $int, order: Ordering) {
                 self.0.store(v, order);
             }
 
+            /// Stores `v` with `order`; returns the value before.
             #[inline]
-            pub(crate) fn swap(&self, v: $int, order: Ordering) -> $int {
+            pub fn swap(&self, v: $int, order: Ordering) -> $int {
                 self.0.swap(v, order)
             }
 
+            /// Stores `new` if the value is `current`, as the atomic of the same name does.
+            ///
+            /// # Errors
+            ///
+            /// The value found, when it is not `current`.
             #[inline]
-            pub(crate) fn compare_exchange(
+            pub fn compare_exchange(
                 &self,
                 current: $int,
                 new: $int,
@@ -76,8 +88,13 @@ macro_rules! atomic {
                 self.0.compare_exchange(current, new, success, failure)
             }
 
+            /// As [`compare_exchange`](Self::compare_exchange), but may fail spuriously.
+            ///
+            /// # Errors
+            ///
+            /// The value found, when it is not `current` (or spuriously).
             #[inline]
-            pub(crate) fn compare_exchange_weak(
+            pub fn compare_exchange_weak(
                 &self,
                 current: $int,
                 new: $int,
@@ -87,13 +104,15 @@ macro_rules! atomic {
                 self.0.compare_exchange_weak(current, new, success, failure)
             }
 
+            /// Adds `v`, wrapping; returns the value before.
             #[inline]
-            pub(crate) fn fetch_add(&self, v: $int, order: Ordering) -> $int {
+            pub fn fetch_add(&self, v: $int, order: Ordering) -> $int {
                 self.0.fetch_add(v, order)
             }
 
+            /// Subtracts `v`, wrapping; returns the value before.
             #[inline]
-            pub(crate) fn fetch_sub(&self, v: $int, order: Ordering) -> $int {
+            pub fn fetch_sub(&self, v: $int, order: Ordering) -> $int {
                 self.0.fetch_sub(v, order)
             }
         }

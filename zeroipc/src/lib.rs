@@ -143,17 +143,22 @@ pub use table::Entry;
 /// 8, generics, tuple structs, enums, a table too small for the fields).
 pub use zeroipc_derive::segment;
 
-/// The queue, stack and synchronisation algorithms over heap-allocated loom atomics, for the
-/// loom tests.
+/// What the loom tests build the algorithms' views from: the views themselves, the atomics
+/// they are made of (loom's, under `--cfg loom`), the heap slots of a queue or a stack, and
+/// what the views take and answer. The tests allocate the words on the heap and call the
+/// views' methods: the code the handles run, with nothing in between.
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod __loom {
-    pub use crate::structures::queue::QueueModel;
-    pub use crate::structures::stack::StackModel;
-    pub use crate::sync::barrier::BarrierModel;
-    pub use crate::sync::event::EventModel;
-    pub use crate::sync::latch::LatchModel;
-    pub use crate::sync::once::OnceModel;
-    pub use crate::sync::rwlock::RwLockModel;
-    pub use crate::sync::semaphore::SemaphoreModel;
+    pub use crate::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+    pub use crate::structures::queue::{Hints, QueueView};
+    pub use crate::structures::slots::{CellSlots, Slots};
+    pub use crate::structures::stack::{StackFail, StackView};
+    pub use crate::structures::wait::Wait;
+    pub use crate::sync::barrier::{BarrierView, Passage};
+    pub use crate::sync::event::EventView;
+    pub use crate::sync::latch::LatchView;
+    pub use crate::sync::once::{OnceView, Stuck};
+    pub use crate::sync::rwlock::RwLockView;
+    pub use crate::sync::semaphore::SemaphoreView;
 }

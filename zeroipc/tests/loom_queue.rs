@@ -1,4 +1,5 @@
-//! Model checking of the queue's algorithm (the code `Queue` runs, over loom's atomics).
+//! Model checking of the queue's algorithm: `QueueView`, the code `Queue` runs, built over
+//! loom's atomics on the heap (`loom_util::heap`).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p zeroipc
 //! --test loom_queue`.
@@ -9,22 +10,23 @@ mod loom_util;
 
 use loom::thread;
 use loom_util::check;
-use zeroipc::__loom::QueueModel;
+use loom_util::heap::HeapQueue;
 
 // Each thread works through its own clone of the queue, as threads and processes do with
-// `Queue`: the clones share the queue and keep their own guesses at `head` and `tail`.
+// `Queue`: the clones share the queue and keep their own guesses at `head` and `tail`,
+// which each clone's view uses.
 
 /// Pushes `value`, yielding to the other threads until there is room.
-fn push(q: &QueueModel<u32>, value: u32) {
-    while q.push(value).is_err() {
+fn push(q: &HeapQueue, value: u32) {
+    while q.view().push(value).is_err() {
         thread::yield_now();
     }
 }
 
 /// Pops one element, yielding to the other threads until there is one.
-fn pop(q: &QueueModel<u32>) -> u32 {
+fn pop(q: &HeapQueue) -> u32 {
     loop {
-        if let Some(v) = q.pop() {
+        if let Some(v) = q.view().pop() {
             return v;
         }
         thread::yield_now();
@@ -32,24 +34,24 @@ fn pop(q: &QueueModel<u32>) -> u32 {
 }
 
 /// Everything left in the queue, once the other threads are done.
-fn drain(q: &QueueModel<u32>) -> Vec<u32> {
-    std::iter::from_fn(|| q.pop()).collect()
+fn drain(q: &HeapQueue) -> Vec<u32> {
+    std::iter::from_fn(|| q.view().pop()).collect()
 }
 
 #[test]
 fn two_producers_and_a_consumer_deliver_each_element_once() {
     check(|| {
-        let q = QueueModel::<u32>::new(2);
+        let q = HeapQueue::new(2);
         let producers: Vec<_> = [1, 2]
             .into_iter()
             .map(|v| {
                 let q = q.clone();
-                thread::spawn(move || q.push(v).is_ok())
+                thread::spawn(move || q.view().push(v).is_ok())
             })
             .collect();
         let consumer = {
             let q = q.clone();
-            thread::spawn(move || q.pop())
+            thread::spawn(move || q.view().pop())
         };
         for p in producers {
             assert!(p.join().unwrap(), "two elements fit a queue of two");
@@ -58,14 +60,14 @@ fn two_producers_and_a_consumer_deliver_each_element_once() {
         seen.extend(drain(&q));
         seen.sort_unstable();
         assert_eq!(seen, [1, 2]);
-        assert_eq!(q.len(), 0);
+        assert_eq!(q.view().len(), 0);
     });
 }
 
 #[test]
 fn slots_are_reused_lap_after_lap_in_fifo_order() {
     check(|| {
-        let q = QueueModel::<u32>::new(2);
+        let q = HeapQueue::new(2);
         let producer = {
             let q = q.clone();
             thread::spawn(move || {
@@ -83,12 +85,16 @@ fn slots_are_reused_lap_after_lap_in_fifo_order() {
 #[test]
 fn a_full_queue_hands_values_back_and_loses_nothing() {
     check(|| {
-        let q = QueueModel::<u32>::new(2);
+        let q = HeapQueue::new(2);
         let producer = {
             let q = q.clone();
-            thread::spawn(move || (1..=3).filter(|&v| q.push(v).is_ok()).collect::<Vec<u32>>())
+            thread::spawn(move || {
+                (1..=3)
+                    .filter(|&v| q.view().push(v).is_ok())
+                    .collect::<Vec<u32>>()
+            })
         };
-        let first = q.pop();
+        let first = q.view().pop();
         let pushed = producer.join().unwrap();
         let mut seen: Vec<u32> = first.into_iter().collect();
         seen.extend(drain(&q));
@@ -101,17 +107,17 @@ fn a_full_queue_hands_values_back_and_loses_nothing() {
 #[test]
 fn batched_claims_mix_with_single_item_peers() {
     check(|| {
-        let q = QueueModel::<u32>::new(4);
+        let q = HeapQueue::new(4);
         let batch = {
             let q = q.clone();
-            thread::spawn(move || q.push_slice(&[1, 2, 3]))
+            thread::spawn(move || q.view().push_slice(&[1, 2, 3]))
         };
         let single = {
             let q = q.clone();
-            thread::spawn(move || q.push(10).is_ok())
+            thread::spawn(move || q.view().push(10).is_ok())
         };
         let mut out = [0; 2];
-        let n = q.pop_into(&mut out);
+        let n = q.view().pop_into(&mut out);
         let batched = batch.join().unwrap();
         let single_ok = single.join().unwrap();
         let mut seen = out[..n].to_vec();
@@ -136,13 +142,13 @@ fn batched_claims_mix_with_single_item_peers() {
 #[test]
 fn counters_that_wrap_at_2_32_keep_fifo_order() {
     check(|| {
-        let q = QueueModel::<u32>::new(2);
-        q.set_counters(u32::MAX);
+        let q = HeapQueue::new(2);
+        q.view().set_counters(u32::MAX);
         let producer = {
             let q = q.clone();
             thread::spawn(move || {
                 push(&q, 1);
-                q.push_slice(&[2, 3])
+                q.view().push_slice(&[2, 3])
             })
         };
         let mut got = vec![pop(&q)];

@@ -1,4 +1,5 @@
-//! Model checking of the stack's algorithm (the code `Stack` runs, over loom's atomics).
+//! Model checking of the stack's algorithm: `StackView`, the code `Stack` runs, built over
+//! loom's atomics on the heap (`loom_util::heap`).
 //!
 //! Run with `RUSTFLAGS="--cfg loom" cargo test --release --target-dir target/loom -p zeroipc
 //! --test loom_stack`.
@@ -17,7 +18,13 @@ mod loom_util;
 use loom::sync::Arc;
 use loom::thread;
 use loom_util::check;
-use zeroipc::__loom::StackModel;
+use loom_util::heap::HeapStack;
+use std::time::Duration;
+use zeroipc::__loom::StackFail;
+
+/// The caller's limit on a slot wait: none. (Under loom a slot wait is a few yields whatever
+/// the limit, so operations can still give up.)
+const NO_LIMIT: Duration = Duration::MAX;
 
 /// What the threads of a model saw.
 #[derive(Default)]
@@ -28,7 +35,7 @@ struct Log {
 }
 
 impl Log {
-    fn push(&mut self, v: u32, result: Result<(), (u32, &'static str)>) {
+    fn push(&mut self, v: u32, result: Result<(), (u32, StackFail)>) {
         match result {
             Ok(()) => self.pushed.push(v),
             Err((back, why)) => {
@@ -38,30 +45,30 @@ impl Log {
         }
     }
 
-    fn pop(&mut self, result: Result<u32, &'static str>) {
+    fn pop(&mut self, result: Result<u32, StackFail>) {
         match result {
             Ok(v) => self.popped.push(v),
             Err(why) => self.note(why),
         }
     }
 
-    fn note(&mut self, why: &'static str) {
+    fn note(&mut self, why: StackFail) {
         match why {
-            "stuck" => self.gave_up = true,
+            StackFail::Stuck { .. } => self.gave_up = true,
             // A slot still in a peer's hands: nothing was claimed. (Left at the end, only a
             // given-up operation can explain it, which the verdict checks.)
-            "empty" | "full" | "busy" => {}
-            other => panic!("unexpected failure {other:?}"),
+            StackFail::Empty | StackFail::Full | StackFail::Busy { .. } => {}
+            other @ StackFail::Corrupt { .. } => panic!("unexpected failure {other:?}"),
         }
     }
 
     /// Pops what is left, once the other threads are done, then checks the verdict.
-    fn finish(mut self, s: &StackModel<u32>) {
+    fn finish(mut self, s: &HeapStack) {
         // Exit: empty, or a slot a given-up operation left behind.
         loop {
-            match s.pop() {
+            match s.view().pop(NO_LIMIT) {
                 Ok(v) => self.popped.push(v),
-                Err("empty") => break,
+                Err(StackFail::Empty) => break,
                 Err(why) => {
                     self.note(why);
                     break;
@@ -89,15 +96,15 @@ impl Log {
 #[test]
 fn two_threads_pushing_and_popping_hand_over_each_element_once() {
     check(|| {
-        let s = Arc::new(StackModel::<u32>::new(2));
+        let s = Arc::new(HeapStack::new(2));
         let threads: Vec<_> = [1, 2]
             .into_iter()
             .map(|v| {
                 let s = Arc::clone(&s);
                 thread::spawn(move || {
                     let mut log = Log::default();
-                    log.push(v, s.push(v));
-                    log.pop(s.pop());
+                    log.push(v, s.view().push(v, NO_LIMIT));
+                    log.pop(s.view().pop(NO_LIMIT));
                     log
                 })
             })
@@ -118,14 +125,14 @@ fn a_push_and_a_pop_racing_on_one_slot_wait_for_each_other() {
     check(|| {
         // One element in, capacity 2: the pop of slot 0 and a push that lands on slot 0
         // (after the pop moved `top`) or slot 1 run at once.
-        let s = Arc::new(StackModel::<u32>::new(2));
+        let s = Arc::new(HeapStack::new(2));
         let mut log = Log::default();
-        log.push(1, s.push(1));
+        log.push(1, s.view().push(1, NO_LIMIT));
         let pusher = {
             let s = Arc::clone(&s);
-            thread::spawn(move || s.push(2))
+            thread::spawn(move || s.view().push(2, NO_LIMIT))
         };
-        log.pop(s.pop());
+        log.pop(s.view().pop(NO_LIMIT));
         log.push(2, pusher.join().unwrap());
         log.finish(&s);
     });
@@ -134,20 +141,20 @@ fn a_push_and_a_pop_racing_on_one_slot_wait_for_each_other() {
 #[test]
 fn a_full_stack_hands_the_value_back_and_keeps_its_elements() {
     check(|| {
-        let s = Arc::new(StackModel::<u32>::new(2));
+        let s = Arc::new(HeapStack::new(2));
         let mut log = Log::default();
-        log.push(1, s.push(1));
+        log.push(1, s.view().push(1, NO_LIMIT));
         let pushers: Vec<_> = [2, 3]
             .into_iter()
             .map(|v| {
                 let s = Arc::clone(&s);
-                thread::spawn(move || (v, s.push(v)))
+                thread::spawn(move || (v, s.view().push(v, NO_LIMIT)))
             })
             .collect();
         let mut full = 0;
         for t in pushers {
             let (v, result) = t.join().unwrap();
-            full += usize::from(matches!(result, Err((_, "full"))));
+            full += usize::from(matches!(result, Err((_, StackFail::Full))));
             log.push(v, result);
         }
         assert_eq!(full, 1, "one slot was free");
@@ -160,17 +167,17 @@ fn a_full_stack_hands_the_value_back_and_keeps_its_elements() {
 #[test]
 fn three_threads_on_a_stack_of_two_lose_and_duplicate_nothing() {
     check(|| {
-        let s = Arc::new(StackModel::<u32>::new(2));
+        let s = Arc::new(HeapStack::new(2));
         let pushers: Vec<_> = [1, 2]
             .into_iter()
             .map(|v| {
                 let s = Arc::clone(&s);
-                thread::spawn(move || (v, s.push(v)))
+                thread::spawn(move || (v, s.view().push(v, NO_LIMIT)))
             })
             .collect();
         let popper = {
             let s = Arc::clone(&s);
-            thread::spawn(move || s.pop())
+            thread::spawn(move || s.view().pop(NO_LIMIT))
         };
         let mut log = Log::default();
         for p in pushers {

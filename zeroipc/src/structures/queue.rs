@@ -44,7 +44,8 @@ use crate::{
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A queue as the algorithm sees it: its counters, sequence numbers and slots.
-pub(crate) struct QueueView<'a, T, S> {
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
+pub struct QueueView<'a, T, S> {
     head: &'a AtomicU32,
     tail: &'a AtomicU32,
     /// One word per slot; its length is the capacity, a power of two.
@@ -60,32 +61,31 @@ pub(crate) struct QueueView<'a, T, S> {
 
 /// Where a handle's last claims on `head` and `tail` ended: its guesses at their next values.
 /// Private to the handle, never in the segment; any value is safe (see `QueueView::claim`).
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Debug)]
-pub(crate) struct Hints {
+pub struct Hints {
     head: AtomicU32,
     tail: AtomicU32,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl Hints {
-    /// Hints that both counters are at `pos`.
-    #[cfg(loom)]
-    pub(crate) fn at(pos: u32) -> Hints {
-        Hints {
-            head: AtomicU32::new(pos),
-            tail: AtomicU32::new(pos),
-        }
-    }
-
-    /// A copy of the hints as they are now.
-    fn snapshot(&self) -> Hints {
-        // Relaxed: guesses only.
-        let head = self.head.load(Ordering::Relaxed);
-        // Relaxed: guesses only.
-        let tail = self.tail.load(Ordering::Relaxed);
+    /// Hints that the counters are at `head` and `tail`.
+    pub fn new(head: u32, tail: u32) -> Hints {
         Hints {
             head: AtomicU32::new(head),
             tail: AtomicU32::new(tail),
         }
+    }
+
+    /// A copy of the hints as they are now: a clone of a handle starts with its guesses.
+    #[must_use]
+    pub fn snapshot(&self) -> Hints {
+        // Relaxed: guesses only.
+        let head = self.head.load(Ordering::Relaxed);
+        // Relaxed: guesses only.
+        let tail = self.tail.load(Ordering::Relaxed);
+        Hints::new(head, tail)
     }
 
     /// Sets both hints to `pos`.
@@ -97,6 +97,7 @@ impl Hints {
     }
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// # Panics
     ///
@@ -105,7 +106,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// [`MAX_QUEUE_CAPACITY`](crate::layout::MAX_QUEUE_CAPACITY), or `slots` holds another
     /// number of slots. Callers pass geometry they validated.
     #[inline]
-    pub(crate) fn new(
+    pub fn new(
         head: &'a AtomicU32,
         tail: &'a AtomicU32,
         sequence: &'a [AtomicU32],
@@ -131,7 +132,8 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         }
     }
 
-    pub(crate) fn capacity(&self) -> usize {
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
         self.sequence.len()
     }
 
@@ -262,9 +264,13 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         value
     }
 
-    /// Pushes `value`, or hands it back if the queue is full.
+    /// Pushes `value`.
+    ///
+    /// # Errors
+    ///
+    /// Hands `value` back if the queue is full.
     #[inline]
-    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+    pub fn push(&self, value: T) -> Result<(), T> {
         match self.claim(self.tail, &self.hints.tail, 0, 1) {
             Some((pos, _)) => {
                 self.publish(pos, value);
@@ -276,13 +282,13 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
 
     /// Pops the oldest element, or `None` if the queue is empty.
     #[inline]
-    pub(crate) fn pop(&self) -> Option<T> {
+    pub fn pop(&self) -> Option<T> {
         let (pos, _) = self.claim(self.head, &self.hints.head, 1, 1)?;
         Some(self.release(pos))
     }
 
     /// Pushes the longest prefix of `values` that has room, claimed in one step.
-    pub(crate) fn push_slice(&self, values: &[T]) -> usize {
+    pub fn push_slice(&self, values: &[T]) -> usize {
         let Some((pos, n)) = self.claim(self.tail, &self.hints.tail, 0, values.len()) else {
             return 0;
         };
@@ -293,7 +299,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     }
 
     /// Pops up to `out.len()` elements, oldest first, claimed in one step.
-    pub(crate) fn pop_into(&self, out: &mut [T]) -> usize {
+    pub fn pop_into(&self, out: &mut [T]) -> usize {
         let Some((pos, n)) = self.claim(self.head, &self.hints.head, 1, out.len()) else {
             return 0;
         };
@@ -304,7 +310,8 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     }
 
     /// The number of elements, clamped to `0..=capacity`; a snapshot that may be stale.
-    pub(crate) fn len(&self) -> usize {
+    #[allow(clippy::len_without_is_empty)] // the handle's `is_empty` is `len() == 0`
+    pub fn len(&self) -> usize {
         // Relaxed: an estimate; no data is read on the strength of it.
         let head = self.head.load(Ordering::Relaxed);
         // Relaxed: as above.
@@ -321,20 +328,17 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// lets the producer push a run while the consumers work on other cache lines, instead
     /// of chasing them slot by slot over the same ones. Watching a slot, rather than `tail`,
     /// also keeps a waiter off the cache line that every push and pop writes.
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn push_watch(&self) -> (&AtomicU32, u32) {
+    pub fn push_watch(&self) -> (&AtomicU32, u32) {
         let ahead = (self.mask / 4).min(32);
         self.watch(&self.hints.tail, ahead)
     }
 
     /// The word a consumer waiting for an element watches, and its value now: the sequence
     /// number of the slot at its guess of `head`, which changes when that element arrives.
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn pop_watch(&self) -> (&AtomicU32, u32) {
+    pub fn pop_watch(&self) -> (&AtomicU32, u32) {
         self.watch(&self.hints.head, 0)
     }
 
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
     fn watch(&self, hint: &AtomicU32, ahead: u32) -> (&AtomicU32, u32) {
         // Relaxed: only picks the word to wait on; the retry re-reads everything.
         let pos = hint.load(Ordering::Relaxed).wrapping_add(ahead);
@@ -345,8 +349,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
 
     /// Copies of the elements between `head` and `tail` that are published, oldest first,
     /// without consuming them. Best-effort: see [`Queue::snapshot`].
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn snapshot(&self) -> Vec<T> {
+    pub fn snapshot(&self) -> Vec<T> {
         // Relaxed: a starting point only; each slot's sequence number is checked below.
         let head = self.head.load(Ordering::Relaxed);
         let count = self.len();
@@ -378,7 +381,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// Sets `head` and `tail` to `pos` and every slot's sequence number to match, as if
     /// `pos` elements had passed through. For tests of the wrap at 2^32; the queue must be
     /// empty and no one else may use it meanwhile.
-    pub(crate) fn set_counters(&self, pos: u32) {
+    pub fn set_counters(&self, pos: u32) {
         for i in 0..self.capacity() as u32 {
             let p = pos.wrapping_add(i);
             // Relaxed: no one uses the queue meanwhile (the caller's promise); whoever does
@@ -589,10 +592,10 @@ impl<T: Pod> Queue<T> {
             .mapped::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
             .ok_or_else(outside)?;
         // Relaxed: a first guess at each counter, nothing more.
-        let hints = Hints {
-            head: AtomicU32::new(head.atomic().load(Ordering::Relaxed)),
-            tail: AtomicU32::new(tail.atomic().load(Ordering::Relaxed)),
-        };
+        let hints = Hints::new(
+            head.atomic().load(Ordering::Relaxed),
+            tail.atomic().load(Ordering::Relaxed),
+        );
         Ok(Queue {
             head,
             tail,
@@ -758,90 +761,6 @@ impl<T> fmt::Debug for Queue<T> {
             .field("capacity", &self.capacity)
             .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// A queue on the heap, with loom's atomics and cells, running the same algorithm as
-/// [`Queue`]: what the loom tests check. Clones share the queue and, as clones of a `Queue`
-/// do, keep hints of their own.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct QueueModel<T> {
-    shared: loom::sync::Arc<SharedModel<T>>,
-    hints: Hints,
-}
-
-#[cfg(loom)]
-#[derive(Debug)]
-struct SharedModel<T> {
-    head: AtomicU32,
-    tail: AtomicU32,
-    sequence: Box<[AtomicU32]>,
-    slots: crate::structures::slots::CellSlots<T>,
-}
-
-#[cfg(loom)]
-impl<T> Clone for QueueModel<T> {
-    fn clone(&self) -> Self {
-        QueueModel {
-            shared: loom::sync::Arc::clone(&self.shared),
-            hints: self.hints.snapshot(),
-        }
-    }
-}
-
-#[cfg(loom)]
-// A model for the loom tests only: its methods mirror `Queue`'s, documented there.
-#[allow(clippy::missing_errors_doc, clippy::len_without_is_empty)]
-impl<T: bytemuck::Pod> QueueModel<T> {
-    /// An empty queue of `capacity` slots (a power of two).
-    pub fn new(capacity: usize) -> QueueModel<T> {
-        QueueModel {
-            shared: loom::sync::Arc::new(SharedModel {
-                head: AtomicU32::new(0),
-                tail: AtomicU32::new(0),
-                sequence: (0..capacity as u32).map(AtomicU32::new).collect(),
-                slots: crate::structures::slots::CellSlots::new(capacity),
-            }),
-            hints: Hints::at(0),
-        }
-    }
-
-    fn view(&self) -> QueueView<'_, T, &crate::structures::slots::CellSlots<T>> {
-        let s = &*self.shared;
-        QueueView::new(&s.head, &s.tail, &s.sequence, &s.slots, &self.hints)
-    }
-
-    /// See [`Queue::push`].
-    pub fn push(&self, value: T) -> Result<(), T> {
-        self.view().push(value)
-    }
-
-    /// See [`Queue::pop`].
-    pub fn pop(&self) -> Option<T> {
-        self.view().pop()
-    }
-
-    /// See [`Queue::push_slice`].
-    pub fn push_slice(&self, values: &[T]) -> usize {
-        self.view().push_slice(values)
-    }
-
-    /// See [`Queue::pop_into`].
-    pub fn pop_into(&self, out: &mut [T]) -> usize {
-        self.view().pop_into(out)
-    }
-
-    /// See [`Queue::len`].
-    pub fn len(&self) -> usize {
-        self.view().len()
-    }
-
-    /// See [`Queue::__set_counters_for_test`].
-    pub fn set_counters(&self, pos: u32) {
-        self.view().set_counters(pos);
     }
 }
 

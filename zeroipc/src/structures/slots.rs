@@ -13,7 +13,9 @@
 use crate::region::Mapped;
 
 /// The element storage of a ring (queue or stack): `len()` slots of `T`, indexed from 0.
-pub(crate) trait Slots<T> {
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
+#[allow(clippy::len_without_is_empty)] // a ring always has slots
+pub trait Slots<T> {
     /// The number of slots.
     fn len(&self) -> usize;
 
@@ -70,17 +72,18 @@ impl<T: bytemuck::Pod> Slots<T> for MappedSlots<'_, T> {
     }
 }
 
-/// Slots on the heap whose every access loom checks for a data race.
+/// Slots on the heap whose every access loom checks for a data race: what the loom tests
+/// give a queue's or a stack's view.
 #[cfg(loom)]
 #[derive(Debug)]
-pub(crate) struct CellSlots<T> {
+pub struct CellSlots<T> {
     cells: Box<[loom::cell::UnsafeCell<T>]>,
 }
 
 #[cfg(loom)]
 impl<T: bytemuck::Pod> CellSlots<T> {
     /// `len` zeroed slots.
-    pub(crate) fn new(len: usize) -> CellSlots<T> {
+    pub fn new(len: usize) -> CellSlots<T> {
         CellSlots {
             cells: (0..len)
                 .map(|_| loom::cell::UnsafeCell::new(T::zeroed()))

@@ -62,24 +62,39 @@ pub(crate) const READING: u32 = 3;
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// Why a stack operation did not happen.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum StackFail {
+pub enum StackFail {
     /// No room (push).
     Full,
     /// Nothing to pop.
     Empty,
     /// The slot the operation would take was in `state`, still a peer's (in the middle of
     /// an operation on it, or dead there), so the operation did not claim it.
-    Busy { index: usize, state: u32 },
+    Busy {
+        /// The slot.
+        index: usize,
+        /// Its state.
+        state: u32,
+    },
     /// The slot the operation was given stayed in `state` for the whole slot wait: a peer
     /// died, or stopped, in the middle of an operation on it.
-    Stuck { index: usize, state: u32 },
+    Stuck {
+        /// The slot.
+        index: usize,
+        /// The state it stayed in.
+        state: u32,
+    },
     /// `top` holds a value no stack of this capacity can have.
-    Corrupt { top: i32 },
+    Corrupt {
+        /// The value.
+        top: i32,
+    },
 }
 
 /// A stack as the algorithm sees it: its `top`, slot states and slots.
-pub(crate) struct StackView<'a, T, S> {
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
+pub struct StackView<'a, T, S> {
     top: &'a AtomicI32,
     /// One word per slot; its length is the capacity, at most `i32::MAX`.
     state: &'a [AtomicU32],
@@ -88,6 +103,7 @@ pub(crate) struct StackView<'a, T, S> {
     _elem: PhantomData<T>,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
     /// # Panics
     ///
@@ -95,7 +111,7 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
     /// [`MAX_STACK_CAPACITY`](crate::layout::MAX_STACK_CAPACITY), or `slots` holds another
     /// number of slots. Callers pass geometry they validated.
     #[inline]
-    pub(crate) fn new(top: &'a AtomicI32, state: &'a [AtomicU32], slots: S) -> StackView<'a, T, S> {
+    pub fn new(top: &'a AtomicI32, state: &'a [AtomicU32], slots: S) -> StackView<'a, T, S> {
         assert!(
             !state.is_empty()
                 && state.len() <= crate::layout::MAX_STACK_CAPACITY
@@ -229,9 +245,12 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         }
     }
 
-    /// Pushes `value`, or hands it back with the reason; waits at most `slot_limit` for a
-    /// peer still finishing with the slot.
-    pub(crate) fn push(&self, value: T, slot_limit: Duration) -> Result<(), (T, StackFail)> {
+    /// Pushes `value`; waits at most `slot_limit` for a peer still finishing with the slot.
+    ///
+    /// # Errors
+    ///
+    /// Hands `value` back with the reason the push did not happen.
+    pub fn push(&self, value: T, slot_limit: Duration) -> Result<(), (T, StackFail)> {
         if let Err(fail) = self.check_slot(true) {
             return Err((value, fail));
         }
@@ -252,9 +271,13 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         Ok(())
     }
 
-    /// Pops the top element, or says why not; waits at most `slot_limit` for a peer still
-    /// finishing with the slot.
-    pub(crate) fn pop(&self, slot_limit: Duration) -> Result<T, StackFail> {
+    /// Pops the top element; waits at most `slot_limit` for a peer still finishing with the
+    /// slot.
+    ///
+    /// # Errors
+    ///
+    /// The reason the pop did not happen.
+    pub fn pop(&self, slot_limit: Duration) -> Result<T, StackFail> {
         self.check_slot(false)?;
         let index = self.claim_index(false)?;
         if let Err(fail) = self.take_slot(index, READY, READING, slot_limit) {
@@ -271,7 +294,8 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
     }
 
     /// The number of elements (`top + 1`), clamped to `0..=capacity`; a snapshot.
-    pub(crate) fn len(&self) -> usize {
+    #[allow(clippy::len_without_is_empty)] // the handle's `is_empty` is `len() == 0`
+    pub fn len(&self) -> usize {
         // Relaxed: an estimate; no data is read on the strength of it.
         let top = self.top.load(Ordering::Relaxed);
         (top.saturating_add(1).max(0) as usize).min(self.state.len())
@@ -279,8 +303,7 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
 
     /// The slot whose state changes when the next push (`up`) or pop lands, and that state
     /// now: the word a waiting pop (`up`) or push watches.
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn watch(&self, up: bool) -> (&AtomicU32, u32) {
+    pub fn watch(&self, up: bool) -> (&AtomicU32, u32) {
         // Relaxed: only picks the word to sleep on; the retry re-reads everything.
         let top = self.top.load(Ordering::Relaxed);
         let index = if up { top.saturating_add(1) } else { top };
@@ -290,7 +313,6 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
     }
 
     /// A copy of slot `index` if it holds an element before and after the copy.
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
     fn read_ready(&self, index: usize) -> Option<T> {
         // Acquire: pairs with the Release store of READY in `push`, so the element is there.
         if self.state[index].load(Ordering::Acquire) != READY {
@@ -308,8 +330,7 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
     }
 
     /// A copy of the top element, without popping it. Best-effort: see [`Stack::peek`].
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn peek(&self) -> Option<T> {
+    pub fn peek(&self) -> Option<T> {
         // Relaxed: a guess, checked against the capacity and against the slot's state.
         let top = self.top.load(Ordering::Relaxed);
         if top < 0 || top >= self.capacity() {
@@ -322,8 +343,7 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
 
     /// Copies of the elements, bottom first, without popping them. Best-effort: see
     /// [`Stack::snapshot`].
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn snapshot(&self) -> Vec<T> {
+    pub fn snapshot(&self) -> Vec<T> {
         (0..self.len()).filter_map(|i| self.read_ready(i)).collect()
     }
 }
@@ -730,66 +750,6 @@ impl<T> fmt::Debug for Stack<T> {
             .field("capacity", &self.capacity)
             .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// A stack on the heap, with loom's atomics and cells, running the same algorithm as
-/// [`Stack`]: what the loom tests check.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct StackModel<T> {
-    top: AtomicI32,
-    state: Box<[AtomicU32]>,
-    slots: crate::structures::slots::CellSlots<T>,
-}
-
-#[cfg(loom)]
-// A model for the loom tests only: its methods mirror `Stack`'s, documented there.
-#[allow(clippy::missing_errors_doc, clippy::len_without_is_empty)]
-impl<T: bytemuck::Pod> StackModel<T> {
-    /// An empty stack of `capacity` slots.
-    pub fn new(capacity: usize) -> StackModel<T> {
-        StackModel {
-            top: AtomicI32::new(-1),
-            state: (0..capacity).map(|_| AtomicU32::new(EMPTY)).collect(),
-            slots: crate::structures::slots::CellSlots::new(capacity),
-        }
-    }
-
-    fn view(&self) -> StackView<'_, T, &crate::structures::slots::CellSlots<T>> {
-        StackView::new(&self.top, &self.state, &self.slots)
-    }
-
-    /// See [`Stack::push`]; the error says why: `"full"`, `"stuck"` or `"corrupt"`.
-    pub fn push(&self, value: T) -> Result<(), (T, &'static str)> {
-        self.view()
-            .push(value, Duration::MAX)
-            .map_err(|(v, fail)| (v, fail.name()))
-    }
-
-    /// See [`Stack::pop`]; the error says why: `"empty"`, `"stuck"` or `"corrupt"`.
-    pub fn pop(&self) -> Result<T, &'static str> {
-        self.view().pop(Duration::MAX).map_err(StackFail::name)
-    }
-
-    /// See [`Stack::len`].
-    pub fn len(&self) -> usize {
-        self.view().len()
-    }
-}
-
-#[cfg(loom)]
-impl StackFail {
-    fn name(self) -> &'static str {
-        match self {
-            StackFail::Full => "full",
-            StackFail::Empty => "empty",
-            StackFail::Stuck { .. } => "stuck",
-            StackFail::Busy { .. } => "busy",
-            StackFail::Corrupt { .. } => "corrupt",
-        }
     }
 }
 

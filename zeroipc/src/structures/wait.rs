@@ -48,8 +48,9 @@ const LOOM_SLOT_STEPS: u32 = 4;
 /// The clock is not read while spinning (a read costs as much as a push): the time limit is
 /// counted from the end of the first, spinning, phase, which lasts microseconds, so a wait
 /// may overrun its limit by that much. A zero limit gives up at once.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Debug)]
-pub(crate) struct Wait {
+pub struct Wait {
     /// Waits so far.
     step: u32,
     /// How long to keep trying after the spinning phase.
@@ -66,10 +67,11 @@ pub(crate) struct Wait {
     spin_anyway: bool,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl Wait {
     /// A wait that gives up about `timeout` after its first [`wait`](Wait::wait).
     #[cfg(not(loom))]
-    pub(crate) fn new(timeout: Duration) -> Wait {
+    pub fn new(timeout: Duration) -> Wait {
         Wait {
             step: 0,
             timeout,
@@ -83,7 +85,7 @@ impl Wait {
     /// or `limit`, whichever is shorter. Even a zero `limit` spins first (a few microseconds,
     /// without yielding or sleeping): a live peer is usually that close to done, and a call
     /// that does not wait may still spend that much.
-    pub(crate) fn for_slot_within(limit: std::time::Duration) -> Wait {
+    pub fn for_slot_within(limit: std::time::Duration) -> Wait {
         #[cfg(not(loom))]
         return Wait {
             spin_anyway: true,
@@ -97,7 +99,7 @@ impl Wait {
     }
 
     /// A wait for a peer to finish with a slot: [`SLOT_PATIENCE`], or a few steps under loom.
-    pub(crate) fn for_slot() -> Wait {
+    pub fn for_slot() -> Wait {
         #[cfg(not(loom))]
         return Wait::new(SLOT_PATIENCE);
         #[cfg(loom)]
@@ -107,7 +109,7 @@ impl Wait {
     /// Waits a little for `word` to change from `seen`: spins, then yields, then sleeps on
     /// the word in steps that double up to [`MAX_SLEEP`]. Returns `false` at once, without
     /// waiting, when the time is up.
-    pub(crate) fn wait(&mut self, word: &AtomicU32, seen: u32) -> bool {
+    pub fn wait(&mut self, word: &AtomicU32, seen: u32) -> bool {
         #[cfg(loom)]
         {
             let _ = (word, seen);

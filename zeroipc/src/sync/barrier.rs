@@ -46,8 +46,9 @@ use crate::{
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// How a participant left the barrier.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Passage {
+pub enum Passage {
     /// Its arrival opened the barrier.
     Leader,
     /// Another participant's arrival opened it.
@@ -57,19 +58,21 @@ pub(crate) enum Passage {
 }
 
 /// A barrier as the algorithm sees it: its two live words and its size.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Debug)]
-pub(crate) struct BarrierView<'a> {
+pub struct BarrierView<'a> {
     arrived: I32<'a>,
     generation: I32<'a>,
     /// `num_participants`: 1 or more. Private: read once, validated, never re-read.
     participants: i32,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a> BarrierView<'a> {
     /// # Panics
     ///
     /// If `participants` is below 1. Callers pass a value they validated.
-    pub(crate) fn new(
+    pub fn new(
         arrived: &'a AtomicU32,
         generation: &'a AtomicU32,
         participants: i32,
@@ -86,7 +89,7 @@ impl<'a> BarrierView<'a> {
     }
 
     /// Arrives and waits, with `wait`, for the others.
-    pub(crate) fn wait(&self, wait: &mut Wait) -> Passage {
+    pub fn wait(&self, wait: &mut Wait) -> Passage {
         // Acquire: pairs with the Release bump of `generation` in `open` by the previous
         // generation's leader, so its reset of `arrived` comes before the increment below.
         let generation = self.generation.load(Ordering::Acquire);
@@ -166,13 +169,13 @@ impl<'a> BarrierView<'a> {
     }
 
     /// Participants waiting now: a snapshot.
-    pub(crate) fn arrived(&self) -> i32 {
+    pub fn arrived(&self) -> i32 {
         // Relaxed: a snapshot for display; nothing is read on the strength of it.
         self.arrived.load(Ordering::Relaxed)
     }
 
     /// Times the barrier has opened (wrapping): a snapshot.
-    pub(crate) fn generation(&self) -> i32 {
+    pub fn generation(&self) -> i32 {
         // Relaxed: as in `arrived`.
         self.generation.load(Ordering::Relaxed)
     }
@@ -371,54 +374,6 @@ impl fmt::Debug for Barrier {
             .field("generation", &self.generation())
             .field("segment", &self.words.segment())
             .finish_non_exhaustive()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// A barrier on the heap, with loom's atomics, running the same algorithm as [`Barrier`]:
-/// what the loom tests check.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct BarrierModel {
-    arrived: AtomicU32,
-    generation: AtomicU32,
-    participants: i32,
-}
-
-#[cfg(loom)]
-impl BarrierModel {
-    /// A barrier for `participants` participants.
-    pub fn new(participants: i32) -> BarrierModel {
-        BarrierModel {
-            arrived: AtomicU32::new(0),
-            generation: AtomicU32::new(0),
-            participants,
-        }
-    }
-
-    fn view(&self) -> BarrierView<'_> {
-        BarrierView::new(&self.arrived, &self.generation, self.participants)
-    }
-
-    /// A bounded wait (a few yields under loom): `Some(leader)` if the barrier opened,
-    /// `None` if the wait gave up and took its arrival back.
-    pub fn wait(&self) -> Option<bool> {
-        match self.view().wait(&mut Wait::for_slot()) {
-            Passage::Leader => Some(true),
-            Passage::Follower => Some(false),
-            Passage::TimedOut => None,
-        }
-    }
-
-    /// See [`Barrier::arrived`].
-    pub fn arrived(&self) -> i32 {
-        self.view().arrived()
-    }
-
-    /// See [`Barrier::generation`].
-    pub fn generation(&self) -> i32 {
-        self.view().generation()
     }
 }
 

@@ -64,8 +64,9 @@ const MANUAL_RESET: u32 = 1;
 
 /// An event as the algorithm sees it: its `signaled` and `waiting` words, its semaphore's
 /// `count` and `waiting` words (and the view of the semaphore over them), and its mode.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Debug)]
-pub(crate) struct EventView<'a> {
+pub struct EventView<'a> {
     signaled: &'a AtomicU32,
     waiting: &'a AtomicU32,
     /// The semaphore's `count`: the permits, granted to blocked waiters or pending.
@@ -77,8 +78,11 @@ pub(crate) struct EventView<'a> {
     manual: bool,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a> EventView<'a> {
-    pub(crate) fn new(
+    /// The view of the event whose words are `signaled` and `waiting`, with the semaphore
+    /// whose words are `sem_count` and `sem_waiting`; manual-reset if `manual`.
+    pub fn new(
         signaled: &'a AtomicU32,
         waiting: &'a AtomicU32,
         sem_count: &'a AtomicU32,
@@ -97,7 +101,7 @@ impl<'a> EventView<'a> {
 
     /// Whether the event is set now: a snapshot. An auto-reset event is set when its
     /// semaphore holds a permit beyond those of the blocked waiters: the next wait would pass.
-    pub(crate) fn is_set(&self) -> bool {
+    pub fn is_set(&self) -> bool {
         if self.manual {
             // Relaxed: a snapshot; nothing is read on the strength of it.
             self.signaled.load(Ordering::Relaxed) != 0
@@ -109,7 +113,7 @@ impl<'a> EventView<'a> {
     }
 
     /// Sets the event (see `Event::set`).
-    pub(crate) fn set(&self) {
+    pub fn set(&self) {
         if self.manual {
             // Release: pairs with the Acquire load of `signaled` in `try_wait`, so what the
             // setter did before the set happens before what a waiter does after it.
@@ -161,7 +165,7 @@ impl<'a> EventView<'a> {
     }
 
     /// Resets the event (see `Event::reset`).
-    pub(crate) fn reset(&self) {
+    pub fn reset(&self) {
         // Relaxed: lowering the flag publishes nothing; waiters only act on a raised one.
         self.signaled.store(0, Ordering::Relaxed);
         if self.manual {
@@ -194,7 +198,7 @@ impl<'a> EventView<'a> {
     }
 
     /// Whether the event is set, consuming the set of an auto-reset event; never waits.
-    pub(crate) fn try_wait(&self) -> bool {
+    pub fn try_wait(&self) -> bool {
         if self.manual {
             // Acquire: pairs with the Release swap in `set`.
             self.signaled.load(Ordering::Acquire) != 0
@@ -208,7 +212,7 @@ impl<'a> EventView<'a> {
 
     /// Waits with `wait` until the event is set (consuming the set of an auto-reset event);
     /// `false` once `wait` gives up, with nothing consumed.
-    pub(crate) fn wait(&self, wait: &mut Wait) -> bool {
+    pub fn wait(&self, wait: &mut Wait) -> bool {
         if !self.manual {
             let taken = self.sem.wait(wait);
             if taken {
@@ -487,80 +491,6 @@ impl fmt::Debug for Event {
             .field("set", &self.is_set())
             .field("segment", &self.words.segment())
             .finish_non_exhaustive()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// An event on the heap, with loom's atomics (its semaphore's too), running the same
-/// algorithm as [`Event`]: what the loom tests check.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct EventModel {
-    signaled: AtomicU32,
-    waiting: AtomicU32,
-    sem_count: AtomicU32,
-    sem_waiting: AtomicU32,
-    manual: bool,
-}
-
-#[cfg(loom)]
-impl EventModel {
-    /// An event, not set: manual-reset if `manual_reset`, auto-reset otherwise.
-    pub fn new(manual_reset: bool) -> EventModel {
-        EventModel {
-            signaled: AtomicU32::new(0),
-            waiting: AtomicU32::new(0),
-            sem_count: AtomicU32::new(0),
-            sem_waiting: AtomicU32::new(0),
-            manual: manual_reset,
-        }
-    }
-
-    fn view(&self) -> EventView<'_> {
-        EventView::new(
-            &self.signaled,
-            &self.waiting,
-            &self.sem_count,
-            &self.sem_waiting,
-            self.manual,
-        )
-    }
-
-    /// See [`Event::set`].
-    pub fn set(&self) {
-        self.view().set();
-    }
-
-    /// See [`Event::reset`].
-    pub fn reset(&self) {
-        self.view().reset();
-    }
-
-    /// See [`Event::try_wait`].
-    pub fn try_wait(&self) -> bool {
-        self.view().try_wait()
-    }
-
-    /// A bounded wait (a few yields under loom); whether the event was set (and, for an
-    /// auto-reset event, consumed).
-    pub fn wait(&self) -> bool {
-        self.view().wait(&mut Wait::for_slot())
-    }
-
-    /// See [`Event::is_set`].
-    pub fn is_set(&self) -> bool {
-        self.view().is_set()
-    }
-
-    /// Permits in the event's semaphore.
-    pub fn permits(&self) -> i32 {
-        self.view().sem.count()
-    }
-
-    /// Waiters counted in the event's semaphore: those blocked in [`wait`](EventModel::wait).
-    pub fn waiters(&self) -> i32 {
-        self.view().sem.waiting()
     }
 }
 

@@ -31,20 +31,23 @@ use crate::{
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A latch as the algorithm sees it: its count.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Debug)]
-pub(crate) struct LatchView<'a> {
+pub struct LatchView<'a> {
     count: I32<'a>,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a> LatchView<'a> {
-    pub(crate) fn new(count: &'a AtomicU32) -> LatchView<'a> {
+    /// The view of the latch whose `count` word is `count`.
+    pub fn new(count: &'a AtomicU32) -> LatchView<'a> {
         LatchView {
             count: I32::new(count),
         }
     }
 
     /// Lowers the count by `n`, stopping at 0; wakes the waiters if it reached 0.
-    pub(crate) fn count_down(&self, n: u32) {
+    pub fn count_down(&self, n: u32) {
         if n == 0 {
             return;
         }
@@ -91,12 +94,12 @@ impl<'a> LatchView<'a> {
     }
 
     /// Whether the count has reached 0, without waiting.
-    pub(crate) fn try_wait(&self) -> bool {
+    pub fn try_wait(&self) -> bool {
         self.is_open().is_ok()
     }
 
     /// Waits with `wait` for the count to reach 0; `false` once `wait` gives up.
-    pub(crate) fn wait(&self, wait: &mut Wait) -> bool {
+    pub fn wait(&self, wait: &mut Wait) -> bool {
         // Exit: the count is 0, or the time is up.
         loop {
             match self.is_open() {
@@ -111,7 +114,7 @@ impl<'a> LatchView<'a> {
     }
 
     /// The count now: a snapshot.
-    pub(crate) fn count(&self) -> i32 {
+    pub fn count(&self) -> i32 {
         // Relaxed: a snapshot for display; nothing is read on the strength of it.
         self.count.load(Ordering::Relaxed)
     }
@@ -304,50 +307,6 @@ impl fmt::Debug for Latch {
             .field("initial_count", &self.initial_count)
             .field("segment", &self.words.segment())
             .finish_non_exhaustive()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// A latch on the heap, with loom's atomics, running the same algorithm as [`Latch`]: what
-/// the loom tests check.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct LatchModel {
-    count: AtomicU32,
-}
-
-#[cfg(loom)]
-impl LatchModel {
-    /// A latch that opens after `count` count-downs.
-    pub fn new(count: i32) -> LatchModel {
-        LatchModel {
-            count: AtomicU32::new(count as u32),
-        }
-    }
-
-    fn view(&self) -> LatchView<'_> {
-        LatchView::new(&self.count)
-    }
-
-    /// See [`Latch::count_down`].
-    pub fn count_down(&self, n: u32) {
-        self.view().count_down(n);
-    }
-
-    /// See [`Latch::try_wait`].
-    pub fn try_wait(&self) -> bool {
-        self.view().try_wait()
-    }
-
-    /// A bounded wait (a few yields under loom); whether the latch opened.
-    pub fn wait(&self) -> bool {
-        self.view().wait(&mut Wait::for_slot())
-    }
-
-    /// See [`Latch::count`].
-    pub fn count(&self) -> i32 {
-        self.view().count()
     }
 }
 

@@ -30,8 +30,9 @@ use crate::{
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// Why a call on a once flag did not complete.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Stuck {
+pub enum Stuck {
     /// Another caller was still running the function when the wait gave up.
     TimedOut,
     /// The state word holds a value that is none of the three states.
@@ -39,8 +40,9 @@ pub(crate) enum Stuck {
 }
 
 /// A once flag as the algorithm sees it: its state word.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Debug)]
-pub(crate) struct OnceView<'a> {
+pub struct OnceView<'a> {
     state: &'a AtomicU32,
 }
 
@@ -56,14 +58,20 @@ impl Drop for Reset<'_> {
     }
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a> OnceView<'a> {
-    pub(crate) fn new(state: &'a AtomicU32) -> OnceView<'a> {
+    /// The view of the once flag whose state word is `state`.
+    pub fn new(state: &'a AtomicU32) -> OnceView<'a> {
         OnceView { state }
     }
 
     /// Runs `f` if no one has, waiting with `wait` while someone else runs it; `Ok(true)` if
     /// this call ran it, `Ok(false)` if it had run (or ran meanwhile) elsewhere.
-    pub(crate) fn call_once<F: FnOnce()>(&self, f: F, wait: &mut Wait) -> Result<bool, Stuck> {
+    ///
+    /// # Errors
+    ///
+    /// Why the function is not known to have run: the wait gave up, or the state is corrupt.
+    pub fn call_once<F: FnOnce()>(&self, f: F, wait: &mut Wait) -> Result<bool, Stuck> {
         // Exit: done (here or elsewhere), the wait gave up, or the state is not a state.
         loop {
             // Acquire: pairs with the Release store of DONE below (in whichever process ran
@@ -104,8 +112,11 @@ impl<'a> OnceView<'a> {
     }
 
     /// Waits with `wait` until the function has run (by whoever runs it).
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn wait(&self, wait: &mut Wait) -> Result<(), Stuck> {
+    ///
+    /// # Errors
+    ///
+    /// As for [`call_once`](OnceView::call_once).
+    pub fn wait(&self, wait: &mut Wait) -> Result<(), Stuck> {
         // Exit: done, the wait gave up, or the state is not a state.
         loop {
             // Acquire: as in `call_once`.
@@ -122,7 +133,7 @@ impl<'a> OnceView<'a> {
     }
 
     /// The state now: a snapshot.
-    pub(crate) fn state(&self) -> u32 {
+    pub fn state(&self) -> u32 {
         // Relaxed: a snapshot for display; nothing is read on the strength of it.
         self.state.load(Ordering::Relaxed)
     }
@@ -276,46 +287,6 @@ impl fmt::Debug for Once {
             .field("state", &self.view().state())
             .field("segment", &self.words.segment())
             .finish_non_exhaustive()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// A once flag on the heap, with loom's atomics, running the same algorithm as [`Once`]: what
-/// the loom tests check.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct OnceModel {
-    state: AtomicU32,
-}
-
-#[cfg(loom)]
-impl OnceModel {
-    /// A pending once flag.
-    pub fn new() -> OnceModel {
-        OnceModel {
-            state: AtomicU32::new(ONCE_PENDING),
-        }
-    }
-
-    /// A bounded [`Once::call_once`] (a few yields under loom): `Some(ran)`, or `None` if
-    /// another caller was still running the function when the wait gave up.
-    pub fn call_once<F: FnOnce()>(&self, f: F) -> Option<bool> {
-        OnceView::new(&self.state)
-            .call_once(f, &mut Wait::for_slot())
-            .ok()
-    }
-
-    /// The state word.
-    pub fn state(&self) -> u32 {
-        OnceView::new(&self.state).state()
-    }
-}
-
-#[cfg(loom)]
-impl Default for OnceModel {
-    fn default() -> Self {
-        OnceModel::new()
     }
 }
 

@@ -26,17 +26,16 @@
 //! `<name>_rmtx`; readers never take `<name>_wmtx`.
 //!
 //! The part on the two words is written once, over [`RwLockView`]; the handle [`RwLock`]
-//! builds the view from a mapping, and the loom tests build it from heap atomics. The model
-//! keeps `<name>_rmtx` (a semaphore model) for its writers and for a reader of the other
-//! implementations' protocol, and leaves it out of its own readers, so that it checks both
-//! that the mutex keeps such a reader out and that this implementation's readers need only
-//! the two words. It leaves `<name>_wmtx` out (writers excluding each other is its job, a
-//! [`Mutex`] whose semaphore has a model of its own) and runs one writer at a time.
+//! builds the view from a mapping, and the loom tests build it from heap atomics. The loom
+//! tests keep `<name>_rmtx` (a semaphore view of one permit) for their writers and for a
+//! reader of the other implementations' protocol, and leave it out of this implementation's
+//! readers, so that they check both that the mutex keeps such a reader out and that this
+//! implementation's readers need only the two words. They leave `<name>_wmtx` out (writers
+//! excluding each other is its job, a [`Mutex`] whose semaphore is checked on its own) and
+//! run one writer at a time.
 
 use crate::atomic::{fence, AtomicU32, Ordering};
 use crate::structures::wait::Wait;
-#[cfg(loom)]
-use crate::sync::semaphore::SemaphoreModel;
 use crate::sync::{wake_all, I32};
 
 #[cfg(not(loom))]
@@ -66,14 +65,17 @@ const WRITER_ACTIVE_OFFSET: usize = 0x04;
 /// caller's: readers enter under `<name>_rmtx`; a writer holds `<name>_wmtx` from before
 /// [`raise_write`](RwLockView::raise_write) until after
 /// [`leave_write`](RwLockView::leave_write), and `<name>_rmtx` around `raise_write`.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct RwLockView<'a> {
+pub struct RwLockView<'a> {
     readers: I32<'a>,
     writer: I32<'a>,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a> RwLockView<'a> {
-    pub(crate) fn new(readers: &'a AtomicU32, writer_active: &'a AtomicU32) -> RwLockView<'a> {
+    /// The view of the lock whose state words are `readers` and `writer_active`.
+    pub fn new(readers: &'a AtomicU32, writer_active: &'a AtomicU32) -> RwLockView<'a> {
         RwLockView {
             readers: I32::new(readers),
             writer: I32::new(writer_active),
@@ -81,20 +83,20 @@ impl<'a> RwLockView<'a> {
     }
 
     /// Readers inside now, as the shared count says: a snapshot.
-    pub(crate) fn readers(self) -> i32 {
+    pub fn readers(self) -> i32 {
         // Relaxed: a snapshot; nothing is read on the strength of it.
         self.readers.load(Ordering::Relaxed)
     }
 
     /// Whether `writer_active` is raised now: a snapshot.
-    pub(crate) fn is_write_locked(self) -> bool {
+    pub fn is_write_locked(self) -> bool {
         // Relaxed: as in `readers`.
         self.writer.load(Ordering::Relaxed) != 0
     }
 
     /// Counts this reader in (under the readers' mutex); counts it out again and answers
     /// `false` if a writer is there.
-    pub(crate) fn enter_read(self) -> bool {
+    pub fn enter_read(self) -> bool {
         // SeqCst: with the SeqCst store of `writer_active` and load of `readers` in
         // `enter_write` (and the fences between them, here and there): either this reader
         // sees the writer below, or the writer sees this reader. Its Acquire half pairs with
@@ -117,7 +119,7 @@ impl<'a> RwLockView<'a> {
     }
 
     /// Counts a reader out, waking a writer waiting for the last one.
-    pub(crate) fn leave_read(self) {
+    pub fn leave_read(self) {
         // Release: pairs with the Acquire (SeqCst) loads of `readers` in `enter_write`, so
         // what this reader read happens before the writer writes.
         let before = self.readers.fetch_sub(1, Ordering::Release);
@@ -127,7 +129,7 @@ impl<'a> RwLockView<'a> {
     }
 
     /// Waits with `wait` until no writer is there; `false` once `wait` gives up.
-    pub(crate) fn wait_for_writer(self, wait: &mut Wait) -> bool {
+    pub fn wait_for_writer(self, wait: &mut Wait) -> bool {
         // Exit: `writer_active` lowered, or the time up.
         loop {
             // Relaxed: only a hint to try again; the next `enter_read` decides.
@@ -146,7 +148,7 @@ impl<'a> RwLockView<'a> {
     /// they count themselves in, see the flag or are counted before the writer looks); then,
     /// without the readers' mutex, it waits for the readers with
     /// [`wait_for_readers`](RwLockView::wait_for_readers).
-    pub(crate) fn raise_write(self) {
+    pub fn raise_write(self) {
         // SeqCst: pairs with the SeqCst increment of `readers` and load of `writer_active`
         // in `enter_read`, as the fences below pair (see there). Against readers that look
         // before they count in, the readers' mutex orders this store instead: their
@@ -157,7 +159,7 @@ impl<'a> RwLockView<'a> {
     }
 
     /// Whether no reader is inside, once `writer_active` is raised.
-    pub(crate) fn no_readers(self) -> bool {
+    pub fn no_readers(self) -> bool {
         // SeqCst: with the store and fence in `raise_write` (see there). Its Acquire half
         // pairs with the Release decrement in `leave_read` (ours and the other
         // implementations'), so what the readers read happens before this writer writes.
@@ -169,7 +171,7 @@ impl<'a> RwLockView<'a> {
     /// caller then lowers the flag with [`leave_write`](RwLockView::leave_write). The caller
     /// holds the writers' mutex, not the readers' one: readers leave without it, and
     /// readers of the other implementations that find the flag raised release it to wait.
-    pub(crate) fn wait_for_readers(self, wait: &mut Wait) -> bool {
+    pub fn wait_for_readers(self, wait: &mut Wait) -> bool {
         // Exit: the readers gone, or the time up.
         while !self.no_readers() {
             // Relaxed: only the value to sleep on; `no_readers` looks again.
@@ -186,7 +188,7 @@ impl<'a> RwLockView<'a> {
 
     /// Lowers `writer_active` and wakes readers waiting for it. The caller still holds the
     /// writers' mutex, and releases it after.
-    pub(crate) fn leave_write(self) {
+    pub fn leave_write(self) {
         // Release: pairs with the Acquire (SeqCst) load of `writer_active` in `enter_read`,
         // so what this writer wrote happens before the next reader reads.
         self.writer.store(0, Ordering::Release);
@@ -493,153 +495,6 @@ impl fmt::Debug for RwLockWriteGuard<'_> {
         f.debug_struct("RwLockWriteGuard")
             .field("lock", &self.lock.name)
             .finish()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// A reader-writer lock on the heap, with loom's atomics, running the same algorithm on its
-/// two words as [`RwLock`]: what the loom tests check. Its `<name>_rmtx` is a
-/// [`SemaphoreModel`] of one permit, which its writers and [`peer_read`](RwLockModel::peer_read)
-/// take and its own readers leave out (see the module docs); it has no `<name>_wmtx`, so the
-/// caller runs one writer at a time.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct RwLockModel {
-    readers: AtomicU32,
-    writer_active: AtomicU32,
-    rmtx: SemaphoreModel,
-}
-
-#[cfg(loom)]
-impl Default for RwLockModel {
-    fn default() -> RwLockModel {
-        RwLockModel::new()
-    }
-}
-
-#[cfg(loom)]
-impl RwLockModel {
-    /// An unlocked lock.
-    pub fn new() -> RwLockModel {
-        RwLockModel {
-            readers: AtomicU32::new(0),
-            writer_active: AtomicU32::new(0),
-            rmtx: SemaphoreModel::new(1, 1),
-        }
-    }
-
-    fn view(&self) -> RwLockView<'_> {
-        RwLockView::new(&self.readers, &self.writer_active)
-    }
-
-    fn unlock_rmtx(&self) {
-        let posted = self.rmtx.post();
-        debug_assert!(posted.is_ok(), "only the holder posts the readers' mutex");
-    }
-
-    /// See [`RwLock::try_read`] (without the readers' mutex): whether a read lock was taken.
-    pub fn try_read(&self) -> bool {
-        self.view().enter_read()
-    }
-
-    /// A bounded read (a few yields under loom), without the readers' mutex; whether a read
-    /// lock was taken.
-    pub fn read(&self) -> bool {
-        let mut wait = Wait::for_slot();
-        // Exit: the lock taken, or the wait for the writer given up.
-        loop {
-            if self.view().enter_read() {
-                return true;
-            }
-            if !self.view().wait_for_writer(&mut wait) {
-                return false;
-            }
-        }
-    }
-
-    /// A bounded read by the other implementations' protocol: under the readers' mutex, look
-    /// at `writer_active`, and count in only if it is lowered (otherwise release the mutex
-    /// and try again). Whether a read lock was taken; released with
-    /// [`read_unlock`](RwLockModel::read_unlock), as theirs is, without the mutex.
-    pub fn peer_read(&self) -> bool {
-        let mut wait = Wait::for_slot();
-        // Exit: the lock taken, or a bounded wait (for the mutex or the writer) given up.
-        loop {
-            if !self.rmtx.wait() {
-                return false;
-            }
-            // Acquire: the other implementations' ordering; pairs with the Release store of
-            // 0 in `leave_write`. Against a writer raising the flag, the mutex orders this.
-            let writer = self.writer_active.load(Ordering::Acquire);
-            if writer == 0 {
-                // Release: the other implementations' ordering; a writer's look at `readers`
-                // is ordered after this by the mutex.
-                self.readers.fetch_add(1, Ordering::Release);
-                self.unlock_rmtx();
-                return true;
-            }
-            self.unlock_rmtx();
-            if !wait.wait(&self.writer_active, writer) {
-                return false;
-            }
-        }
-    }
-
-    /// Releases a read lock taken by [`read`](RwLockModel::read),
-    /// [`try_read`](RwLockModel::try_read) or [`peer_read`](RwLockModel::peer_read).
-    pub fn read_unlock(&self) {
-        self.view().leave_read();
-    }
-
-    /// See [`RwLock::try_write`]: whether the write lock was taken.
-    pub fn try_write(&self) -> bool {
-        if !self.rmtx.try_wait() {
-            return false;
-        }
-        self.view().raise_write();
-        self.unlock_rmtx();
-        if self.view().no_readers() {
-            return true;
-        }
-        self.view().leave_write();
-        false
-    }
-
-    /// A bounded write (a few yields under loom): the flag raised under the readers' mutex,
-    /// then the wait for the readers without it. Whether the write lock was taken; a write
-    /// that gives up lowers `writer_active` again.
-    pub fn write(&self) -> bool {
-        if !self.rmtx.wait() {
-            return false;
-        }
-        self.view().raise_write();
-        self.unlock_rmtx();
-        if self.view().wait_for_readers(&mut Wait::for_slot()) {
-            return true;
-        }
-        self.view().leave_write();
-        false
-    }
-
-    /// Releases the write lock.
-    pub fn write_unlock(&self) {
-        self.view().leave_write();
-    }
-
-    /// The `readers` word.
-    pub fn readers(&self) -> i32 {
-        self.view().readers()
-    }
-
-    /// Whether `writer_active` is raised.
-    pub fn is_write_locked(&self) -> bool {
-        self.view().is_write_locked()
-    }
-
-    /// Whether the readers' mutex is free.
-    pub fn readers_mutex_free(&self) -> bool {
-        self.rmtx.count() == 1
     }
 }
 

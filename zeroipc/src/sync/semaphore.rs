@@ -32,8 +32,9 @@ use crate::{
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A semaphore as the algorithm sees it: its two live words and its bound.
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 #[derive(Debug)]
-pub(crate) struct SemaphoreView<'a> {
+pub struct SemaphoreView<'a> {
     count: I32<'a>,
     waiting: I32<'a>,
     /// The largest count a post may leave: `max_count`, or `i32::MAX` when that is 0
@@ -41,15 +42,12 @@ pub(crate) struct SemaphoreView<'a> {
     limit: i32,
 }
 
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
 impl<'a> SemaphoreView<'a> {
     /// # Panics
     ///
     /// If `max_count` is negative. Callers pass a value they validated.
-    pub(crate) fn new(
-        count: &'a AtomicU32,
-        waiting: &'a AtomicU32,
-        max_count: i32,
-    ) -> SemaphoreView<'a> {
+    pub fn new(count: &'a AtomicU32, waiting: &'a AtomicU32, max_count: i32) -> SemaphoreView<'a> {
         assert!(
             max_count >= 0,
             "max_count is validated before a view is built"
@@ -63,7 +61,7 @@ impl<'a> SemaphoreView<'a> {
 
     /// Takes a permit if one is free, without waiting.
     #[inline]
-    pub(crate) fn try_wait(&self) -> bool {
+    pub fn try_wait(&self) -> bool {
         // Relaxed: a first guess; the compare-and-swap below decides.
         let mut count = self.count.load(Ordering::Relaxed);
         // Exit: a permit is taken, or none is free. A failed exchange means that a peer
@@ -87,7 +85,7 @@ impl<'a> SemaphoreView<'a> {
     }
 
     /// Takes a permit, waiting with `wait` while none is free; `false` once `wait` gives up.
-    pub(crate) fn wait(&self, wait: &mut Wait) -> bool {
+    pub fn wait(&self, wait: &mut Wait) -> bool {
         if self.try_wait() {
             return true;
         }
@@ -116,9 +114,13 @@ impl<'a> SemaphoreView<'a> {
         taken
     }
 
-    /// Gives a permit back, or `Err(limit)` without changing anything when the count is
-    /// already at its limit (`max_count`, or `i32::MAX` when unbounded).
-    pub(crate) fn post(&self) -> Result<(), i32> {
+    /// Gives a permit back.
+    ///
+    /// # Errors
+    ///
+    /// The limit (`max_count`, or `i32::MAX` when unbounded), without changing anything,
+    /// when the count is already at it.
+    pub fn post(&self) -> Result<(), i32> {
         // Relaxed: a first guess; the exchange below decides.
         let mut count = self.count.load(Ordering::Relaxed);
         // Exit: the count moved up by one, or it is at its limit.
@@ -145,14 +147,13 @@ impl<'a> SemaphoreView<'a> {
     }
 
     /// Permits free now: a snapshot.
-    pub(crate) fn count(&self) -> i32 {
+    pub fn count(&self) -> i32 {
         // Relaxed: a snapshot for display; nothing is read on the strength of it.
         self.count.load(Ordering::Relaxed)
     }
 
     /// Waiters now, as the `waiting` word says: a snapshot.
-    #[cfg_attr(loom, allow(dead_code))] // used by the handle only
-    pub(crate) fn waiting(&self) -> i32 {
+    pub fn waiting(&self) -> i32 {
         // Relaxed: as in `count`.
         self.waiting.load(Ordering::Relaxed)
     }
@@ -395,63 +396,6 @@ impl fmt::Debug for Semaphore {
             .field("max_count", &self.max_count)
             .field("segment", &self.words.segment())
             .finish_non_exhaustive()
-    }
-}
-
-// ---- The model for loom --------------------------------------------------------------------
-
-/// A semaphore on the heap, with loom's atomics, running the same algorithm as
-/// [`Semaphore`]: what the loom tests check.
-#[cfg(loom)]
-#[derive(Debug)]
-pub struct SemaphoreModel {
-    count: AtomicU32,
-    waiting: AtomicU32,
-    max_count: i32,
-}
-
-#[cfg(loom)]
-impl SemaphoreModel {
-    /// A semaphore holding `initial` permits, at most `max_count` (0: unbounded).
-    pub fn new(initial: i32, max_count: i32) -> SemaphoreModel {
-        SemaphoreModel {
-            count: AtomicU32::new(initial as u32),
-            waiting: AtomicU32::new(0),
-            max_count,
-        }
-    }
-
-    fn view(&self) -> SemaphoreView<'_> {
-        SemaphoreView::new(&self.count, &self.waiting, self.max_count)
-    }
-
-    /// See [`Semaphore::try_wait`].
-    pub fn try_wait(&self) -> bool {
-        self.view().try_wait()
-    }
-
-    /// A bounded wait (a few yields under loom); whether a permit was taken.
-    pub fn wait(&self) -> bool {
-        self.view().wait(&mut Wait::for_slot())
-    }
-
-    /// See [`Semaphore::post`].
-    ///
-    /// # Errors
-    ///
-    /// The limit, when the count is at it.
-    pub fn post(&self) -> Result<(), i32> {
-        self.view().post()
-    }
-
-    /// See [`Semaphore::count`].
-    pub fn count(&self) -> i32 {
-        self.view().count()
-    }
-
-    /// The `waiting` word.
-    pub fn waiting(&self) -> i32 {
-        self.view().waiting()
     }
 }
 

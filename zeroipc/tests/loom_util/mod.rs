@@ -1,7 +1,11 @@
-//! What the loom models share: the runner with its preemption bound, and a value shared
-//! without atomics, whose unordered or overlapping accesses loom reports.
+//! What the loom models share: the runner with its preemption bound, a value shared
+//! without atomics, whose unordered or overlapping accesses loom reports, and the
+//! structures' words on the heap, from which the models build the algorithms' views
+//! ([`heap`]).
 
 #![allow(dead_code, unreachable_pub)]
+
+pub mod heap;
 
 use loom::cell::UnsafeCell;
 
