@@ -19,12 +19,13 @@ use loom::sync::Arc;
 use loom::thread;
 use loom_util::check;
 use loom_util::heap::HeapStack;
-use std::time::Duration;
-use zeroipc::__loom::StackFail;
+use zeroipc::__loom::{StackFail, Wait};
 
-/// The caller's limit on a slot wait: none. (Under loom a slot wait is a few yields whatever
-/// the limit, so operations can still give up.)
-const NO_LIMIT: Duration = Duration::MAX;
+/// The wait for a slot a peer is finishing with: under loom, a few yields, so operations can
+/// give up.
+fn slot_wait() -> Wait {
+    Wait::for_slot()
+}
 
 /// What the threads of a model saw.
 #[derive(Default)]
@@ -66,7 +67,7 @@ impl Log {
     fn finish(mut self, s: &HeapStack) {
         // Exit: empty, or a slot a given-up operation left behind.
         loop {
-            match s.view().pop(NO_LIMIT) {
+            match s.view().pop(&mut slot_wait()) {
                 Ok(v) => self.popped.push(v),
                 Err(StackFail::Empty) => break,
                 Err(why) => {
@@ -103,8 +104,8 @@ fn two_threads_pushing_and_popping_hand_over_each_element_once() {
                 let s = Arc::clone(&s);
                 thread::spawn(move || {
                     let mut log = Log::default();
-                    log.push(v, s.view().push(v, NO_LIMIT));
-                    log.pop(s.view().pop(NO_LIMIT));
+                    log.push(v, s.view().push(v, &mut slot_wait()));
+                    log.pop(s.view().pop(&mut slot_wait()));
                     log
                 })
             })
@@ -127,12 +128,12 @@ fn a_push_and_a_pop_racing_on_one_slot_wait_for_each_other() {
         // (after the pop moved `top`) or slot 1 run at once.
         let s = Arc::new(HeapStack::new(2));
         let mut log = Log::default();
-        log.push(1, s.view().push(1, NO_LIMIT));
+        log.push(1, s.view().push(1, &mut slot_wait()));
         let pusher = {
             let s = Arc::clone(&s);
-            thread::spawn(move || s.view().push(2, NO_LIMIT))
+            thread::spawn(move || s.view().push(2, &mut slot_wait()))
         };
-        log.pop(s.view().pop(NO_LIMIT));
+        log.pop(s.view().pop(&mut slot_wait()));
         log.push(2, pusher.join().unwrap());
         log.finish(&s);
     });
@@ -143,12 +144,12 @@ fn a_full_stack_hands_the_value_back_and_keeps_its_elements() {
     check(|| {
         let s = Arc::new(HeapStack::new(2));
         let mut log = Log::default();
-        log.push(1, s.view().push(1, NO_LIMIT));
+        log.push(1, s.view().push(1, &mut slot_wait()));
         let pushers: Vec<_> = [2, 3]
             .into_iter()
             .map(|v| {
                 let s = Arc::clone(&s);
-                thread::spawn(move || (v, s.view().push(v, NO_LIMIT)))
+                thread::spawn(move || (v, s.view().push(v, &mut slot_wait())))
             })
             .collect();
         let mut full = 0;
@@ -172,12 +173,12 @@ fn three_threads_on_a_stack_of_two_lose_and_duplicate_nothing() {
             .into_iter()
             .map(|v| {
                 let s = Arc::clone(&s);
-                thread::spawn(move || (v, s.view().push(v, NO_LIMIT)))
+                thread::spawn(move || (v, s.view().push(v, &mut slot_wait())))
             })
             .collect();
         let popper = {
             let s = Arc::clone(&s);
-            thread::spawn(move || s.view().pop(NO_LIMIT))
+            thread::spawn(move || s.view().pop(&mut slot_wait()))
         };
         let mut log = Log::default();
         for p in pushers {

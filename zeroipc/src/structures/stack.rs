@@ -32,10 +32,9 @@ use crate::structures::slots::Slots;
 use crate::structures::wait::Wait;
 #[cfg(not(loom))]
 use crate::structures::wait::SLOT_PATIENCE;
-use std::time::Duration;
 
 #[cfg(not(loom))]
-use std::{fmt, time::Instant};
+use std::{fmt, time::Duration, time::Instant};
 
 #[cfg(not(loom))]
 use bytemuck::{Pod, Zeroable};
@@ -47,7 +46,6 @@ use crate::{
     memory::Memory,
     region::{Mapped, Region},
     structures::{ring, slots::MappedSlots},
-    sync::{deadline, remaining},
 };
 
 /// Slot state: nothing in it.
@@ -217,16 +215,15 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
     }
 
     /// Takes slot `index` from state `from` to `to`, waiting for the peer that holds it to
-    /// finish for at most `limit` (and [`SLOT_PATIENCE`](crate::structures::wait)).
+    /// finish for as long as `wait` lets it.
     fn take_slot(
         &self,
         index: usize,
         from: u32,
         to: u32,
-        limit: Duration,
+        wait: &mut Wait,
     ) -> Result<(), StackFail> {
         let word = &self.state[index];
-        let mut wait = Wait::for_slot_within(limit);
         // Exit: the slot was taken, or the slot wait ran out.
         loop {
             // Acquire: pairs with the Release store that put the slot in `from` (READY in
@@ -245,12 +242,12 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         }
     }
 
-    /// Pushes `value`; waits at most `slot_limit` for a peer still finishing with the slot.
+    /// Pushes `value`; waits with `slot_wait` for a peer still finishing with the slot.
     ///
     /// # Errors
     ///
     /// Hands `value` back with the reason the push did not happen.
-    pub fn push(&self, value: T, slot_limit: Duration) -> Result<(), (T, StackFail)> {
+    pub fn push(&self, value: T, slot_wait: &mut Wait) -> Result<(), (T, StackFail)> {
         if let Err(fail) = self.check_slot(true) {
             return Err((value, fail));
         }
@@ -258,7 +255,7 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
             Ok(index) => index,
             Err(fail) => return Err((value, fail)),
         };
-        if let Err(fail) = self.take_slot(index, EMPTY, WRITING, slot_limit) {
+        if let Err(fail) = self.take_slot(index, EMPTY, WRITING, slot_wait) {
             self.unclaim(index as i32, index as i32 - 1);
             return Err((value, fail));
         }
@@ -271,16 +268,16 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
         Ok(())
     }
 
-    /// Pops the top element; waits at most `slot_limit` for a peer still finishing with the
+    /// Pops the top element; waits with `slot_wait` for a peer still finishing with the
     /// slot.
     ///
     /// # Errors
     ///
     /// The reason the pop did not happen.
-    pub fn pop(&self, slot_limit: Duration) -> Result<T, StackFail> {
+    pub fn pop(&self, slot_wait: &mut Wait) -> Result<T, StackFail> {
         self.check_slot(false)?;
         let index = self.claim_index(false)?;
-        if let Err(fail) = self.take_slot(index, READY, READING, slot_limit) {
+        if let Err(fail) = self.take_slot(index, READY, READING, slot_wait) {
             self.unclaim(index as i32 - 1, index as i32);
             return Err(fail);
         }
@@ -598,7 +595,7 @@ impl<T: Pod> Stack<T> {
     /// (a peer in the middle of a pop, or one that died there), or if `top` is corrupt.
     pub fn push(&self, value: T) -> Result<(), T> {
         self.view()
-            .push(value, Duration::ZERO)
+            .push(value, &mut Wait::spin_only())
             .map_err(|(value, _)| value)
     }
 
@@ -609,7 +606,7 @@ impl<T: Pod> Stack<T> {
     /// `None` also then, and when `top` is corrupt; [`pop_timeout`](Stack::pop_timeout)
     /// tells these apart.
     pub fn pop(&self) -> Option<T> {
-        self.view().pop(Duration::ZERO).ok()
+        self.view().pop(&mut Wait::spin_only()).ok()
     }
 
     /// A copy of the top element, without popping it.
@@ -636,19 +633,19 @@ impl<T: Pod> Stack<T> {
     ///
     /// # Errors
     ///
-    /// Hands `value` back if the stack stayed full for the whole `timeout`, if its slot
-    /// stayed busy for the rest of it (a peer died mid-operation), or at once if `top` is
-    /// corrupt.
+    /// Hands `value` back if the stack stayed full, or its next slot busy, for the whole
+    /// `timeout`; when that slot stayed busy for a second (a peer died mid-operation); or at
+    /// once if `top` is corrupt.
     pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
         let view = self.view();
         let mut value = value;
-        let end = deadline(timeout);
         let mut busy = Busy::default();
+        // One wait for the whole call: for room, and for a slot a peer is finishing with.
         let mut wait = Wait::new(timeout);
         // Exit: the push succeeded, it failed for another reason than a full stack, or the
         // time is up.
         loop {
-            let (word, seen) = match view.push(value, remaining(end)) {
+            let (word, seen) = match view.push(value, &mut wait) {
                 Ok(()) => return Ok(()),
                 Err((v, StackFail::Full)) => {
                     value = v;
@@ -674,28 +671,27 @@ impl<T: Pod> Stack<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`] if the stack stayed empty for the whole `timeout`;
-    /// [`Error::Corrupt`] if the slot of the element stayed busy for the rest of it (a peer
-    /// died mid-operation; at most a second is spent on one slot), or `top` is out of range.
+    /// [`Error::Timeout`] if the stack stayed empty, or its top slot busy, for the whole
+    /// `timeout`; [`Error::Corrupt`] if the top slot stayed busy for a second (a peer died
+    /// mid-operation), or `top` is out of range.
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T> {
         let view = self.view();
-        let end = deadline(timeout);
         let mut busy = Busy::default();
+        // One wait for the whole call: for an element, and for a slot a peer is finishing
+        // with.
         let mut wait = Wait::new(timeout);
         // Exit: an element was popped, the pop failed for another reason than an empty
         // stack, or the time is up.
         loop {
-            let (word, seen) = match view.pop(remaining(end)) {
+            let (word, seen) = match view.pop(&mut wait) {
                 Ok(value) => return Ok(value),
                 Err(StackFail::Empty) => view.watch(true),
                 Err(StackFail::Busy { index, state }) if busy.stuck(index) => {
                     return Err(self.error(StackFail::Stuck { index, state }))
                 }
                 Err(StackFail::Busy { index, state }) => (&view.state[index], state),
-                // The caller's time ran out while a live peer finished with the slot.
-                Err(StackFail::Stuck { .. }) if remaining(end).is_zero() => {
-                    return Err(Error::Timeout)
-                }
+                // The caller's time ran out while a peer finished with the slot it claimed.
+                Err(StackFail::Stuck { .. }) => return Err(Error::Timeout),
                 Err(fail) => return Err(self.error(fail)),
             };
             if !wait.wait(word, seen) {

@@ -81,21 +81,17 @@ impl Wait {
         }
     }
 
-    /// A wait for a peer to finish with a slot, within the caller's `limit`: [`SLOT_PATIENCE`]
-    /// or `limit`, whichever is shorter. Even a zero `limit` spins first (a few microseconds,
-    /// without yielding or sleeping): a live peer is usually that close to done, and a call
-    /// that does not wait may still spend that much.
-    pub fn for_slot_within(limit: std::time::Duration) -> Wait {
+    /// A wait that only spins (a few microseconds, without yielding, sleeping or reading the
+    /// clock) and then gives up: for the calls that do not wait, when a live peer is that
+    /// close to done with a slot.
+    pub fn spin_only() -> Wait {
         #[cfg(not(loom))]
         return Wait {
             spin_anyway: true,
-            ..Wait::new(limit.min(SLOT_PATIENCE))
+            ..Wait::new(Duration::ZERO)
         };
         #[cfg(loom)]
-        {
-            let _ = limit;
-            Wait::for_slot()
-        }
+        Wait::for_slot()
     }
 
     /// A wait for a peer to finish with a slot: [`SLOT_PATIENCE`], or a few steps under loom.
@@ -185,24 +181,15 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_wait_with_a_zero_limit_spins_and_then_gives_up() {
+    fn a_spinning_wait_spins_and_then_gives_up() {
         let word = AtomicU32::new(0);
-        let mut w = Wait::for_slot_within(Duration::ZERO);
+        let mut w = Wait::spin_only();
         let mut waits = 0;
         while w.wait(&word, 0) {
             waits += 1;
-            assert!(waits <= SPIN_STEPS, "a zero limit only spins");
+            assert!(waits <= SPIN_STEPS, "it only spins");
         }
         assert_eq!(waits, SPIN_STEPS);
-    }
-
-    #[test]
-    fn a_slot_wait_takes_the_shorter_of_its_patience_and_the_limit() {
-        assert_eq!(
-            Wait::for_slot_within(Duration::from_millis(3)).timeout,
-            Duration::from_millis(3)
-        );
-        assert_eq!(Wait::for_slot_within(Duration::MAX).timeout, SLOT_PATIENCE);
     }
 
     #[test]
