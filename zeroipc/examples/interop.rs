@@ -334,12 +334,9 @@ fn create_queue(seg: &str, entry: &str, capacity: usize, start: u32) -> Result<(
         .and_then(|c| layout::checked_ring_size(c, size_of::<u64>()))
         .ok_or("CAPACITY is too large")?;
     let mem = create_segment(seg, bytes)?;
-    let queue = Queue::<u64>::create(&mem, entry, capacity)?;
-    if start != 0 {
-        // As if `start` items had passed through already: the queue is new, empty and not
-        // yet shared, which is what this test hook asks for.
-        queue.__set_counters_for_test(start);
-    }
+    // As if `start` items had passed through already, so that a test crosses the counters'
+    // wrap at 2^32 soon.
+    let queue = Queue::<u64>::create_at(&mem, entry, capacity, start)?;
     println!("capacity={}", queue.capacity());
     Ok(())
 }

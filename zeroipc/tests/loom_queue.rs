@@ -142,8 +142,7 @@ fn batched_claims_mix_with_single_item_peers() {
 #[test]
 fn counters_that_wrap_at_2_32_keep_fifo_order() {
     check(|| {
-        let q = HeapQueue::new(2);
-        q.view().set_counters(u32::MAX);
+        let q = HeapQueue::starting_at(2, u32::MAX);
         let producer = {
             let q = q.clone();
             thread::spawn(move || {

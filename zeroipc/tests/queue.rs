@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -197,8 +198,7 @@ fn threads_pushing_and_popping_at_once_deliver_each_element_once_in_producer_ord
 #[test]
 fn counters_near_2_32_keep_fifo_order_across_the_wrap() {
     let (mem, _c) = segment("q_wrap", 1 << 16);
-    let q = Queue::<u32>::create(&mem, "q", 8).unwrap();
-    q.__set_counters_for_test(u32::MAX - 20);
+    let q = Queue::<u32>::create_at(&mem, "q", 8, u32::MAX - 20).unwrap();
     let mut next_in = 0;
     let mut next_out = 0;
     // Cross the wrap several times with every fill level.
@@ -224,6 +224,31 @@ fn counters_near_2_32_keep_fifo_order_across_the_wrap() {
     assert!(next_in > 100);
 }
 
+/// Sets the empty queue `name` of 4-byte elements as if `pos` elements had passed through
+/// (`head` and `tail` at `pos`, each slot's sequence number to match), by writing the
+/// segment's words directly, as other handles over 2^31 operations would have left them.
+fn set_counters(mem: &Memory, name: &str, pos: u32) {
+    let entry = mem.find(name).unwrap();
+    let q = Queue::<u32>::open(mem, name).unwrap();
+    let capacity = q.capacity() as u32;
+    let file = OpenOptions::new()
+        .write(true)
+        .open(shm_path(mem.name()))
+        .unwrap();
+    let at = |offset: usize| entry.offset() + offset as u64;
+    file.write_at(&pos.to_le_bytes(), at(layout::QUEUE_HEAD_OFFSET))
+        .unwrap();
+    file.write_at(&pos.to_le_bytes(), at(layout::QUEUE_TAIL_OFFSET))
+        .unwrap();
+    let sequence = layout::ring_slots_offset(capacity as usize, 4);
+    for i in 0..capacity {
+        let position = pos.wrapping_add(i);
+        let slot = (position & (capacity - 1)) as usize;
+        file.write_at(&position.to_le_bytes(), at(sequence + 4 * slot))
+            .unwrap();
+    }
+}
+
 #[test]
 fn a_handle_whose_last_positions_are_far_behind_still_pushes_and_pops() {
     let (mem, _c) = segment("q_far", 1 << 16);
@@ -234,7 +259,8 @@ fn a_handle_whose_last_positions_are_far_behind_still_pushes_and_pops() {
     stale.push(1).unwrap();
     assert_eq!(stale.pop(), Some(1));
     for far in [u32::MAX - 5000, 1 << 31, (1 << 31) + 3] {
-        q.__set_counters_for_test(far);
+        set_counters(&mem, "q", far);
+        let q = Queue::<u32>::open(&mem, "q").unwrap();
         stale.push(2).unwrap();
         assert_eq!(stale.push_slice(&[3, 4]), 2);
         assert_eq!(q.pop(), Some(2));
@@ -248,8 +274,7 @@ fn a_handle_whose_last_positions_are_far_behind_still_pushes_and_pops() {
 #[test]
 fn batched_calls_keep_fifo_order_across_the_wrap() {
     let (mem, _c) = segment("q_wrap_batch", 1 << 16);
-    let q = Queue::<u32>::create(&mem, "q", 8).unwrap();
-    q.__set_counters_for_test(u32::MAX - 2);
+    let q = Queue::<u32>::create_at(&mem, "q", 8, u32::MAX - 2).unwrap();
     let mut next_in = 0u32;
     let mut next_out = 0u32;
     for round in 0..40usize {
@@ -275,8 +300,7 @@ fn batched_calls_keep_fifo_order_across_the_wrap() {
 #[test]
 fn threads_keep_producer_order_across_the_wrap() {
     let (mem, _c) = segment("q_wrap_threads", 1 << 16);
-    let q = Arc::new(Queue::<u64>::create(&mem, "q", 16).unwrap());
-    q.__set_counters_for_test(u32::MAX - 5_000);
+    let q = Arc::new(Queue::<u64>::create_at(&mem, "q", 16, u32::MAX - 5_000).unwrap());
     run_threads(&q, if cfg!(miri) { 100 } else { 10_000 }, 1);
 }
 
@@ -499,10 +523,7 @@ fn counters_and_sequence_numbers_of_any_value_never_panic_or_hang() {
     let (mem, c) = segment("q_garbage", 1 << 16);
     let q = Queue::<u32>::create(&mem, "q", 8).unwrap();
     let offset = mem.find("q").unwrap().offset();
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(shm_path(&c.0))
-        .unwrap();
+    let file = OpenOptions::new().write(true).open(shm_path(&c.0)).unwrap();
     let words = 4 + 8 + 8; // header, data, sequence numbers
     let mut rng = 0x9E37_79B9_7F4A_7C15_u64;
     for _ in 0..500 {

@@ -87,14 +87,6 @@ impl Hints {
         let tail = self.tail.load(Ordering::Relaxed);
         Hints::new(head, tail)
     }
-
-    /// Sets both hints to `pos`.
-    fn reset(&self, pos: u32) {
-        // Relaxed: guesses only.
-        self.head.store(pos, Ordering::Relaxed);
-        // Relaxed: guesses only.
-        self.tail.store(pos, Ordering::Relaxed);
-    }
 }
 
 #[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
@@ -377,23 +369,6 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         }
         out
     }
-
-    /// Sets `head` and `tail` to `pos` and every slot's sequence number to match, as if
-    /// `pos` elements had passed through. For tests of the wrap at 2^32; the queue must be
-    /// empty and no one else may use it meanwhile.
-    pub fn set_counters(&self, pos: u32) {
-        for i in 0..self.capacity() as u32 {
-            let p = pos.wrapping_add(i);
-            // Relaxed: no one uses the queue meanwhile (the caller's promise); whoever does
-            // next synchronises with this thread by other means (a join, a spawn, a pipe).
-            self.sequence[self.slot(p)].store(p, Ordering::Relaxed);
-        }
-        // Relaxed: as above.
-        self.head.store(pos, Ordering::Relaxed);
-        // Relaxed: as above.
-        self.tail.store(pos, Ordering::Relaxed);
-        self.hints.reset(pos);
-    }
 }
 
 // ---- The handle over a mapping -------------------------------------------------------------
@@ -500,6 +475,24 @@ impl<T: Pod> Queue<T> {
     ///
     /// If `capacity` is zero.
     pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Queue<T>> {
+        Self::create_at(mem, name, capacity, 0)
+    }
+
+    /// As [`create`](Queue::create), with `head` and `tail` at `start` instead of 0 (and each
+    /// slot's sequence number to match), as if `start` elements had already passed through.
+    ///
+    /// The counters are free-running and wrap at 2^32, so any start is a sound queue of the
+    /// format; this one reaches the wrap after `2^32 - start` elements instead of 2^32, which
+    /// is what tests of the wrap (in this and other implementations) need.
+    ///
+    /// # Errors
+    ///
+    /// As [`create`](Queue::create).
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is zero.
+    pub fn create_at(mem: &Memory, name: &str, capacity: usize, start: u32) -> Result<Queue<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         assert!(capacity > 0, "a queue has room for at least one element");
         let elem = size_of::<T>();
@@ -513,8 +506,8 @@ impl<T: Pod> Queue<T> {
         let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
         let entry = mem.add(name, size as u64, |region, offset| {
             let header = QueueHeader {
-                head: 0,
-                tail: 0,
+                head: start,
+                tail: start,
                 capacity: capacity as u32,
                 elem_size: elem as u32,
             };
@@ -526,10 +519,13 @@ impl<T: Pod> Queue<T> {
                 &vec![0; layout::align8(data_size)],
             )?;
             let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
-            for (i, word) in sequence.iter().enumerate() {
+            for i in 0..capacity as u32 {
+                // Position `start + i` uses slot `(start + i) mod capacity` (a power of two)
+                // and finds it free when its sequence number is the position.
+                let position = start.wrapping_add(i);
                 // Relaxed: the entry is not published yet; the table's Release store of
                 // `entry_count` publishes these words with it.
-                word.store(i as u32, Ordering::Relaxed);
+                sequence[position as usize & (capacity - 1)].store(position, Ordering::Relaxed);
             }
             Some(())
         })?;
@@ -727,15 +723,6 @@ impl<T: Pod> Queue<T> {
     pub fn snapshot(&self) -> Vec<T> {
         self.view().snapshot()
     }
-
-    /// Sets `head` and `tail` to `pos`, and every slot's sequence number to match, as if
-    /// `pos` elements had already passed through: for tests of the wrap of the counters at
-    /// 2^32. Only for a queue that is empty and that nobody else uses meanwhile; anything
-    /// else loses or duplicates elements (memory stays safe).
-    #[doc(hidden)]
-    pub fn __set_counters_for_test(&self, pos: u32) {
-        self.view().set_counters(pos);
-    }
 }
 
 #[cfg(not(loom))]
@@ -772,8 +759,7 @@ mod tests {
     #[test]
     fn positions_keep_their_order_across_the_wrap_of_the_counters() {
         let seg = Segment::new(1 << 16);
-        let q = Queue::<u32>::create(&seg.mem, "q", 4).unwrap();
-        q.__set_counters_for_test(u32::MAX - 1);
+        let q = Queue::<u32>::create_at(&seg.mem, "q", 4, u32::MAX - 1).unwrap();
         for round in 0..3u32 {
             for i in 0..4 {
                 q.push(round * 10 + i).unwrap();

@@ -30,14 +30,26 @@ impl HeapQueue {
     /// An empty queue of `capacity` slots (a power of two): both counters at 0, and the
     /// sequence number of slot `i` at `i`, the turn of the producer of position `i`.
     pub fn new(capacity: u32) -> HeapQueue {
+        HeapQueue::starting_at(capacity, 0)
+    }
+
+    /// As `new`, with both counters at `start`, as if `start` elements had passed through
+    /// (as `Queue::create_at` makes it): position `start + i` uses slot
+    /// `(start + i) mod capacity`, whose sequence number is that position.
+    pub fn starting_at(capacity: u32, start: u32) -> HeapQueue {
+        let mut sequence = vec![0; capacity as usize];
+        for i in 0..capacity {
+            let position = start.wrapping_add(i);
+            sequence[(position & (capacity - 1)) as usize] = position;
+        }
         HeapQueue {
             words: Arc::new(QueueWords {
-                head: AtomicU32::new(0),
-                tail: AtomicU32::new(0),
-                sequence: (0..capacity).map(AtomicU32::new).collect(),
+                head: AtomicU32::new(start),
+                tail: AtomicU32::new(start),
+                sequence: sequence.into_iter().map(AtomicU32::new).collect(),
                 slots: CellSlots::new(capacity as usize),
             }),
-            hints: Hints::new(0, 0),
+            hints: Hints::new(start, start),
         }
     }
 
