@@ -23,13 +23,7 @@ use std::time::Duration;
 use bytemuck::Pod;
 
 use crate::error::{Error, Result};
-use crate::layout;
 use crate::memory::{Memory, Options, DEFAULT_OPEN_TIMEOUT};
-use crate::structures::array::Array;
-use crate::structures::queue::Queue;
-use crate::structures::stack::Stack;
-use crate::structures::ElementType;
-use crate::sync::{barrier::Barrier, latch::Latch, mutex::Mutex, once::Once, semaphore::Semaphore};
 
 /// The largest element alignment format v2 supports: every structure and every section in
 /// one starts 8-aligned.
@@ -250,92 +244,6 @@ impl Params {
     }
 }
 
-impl<T, const N: usize> Declare<N> for Array<T> {
-    type Element = T;
-    const KEYS: &'static [&'static str] = &["len"];
-    const REQUIRED_KEYS: &'static [&'static str] = &["len"];
-    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
-    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = {
-        let () = ElementType::<T>::NOT_ZERO_SIZED;
-        layout::array_size(N, size_of::<T>())
-    };
-
-    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
-    where
-        T: Element,
-    {
-        match mode {
-            Mode::Create => Array::create(mem, name, N),
-            Mode::Open => {
-                let array = Array::open(mem, name)?;
-                expect(name, "len", N, array.len())?;
-                Ok(array)
-            }
-        }
-    }
-}
-
-impl<T, const N: usize> Declare<N> for Queue<T> {
-    type Element = T;
-    const KEYS: &'static [&'static str] = &["capacity"];
-    const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
-    /// Slots are found by masking a free-running counter; openers reject any other capacity.
-    const POWER_OF_TWO_KEYS: &'static [&'static str] = &["capacity"];
-    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = {
-        // One slot cannot tell full from empty, so the runtime stores at least two; a
-        // declaration of one would not match the queue `create` makes. (A zero or missing
-        // capacity has the macro's own error.)
-        assert!(
-            N == 0 || N >= layout::MIN_QUEUE_CAPACITY,
-            "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
-        );
-        let () = ElementType::<T>::NOT_ZERO_SIZED;
-        layout::ring_size(N, size_of::<T>())
-    };
-
-    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
-    where
-        T: Element,
-    {
-        match mode {
-            Mode::Create => Queue::create(mem, name, N),
-            Mode::Open => {
-                let queue = Queue::open(mem, name)?;
-                expect(name, "capacity", N, queue.capacity())?;
-                Ok(queue)
-            }
-        }
-    }
-}
-
-impl<T, const N: usize> Declare<N> for Stack<T> {
-    type Element = T;
-    const KEYS: &'static [&'static str] = &["capacity"];
-    const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
-    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
-    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = {
-        let () = ElementType::<T>::NOT_ZERO_SIZED;
-        layout::ring_size(N, size_of::<T>())
-    };
-
-    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
-    where
-        T: Element,
-    {
-        match mode {
-            Mode::Create => Stack::create(mem, name, N),
-            Mode::Open => {
-                let stack = Stack::open(mem, name)?;
-                expect(name, "capacity", N, stack.capacity())?;
-                Ok(stack)
-            }
-        }
-    }
-}
-
 /// Plugs a synchronisation primitive into the macro: no size key, no element, an entry of
 /// `size` bytes, parameter keys bounded by the `i32` fields of the format. Arguments, in
 /// order: the type, its entry size, then its `KEYS`, `REQUIRED_KEYS`, `POSITIVE_KEYS` and
@@ -359,98 +267,16 @@ macro_rules! declare_sync {
         }
     };
 }
-
-declare_sync!(
-    Semaphore,
-    layout::SEMAPHORE_SIZE,
-    &["count", "max"],
-    &[],
-    &[],
-    &[("count", "max")],
-    declare_semaphore,
-);
-declare_sync!(Mutex, layout::MUTEX_SIZE, &[], &[], &[], &[], declare_mutex);
-declare_sync!(
-    Latch,
-    layout::LATCH_SIZE,
-    &["count"],
-    &["count"],
-    &[],
-    &[],
-    declare_latch,
-);
-declare_sync!(
-    Barrier,
-    layout::BARRIER_SIZE,
-    &["participants"],
-    &["participants"],
-    &["participants"],
-    &[],
-    declare_barrier,
-);
-declare_sync!(Once, layout::ONCE_SIZE, &[], &[], &[], &[], declare_once);
-
-/// A semaphore of `count` permits (default 0) and maximum `max` (default 0, no bound).
-fn declare_semaphore(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Semaphore> {
-    let max = params.i32_or("max", 0);
-    match mode {
-        Mode::Create => Semaphore::create(mem, name, params.i32_or("count", 0), max),
-        Mode::Open => {
-            let sem = Semaphore::open(mem, name)?;
-            expect_i32(name, "max", max, sem.max_count())?;
-            Ok(sem)
-        }
-    }
-}
-
-fn declare_mutex(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Mutex> {
-    match mode {
-        Mode::Create => Mutex::create(mem, name),
-        Mode::Open => Mutex::open(mem, name),
-    }
-}
-
-/// A latch of `count` (required; its initial count, checked on open).
-fn declare_latch(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Latch> {
-    let count = params.i32_or("count", 0);
-    match mode {
-        Mode::Create => Latch::create(mem, name, count),
-        Mode::Open => {
-            let latch = Latch::open(mem, name)?;
-            expect_i32(name, "count", count, latch.initial_count())?;
-            Ok(latch)
-        }
-    }
-}
-
-/// A barrier of `participants` (required, at least 1; checked on open).
-fn declare_barrier(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Barrier> {
-    let participants = params.i32_or("participants", 1);
-    match mode {
-        Mode::Create => Barrier::create(mem, name, participants),
-        Mode::Open => {
-            let barrier = Barrier::open(mem, name)?;
-            expect_i32(name, "participants", participants, barrier.participants())?;
-            Ok(barrier)
-        }
-    }
-}
-
-fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Once> {
-    match mode {
-        Mode::Create => Once::create(mem, name),
-        Mode::Open => Once::open(mem, name),
-    }
-}
+pub(crate) use declare_sync;
 
 /// [`Error::DeclarationMismatch`] unless `found == expected`: two `i32` fields, neither
 /// negative (the declaration's come from literals, the segment's were validated at open).
-fn expect_i32(name: &str, what: &'static str, expected: i32, found: i32) -> Result<()> {
+pub(crate) fn expect_i32(name: &str, what: &'static str, expected: i32, found: i32) -> Result<()> {
     expect(name, what, expected as usize, found as usize)
 }
 
 /// [`Error::DeclarationMismatch`] unless `found == expected`.
-fn expect(name: &str, what: &'static str, expected: usize, found: usize) -> Result<()> {
+pub(crate) fn expect(name: &str, what: &'static str, expected: usize, found: usize) -> Result<()> {
     if found == expected {
         Ok(())
     } else {
@@ -685,7 +511,9 @@ impl Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout;
     use crate::test_util::Segment;
+    use crate::{Array, Barrier, Latch, Mutex, Once, Queue, Semaphore, Stack};
 
     #[test]
     fn keys_are_found_by_content() {

@@ -303,6 +303,36 @@ impl<T: Pod> Iterator for Iter<'_, T> {
 
 impl<T: Pod> ExactSizeIterator for Iter<'_, T> {}
 
+// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+use crate::declare::{expect, Declare, Element, Mode, Params, MAX_ELEMENT_ALIGN};
+
+impl<T, const N: usize> Declare<N> for Array<T> {
+    type Element = T;
+    const KEYS: &'static [&'static str] = &["len"];
+    const REQUIRED_KEYS: &'static [&'static str] = &["len"];
+    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
+    const SIZE: usize = {
+        let () = crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
+        layout::array_size(N, size_of::<T>())
+    };
+
+    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
+    where
+        T: Element,
+    {
+        match mode {
+            Mode::Create => Array::create(mem, name, N),
+            Mode::Open => {
+                let array = Array::open(mem, name)?;
+                expect(name, "len", N, array.len())?;
+                Ok(array)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -475,6 +475,7 @@ impl<T: Pod> Queue<T> {
     ///
     /// If `capacity` is zero.
     pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Queue<T>> {
+        let () = crate::structures::ElementType::<T>::OK;
         Self::create_at(mem, name, capacity, 0)
     }
 
@@ -748,6 +749,46 @@ impl<T> fmt::Debug for Queue<T> {
             .field("capacity", &self.capacity)
             .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
+    }
+}
+
+// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+#[cfg(not(loom))]
+use crate::declare::{expect, Declare, Element, Mode, Params, MAX_ELEMENT_ALIGN};
+
+#[cfg(not(loom))]
+impl<T, const N: usize> Declare<N> for Queue<T> {
+    type Element = T;
+    const KEYS: &'static [&'static str] = &["capacity"];
+    const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
+    /// Slots are found by masking a free-running counter; openers reject any other capacity.
+    const POWER_OF_TWO_KEYS: &'static [&'static str] = &["capacity"];
+    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
+    const SIZE: usize = {
+        // One slot cannot tell full from empty, so the runtime stores at least two; a
+        // declaration of one would not match the queue `create` makes. (A zero or missing
+        // capacity has the macro's own error.)
+        assert!(
+            N == 0 || N >= layout::MIN_QUEUE_CAPACITY,
+            "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
+        );
+        let () = crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
+        layout::ring_size(N, size_of::<T>())
+    };
+
+    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
+    where
+        T: Element,
+    {
+        match mode {
+            Mode::Create => Queue::create(mem, name, N),
+            Mode::Open => {
+                let queue = Queue::open(mem, name)?;
+                expect(name, "capacity", N, queue.capacity())?;
+                Ok(queue)
+            }
+        }
     }
 }
 

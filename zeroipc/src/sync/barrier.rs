@@ -377,6 +377,35 @@ impl fmt::Debug for Barrier {
     }
 }
 
+// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+#[cfg(not(loom))]
+use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+
+#[cfg(not(loom))]
+declare_sync!(
+    Barrier,
+    layout::BARRIER_SIZE,
+    &["participants"],
+    &["participants"],
+    &["participants"],
+    &[],
+    declare_barrier,
+);
+/// A barrier of `participants` (required, at least 1; checked on open).
+#[cfg(not(loom))]
+fn declare_barrier(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Barrier> {
+    let participants = params.i32_or("participants", 1);
+    match mode {
+        Mode::Create => Barrier::create(mem, name, participants),
+        Mode::Open => {
+            let barrier = Barrier::open(mem, name)?;
+            expect_i32(name, "participants", participants, barrier.participants())?;
+            Ok(barrier)
+        }
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

@@ -310,6 +310,35 @@ impl fmt::Debug for Latch {
     }
 }
 
+// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+#[cfg(not(loom))]
+use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+
+#[cfg(not(loom))]
+declare_sync!(
+    Latch,
+    layout::LATCH_SIZE,
+    &["count"],
+    &["count"],
+    &[],
+    &[],
+    declare_latch,
+);
+/// A latch of `count` (required; its initial count, checked on open).
+#[cfg(not(loom))]
+fn declare_latch(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Latch> {
+    let count = params.i32_or("count", 0);
+    match mode {
+        Mode::Create => Latch::create(mem, name, count),
+        Mode::Open => {
+            let latch = Latch::open(mem, name)?;
+            expect_i32(name, "count", count, latch.initial_count())?;
+            Ok(latch)
+        }
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

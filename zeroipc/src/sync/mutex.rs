@@ -148,6 +148,21 @@ impl fmt::Debug for MutexGuard<'_> {
 
 const _: () = assert!(layout::MUTEX_SIZE == layout::SEMAPHORE_SIZE);
 
+// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+#[cfg(not(loom))]
+use crate::declare::{declare_sync, Declare, Mode, Params};
+
+#[cfg(not(loom))]
+declare_sync!(Mutex, layout::MUTEX_SIZE, &[], &[], &[], &[], declare_mutex);
+#[cfg(not(loom))]
+fn declare_mutex(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Mutex> {
+    match mode {
+        Mode::Create => Mutex::create(mem, name),
+        Mode::Open => Mutex::open(mem, name),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

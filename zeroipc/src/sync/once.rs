@@ -290,6 +290,22 @@ impl fmt::Debug for Once {
     }
 }
 
+// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+#[cfg(not(loom))]
+use crate::declare::{declare_sync, Declare, Mode, Params};
+
+#[cfg(not(loom))]
+declare_sync!(Once, layout::ONCE_SIZE, &[], &[], &[], &[], declare_once);
+
+#[cfg(not(loom))]
+fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Once> {
+    match mode {
+        Mode::Create => Once::create(mem, name),
+        Mode::Open => Once::open(mem, name),
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

@@ -399,6 +399,35 @@ impl fmt::Debug for Semaphore {
     }
 }
 
+// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+#[cfg(not(loom))]
+use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+
+#[cfg(not(loom))]
+declare_sync!(
+    Semaphore,
+    layout::SEMAPHORE_SIZE,
+    &["count", "max"],
+    &[],
+    &[],
+    &[("count", "max")],
+    declare_semaphore,
+);
+/// A semaphore of `count` permits (default 0) and maximum `max` (default 0, no bound).
+#[cfg(not(loom))]
+fn declare_semaphore(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Semaphore> {
+    let max = params.i32_or("max", 0);
+    match mode {
+        Mode::Create => Semaphore::create(mem, name, params.i32_or("count", 0), max),
+        Mode::Open => {
+            let sem = Semaphore::open(mem, name)?;
+            expect_i32(name, "max", max, sem.max_count())?;
+            Ok(sem)
+        }
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
