@@ -5,6 +5,10 @@
 //! that lays out one built at run time. The numbers follow the format's facts: all integers
 //! little-endian, every structure and every section inside one starting 8-aligned.
 //!
+//! The table's arithmetic and the layout of segments laid out in advance are written here;
+//! each structure's own sizes, offsets and name suffixes are written in the structure's file
+//! and re-exported here, so this module stays the one public place for byte arithmetic.
+//!
 //! The plain functions panic on arithmetic overflow, which in a `const` context is a compile
 //! error; the `checked_` forms return `None` instead and are what run-time callers use with
 //! sizes that come from a user or from a segment.
@@ -64,181 +68,45 @@ pub const fn table_entry_offset(index: u32) -> usize {
     TABLE_HEADER_SIZE + TABLE_ENTRY_SIZE * index as usize
 }
 
-// ---- Array ---------------------------------------------------------------------------------
+// ---- Each structure's layout, defined in the structure's own file -------------------------
 
-/// Size of an array's header: `u64 capacity`.
-pub const ARRAY_HEADER_SIZE: usize = 8;
-
-/// Size of an array of `capacity` elements of `elem_size` bytes: `8 + capacity * elem_size`.
-pub const fn array_size(capacity: usize, elem_size: usize) -> usize {
-    unwrap_size(checked_array_size(capacity, elem_size))
-}
-
-/// [`array_size`], or `None` on overflow.
-pub const fn checked_array_size(capacity: usize, elem_size: usize) -> Option<usize> {
-    match capacity.checked_mul(elem_size) {
-        Some(data) => data.checked_add(ARRAY_HEADER_SIZE),
-        None => None,
-    }
-}
-
-// ---- Queue and Stack -----------------------------------------------------------------------
-
-/// Size of a queue's or stack's header (four 32-bit words); the data starts here.
-pub const RING_HEADER_SIZE: usize = 16;
-
-/// Offset, within a queue or stack, of the per-slot word array (sequence numbers or slot
-/// states): `16 + align8(capacity * elem_size)`.
-pub const fn ring_slots_offset(capacity: usize, elem_size: usize) -> usize {
-    unwrap_size(checked_ring_slots_offset(capacity, elem_size))
-}
-
-/// [`ring_slots_offset`], or `None` on overflow.
-pub const fn checked_ring_slots_offset(capacity: usize, elem_size: usize) -> Option<usize> {
-    let Some(data) = capacity.checked_mul(elem_size) else {
-        return None;
-    };
-    let Some(data) = checked_align8(data) else {
-        return None;
-    };
-    data.checked_add(RING_HEADER_SIZE)
-}
-
-/// Size of a queue or a stack (a ring, both): `16 + align8(capacity * elem_size) + 4 * capacity`.
-pub const fn ring_size(capacity: usize, elem_size: usize) -> usize {
-    unwrap_size(checked_ring_size(capacity, elem_size))
-}
-
-/// [`ring_size`], or `None` on overflow.
-pub const fn checked_ring_size(capacity: usize, elem_size: usize) -> Option<usize> {
-    let Some(slots) = checked_ring_slots_offset(capacity, elem_size) else {
-        return None;
-    };
-    let Some(words) = capacity.checked_mul(4) else {
-        return None;
-    };
-    slots.checked_add(words)
-}
-
-/// The capacity a queue created with `requested` slots stores: the next power of two, and
-/// at least [`MIN_QUEUE_CAPACITY`]; `None` above [`MAX_QUEUE_CAPACITY`].
-///
-/// ```
-/// assert_eq!(zeroipc::layout::queue_capacity(100), Some(128));
-/// assert_eq!(zeroipc::layout::queue_capacity(128), Some(128));
-/// assert_eq!(zeroipc::layout::queue_capacity(1), Some(2));
-/// ```
-pub const fn queue_capacity(requested: usize) -> Option<usize> {
-    if requested <= MIN_QUEUE_CAPACITY {
-        return Some(MIN_QUEUE_CAPACITY);
-    }
-    match requested.checked_next_power_of_two() {
-        Some(c) if c <= MAX_QUEUE_CAPACITY => Some(c),
-        _ => None,
-    }
-}
-
-/// The smallest queue capacity. With one slot, the sequence number a consumer leaves
-/// (`position + capacity`) equals the one a producer leaves (`position + 1`), so a full
-/// queue could not be told from an empty one.
-pub const MIN_QUEUE_CAPACITY: usize = 2;
-
-/// The largest queue capacity: counters are `u32`, and positions are compared through a
-/// signed 32-bit difference, which must tell "ahead" from "behind" across the whole ring.
-pub const MAX_QUEUE_CAPACITY: usize = 1 << 31;
-
-/// The largest stack capacity: `top` is an `i32`.
-pub const MAX_STACK_CAPACITY: usize = i32::MAX as usize;
-
-/// Offset of a queue's `u32 head` (the next position to pop).
-pub const QUEUE_HEAD_OFFSET: usize = 0x00;
-/// Offset of a queue's `u32 tail` (the next position to push).
-pub const QUEUE_TAIL_OFFSET: usize = 0x04;
-/// Offset of a queue's `u32 capacity`.
-pub const QUEUE_CAPACITY_OFFSET: usize = 0x08;
-/// Offset of a queue's `u32 elem_size`.
-pub const QUEUE_ELEM_SIZE_OFFSET: usize = 0x0C;
-/// Offset of a stack's `i32 top` (index of the top element, -1 when empty).
-pub const STACK_TOP_OFFSET: usize = 0x00;
-/// Offset of a stack's `u32 capacity`.
-pub const STACK_CAPACITY_OFFSET: usize = 0x04;
-/// Offset of a stack's `u32 elem_size`.
-pub const STACK_ELEM_SIZE_OFFSET: usize = 0x08;
-/// Offset of a stack's `u32 reserved` (zero).
-pub const STACK_RESERVED_OFFSET: usize = 0x0C;
-
-// ---- Synchronisation primitives ------------------------------------------------------------
-
-/// Size of a semaphore (and so of a mutex): `i32 count, i32 waiting, i32 max_count, i32 pad`.
-pub const SEMAPHORE_SIZE: usize = 16;
-/// Size of a mutex: a semaphore of count 1 and maximum 1.
-pub const MUTEX_SIZE: usize = SEMAPHORE_SIZE;
-/// Size of a barrier: `i32 arrived, i32 generation, i32 num_participants, i32 pad`.
-pub const BARRIER_SIZE: usize = 16;
-/// Size of a latch: `i32 count, i32 initial_count, [i32; 2] pad`.
-pub const LATCH_SIZE: usize = 16;
-/// Size of a once flag: `u32 state`.
-pub const ONCE_SIZE: usize = 4;
-/// Size of an event's own entry: `u32 signaled, u32 mode, u32 waiting`.
-pub const EVENT_SIZE: usize = 12;
-/// Size of a read-write lock's state entry: `i32 readers, i32 writer_active`.
-pub const RWLOCK_STATE_SIZE: usize = 8;
-/// Size of a monitor's waiter count entry: `u32`.
-pub const MONITOR_COUNT_SIZE: usize = 4;
-/// Size of the marker entry that composite structures write last.
-pub const MARKER_SIZE: usize = 1;
-/// Offset of a signal's value within its state entry, after the `u64 version`.
-pub const SIGNAL_VALUE_OFFSET: usize = 8;
-
-/// Offset of a semaphore's `i32 count` (permits free now).
-pub const SEMAPHORE_COUNT_OFFSET: usize = 0x00;
-/// Offset of a semaphore's `i32 waiting` (processes and threads waiting for a permit).
-pub const SEMAPHORE_WAITING_OFFSET: usize = 0x04;
-/// Offset of a semaphore's `i32 max_count` (0: unbounded).
-pub const SEMAPHORE_MAX_COUNT_OFFSET: usize = 0x08;
-/// Offset of a barrier's `i32 arrived` (participants waiting in this generation).
-pub const BARRIER_ARRIVED_OFFSET: usize = 0x00;
-/// Offset of a barrier's `i32 generation` (times the barrier has opened, wrapping).
-pub const BARRIER_GENERATION_OFFSET: usize = 0x04;
-/// Offset of a barrier's `i32 num_participants`.
-pub const BARRIER_PARTICIPANTS_OFFSET: usize = 0x08;
-/// Offset of a latch's `i32 count` (counts down to 0 and stays there).
-pub const LATCH_COUNT_OFFSET: usize = 0x00;
-/// Offset of a latch's `i32 initial_count`.
-pub const LATCH_INITIAL_COUNT_OFFSET: usize = 0x04;
-/// Offset of a once flag's `u32 state`.
-pub const ONCE_STATE_OFFSET: usize = 0x00;
-/// A once flag's state before anyone has run its function.
-pub const ONCE_PENDING: u32 = 0;
-/// A once flag's state while one process runs its function.
-pub const ONCE_RUNNING: u32 = 1;
-/// A once flag's state once its function has completed.
-pub const ONCE_DONE: u32 = 2;
-
-/// Size this crate records for a signal's state entry: `8 + size_of::<T>()`. (Another
-/// implementation records `align8` of that; both are accepted when opening.)
-pub const fn signal_state_size(elem_size: usize) -> usize {
-    unwrap_size(SIGNAL_VALUE_OFFSET.checked_add(elem_size))
-}
-
-/// Suffix of an event's semaphore entry.
-pub const EVENT_SEM_SUFFIX: &str = "_sem";
-/// Suffix of a read-write lock's state entry.
-pub const RWLOCK_STATE_SUFFIX: &str = "_state";
-/// Suffix of a read-write lock's reader mutex entry.
-pub const RWLOCK_READ_MUTEX_SUFFIX: &str = "_rmtx";
-/// Suffix of a read-write lock's writer mutex entry.
-pub const RWLOCK_WRITE_MUTEX_SUFFIX: &str = "_wmtx";
-/// Suffix of a monitor's mutex entry.
-pub const MONITOR_MUTEX_SUFFIX: &str = "_mtx";
-/// Suffix of a monitor's condition semaphore entry.
-pub const MONITOR_COND_SUFFIX: &str = "_cond";
-/// Suffix of a monitor's waiter count entry.
-pub const MONITOR_COUNT_SUFFIX: &str = "_count";
-/// Suffix of a signal's state entry.
-pub const SIGNAL_STATE_SUFFIX: &str = "_state";
-/// Suffix of a signal's writer mutex entry.
-pub const SIGNAL_MUTEX_SUFFIX: &str = "_mtx";
+#[cfg(not(loom))]
+pub use crate::structures::array::{array_size, checked_array_size, ARRAY_HEADER_SIZE};
+pub use crate::structures::queue::{
+    queue_capacity, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY, QUEUE_CAPACITY_OFFSET,
+    QUEUE_ELEM_SIZE_OFFSET, QUEUE_HEAD_OFFSET, QUEUE_TAIL_OFFSET,
+};
+#[cfg(not(loom))]
+pub use crate::structures::ring::{
+    checked_ring_size, checked_ring_slots_offset, ring_size, ring_slots_offset, RING_HEADER_SIZE,
+};
+pub use crate::structures::stack::{
+    MAX_STACK_CAPACITY, STACK_CAPACITY_OFFSET, STACK_ELEM_SIZE_OFFSET, STACK_RESERVED_OFFSET,
+    STACK_TOP_OFFSET,
+};
+pub use crate::sync::barrier::{
+    BARRIER_ARRIVED_OFFSET, BARRIER_GENERATION_OFFSET, BARRIER_PARTICIPANTS_OFFSET, BARRIER_SIZE,
+};
+pub use crate::sync::event::{EVENT_SEM_SUFFIX, EVENT_SIZE};
+pub use crate::sync::latch::{LATCH_COUNT_OFFSET, LATCH_INITIAL_COUNT_OFFSET, LATCH_SIZE};
+#[cfg(not(loom))]
+pub use crate::sync::monitor::{
+    MONITOR_COND_SUFFIX, MONITOR_COUNT_SIZE, MONITOR_COUNT_SUFFIX, MONITOR_MUTEX_SUFFIX,
+};
+#[cfg(not(loom))]
+pub use crate::sync::mutex::MUTEX_SIZE;
+pub use crate::sync::once::{ONCE_DONE, ONCE_PENDING, ONCE_RUNNING, ONCE_SIZE, ONCE_STATE_OFFSET};
+pub use crate::sync::rwlock::{
+    RWLOCK_READ_MUTEX_SUFFIX, RWLOCK_STATE_SIZE, RWLOCK_STATE_SUFFIX, RWLOCK_WRITE_MUTEX_SUFFIX,
+};
+pub use crate::sync::semaphore::{
+    SEMAPHORE_COUNT_OFFSET, SEMAPHORE_MAX_COUNT_OFFSET, SEMAPHORE_SIZE, SEMAPHORE_WAITING_OFFSET,
+};
+#[cfg(not(loom))]
+pub use crate::sync::signal::{
+    signal_state_size, SIGNAL_MUTEX_SUFFIX, SIGNAL_STATE_SUFFIX, SIGNAL_VALUE_OFFSET,
+};
+pub use crate::sync::MARKER_SIZE;
 
 // ---- Segments laid out in advance ----------------------------------------------------------
 
@@ -314,7 +182,7 @@ pub(crate) fn decode_name(field: &[u8; NAME_FIELD_SIZE]) -> Option<&str> {
     std::str::from_utf8(&field[..end]).ok()
 }
 
-const fn unwrap_size(size: Option<usize>) -> usize {
+pub(crate) const fn unwrap_size(size: Option<usize>) -> usize {
     match size {
         Some(s) => s,
         None => panic!("zeroipc: structure size overflows usize"),

@@ -12,6 +12,24 @@ use crate::layout;
 use crate::memory::Memory;
 use crate::region::{Mapped, Region};
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of an array's header: `u64 capacity`.
+pub const ARRAY_HEADER_SIZE: usize = 8;
+
+/// Size of an array of `capacity` elements of `elem_size` bytes: `8 + capacity * elem_size`.
+pub const fn array_size(capacity: usize, elem_size: usize) -> usize {
+    crate::layout::unwrap_size(checked_array_size(capacity, elem_size))
+}
+
+/// [`array_size`], or `None` on overflow.
+pub const fn checked_array_size(capacity: usize, elem_size: usize) -> Option<usize> {
+    match capacity.checked_mul(elem_size) {
+        Some(data) => data.checked_add(ARRAY_HEADER_SIZE),
+        None => None,
+    }
+}
+
 /// A fixed-size array of `T` in a segment.
 ///
 /// Elements move by copy: [`get`](Array::get) and [`set`](Array::set) for one,

@@ -41,6 +41,47 @@ use crate::{
     structures::{ring, slots::MappedSlots, wait::Wait},
 };
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// The capacity a queue created with `requested` slots stores: the next power of two, and
+/// at least [`MIN_QUEUE_CAPACITY`]; `None` above [`MAX_QUEUE_CAPACITY`].
+///
+/// ```
+/// assert_eq!(zeroipc::layout::queue_capacity(100), Some(128));
+/// assert_eq!(zeroipc::layout::queue_capacity(128), Some(128));
+/// assert_eq!(zeroipc::layout::queue_capacity(1), Some(2));
+/// ```
+pub const fn queue_capacity(requested: usize) -> Option<usize> {
+    if requested <= MIN_QUEUE_CAPACITY {
+        return Some(MIN_QUEUE_CAPACITY);
+    }
+    match requested.checked_next_power_of_two() {
+        Some(c) if c <= MAX_QUEUE_CAPACITY => Some(c),
+        _ => None,
+    }
+}
+
+/// The smallest queue capacity. With one slot, the sequence number a consumer leaves
+/// (`position + capacity`) equals the one a producer leaves (`position + 1`), so a full
+/// queue could not be told from an empty one.
+pub const MIN_QUEUE_CAPACITY: usize = 2;
+
+/// The largest queue capacity: counters are `u32`, and positions are compared through a
+/// signed 32-bit difference, which must tell "ahead" from "behind" across the whole ring.
+pub const MAX_QUEUE_CAPACITY: usize = 1 << 31;
+
+/// Offset of a queue's `u32 head` (the next position to pop).
+pub const QUEUE_HEAD_OFFSET: usize = 0x00;
+
+/// Offset of a queue's `u32 tail` (the next position to push).
+pub const QUEUE_TAIL_OFFSET: usize = 0x04;
+
+/// Offset of a queue's `u32 capacity`.
+pub const QUEUE_CAPACITY_OFFSET: usize = 0x08;
+
+/// Offset of a queue's `u32 elem_size`.
+pub const QUEUE_ELEM_SIZE_OFFSET: usize = 0x0C;
+
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A queue as the algorithm sees it: its counters, sequence numbers and slots.

@@ -10,6 +10,44 @@ use crate::layout;
 use crate::memory::Memory;
 use crate::table::Entry;
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a queue's or stack's header (four 32-bit words); the data starts here.
+pub const RING_HEADER_SIZE: usize = 16;
+
+/// Offset, within a queue or stack, of the per-slot word array (sequence numbers or slot
+/// states): `16 + align8(capacity * elem_size)`.
+pub const fn ring_slots_offset(capacity: usize, elem_size: usize) -> usize {
+    crate::layout::unwrap_size(checked_ring_slots_offset(capacity, elem_size))
+}
+
+/// [`ring_slots_offset`], or `None` on overflow.
+pub const fn checked_ring_slots_offset(capacity: usize, elem_size: usize) -> Option<usize> {
+    let Some(data) = capacity.checked_mul(elem_size) else {
+        return None;
+    };
+    let Some(data) = crate::layout::checked_align8(data) else {
+        return None;
+    };
+    data.checked_add(RING_HEADER_SIZE)
+}
+
+/// Size of a queue or a stack (a ring, both): `16 + align8(capacity * elem_size) + 4 * capacity`.
+pub const fn ring_size(capacity: usize, elem_size: usize) -> usize {
+    crate::layout::unwrap_size(checked_ring_size(capacity, elem_size))
+}
+
+/// [`ring_size`], or `None` on overflow.
+pub const fn checked_ring_size(capacity: usize, elem_size: usize) -> Option<usize> {
+    let Some(slots) = checked_ring_slots_offset(capacity, elem_size) else {
+        return None;
+    };
+    let Some(words) = capacity.checked_mul(4) else {
+        return None;
+    };
+    slots.checked_add(words)
+}
+
 /// Finds the entry called `name` and copies its header `H` out of the segment.
 ///
 /// # Errors

@@ -57,6 +57,23 @@ pub(crate) const READY: u32 = 2;
 /// Slot state: a pop is reading it.
 pub(crate) const READING: u32 = 3;
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// The largest stack capacity: `top` is an `i32`.
+pub const MAX_STACK_CAPACITY: usize = i32::MAX as usize;
+
+/// Offset of a stack's `i32 top` (index of the top element, -1 when empty).
+pub const STACK_TOP_OFFSET: usize = 0x00;
+
+/// Offset of a stack's `u32 capacity`.
+pub const STACK_CAPACITY_OFFSET: usize = 0x04;
+
+/// Offset of a stack's `u32 elem_size`.
+pub const STACK_ELEM_SIZE_OFFSET: usize = 0x08;
+
+/// Offset of a stack's `u32 reserved` (zero).
+pub const STACK_RESERVED_OFFSET: usize = 0x0C;
+
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// Why a stack operation did not happen.

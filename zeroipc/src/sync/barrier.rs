@@ -43,6 +43,20 @@ use crate::{
     sync::Words,
 };
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a barrier: `i32 arrived, i32 generation, i32 num_participants, i32 pad`.
+pub const BARRIER_SIZE: usize = 16;
+
+/// Offset of a barrier's `i32 arrived` (participants waiting in this generation).
+pub const BARRIER_ARRIVED_OFFSET: usize = 0x00;
+
+/// Offset of a barrier's `i32 generation` (times the barrier has opened, wrapping).
+pub const BARRIER_GENERATION_OFFSET: usize = 0x04;
+
+/// Offset of a barrier's `i32 num_participants`.
+pub const BARRIER_PARTICIPANTS_OFFSET: usize = 0x08;
+
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// How a participant left the barrier.

@@ -60,6 +60,14 @@ const AUTO_RESET: u32 = 0;
 #[cfg(not(loom))]
 const MANUAL_RESET: u32 = 1;
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of an event's own entry: `u32 signaled, u32 mode, u32 waiting`.
+pub const EVENT_SIZE: usize = 12;
+
+/// Suffix of an event's semaphore entry.
+pub const EVENT_SEM_SUFFIX: &str = "_sem";
+
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// An event as the algorithm sees it: its `signaled` and `waiting` words, its semaphore's

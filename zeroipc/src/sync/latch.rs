@@ -28,6 +28,17 @@ use crate::{
     sync::Words,
 };
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a latch: `i32 count, i32 initial_count, [i32; 2] pad`.
+pub const LATCH_SIZE: usize = 16;
+
+/// Offset of a latch's `i32 count` (counts down to 0 and stays there).
+pub const LATCH_COUNT_OFFSET: usize = 0x00;
+
+/// Offset of a latch's `i32 initial_count`.
+pub const LATCH_INITIAL_COUNT_OFFSET: usize = 0x04;
+
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A latch as the algorithm sees it: its count.

@@ -47,6 +47,11 @@ use crate::{
     region::{Mapped, Region},
 };
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of the marker entry that composite structures write last.
+pub const MARKER_SIZE: usize = 1;
+
 /// An `i32` field of the format, reached through the `AtomicU32` at its address: the same
 /// four bytes and the same atomic instructions, read and written as two's complement.
 ///

@@ -21,6 +21,20 @@ use crate::sync::mutex::{Mutex, MutexGuard};
 use crate::sync::semaphore::Semaphore;
 use crate::sync::{deadline, open_marker, part_name, remaining, Parts, Words};
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a monitor's waiter count entry: `u32`.
+pub const MONITOR_COUNT_SIZE: usize = 4;
+
+/// Suffix of a monitor's mutex entry.
+pub const MONITOR_MUTEX_SUFFIX: &str = "_mtx";
+
+/// Suffix of a monitor's condition semaphore entry.
+pub const MONITOR_COND_SUFFIX: &str = "_cond";
+
+/// Suffix of a monitor's waiter count entry.
+pub const MONITOR_COUNT_SUFFIX: &str = "_count";
+
 /// The most permits one [`Monitor::notify_all`] posts, whatever the shared waiter count says
 /// (another process may have written any number there).
 const MAX_NOTIFY_ALL: u32 = 1 << 16;

@@ -148,6 +148,11 @@ impl fmt::Debug for MutexGuard<'_> {
 
 const _: () = assert!(layout::MUTEX_SIZE == layout::SEMAPHORE_SIZE);
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a mutex: a semaphore of count 1 and maximum 1.
+pub const MUTEX_SIZE: usize = crate::sync::semaphore::SEMAPHORE_SIZE;
+
 // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
 #[cfg(not(loom))]

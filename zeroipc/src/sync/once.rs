@@ -12,7 +12,6 @@
 //! a mapping, and the loom tests build it from heap atomics.
 
 use crate::atomic::{AtomicU32, Ordering};
-use crate::layout::{ONCE_DONE, ONCE_PENDING, ONCE_RUNNING};
 use crate::structures::wait::Wait;
 use crate::sync::wake_all;
 
@@ -26,6 +25,23 @@ use crate::{
     memory::Memory,
     sync::Words,
 };
+
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a once flag: `u32 state`.
+pub const ONCE_SIZE: usize = 4;
+
+/// Offset of a once flag's `u32 state`.
+pub const ONCE_STATE_OFFSET: usize = 0x00;
+
+/// A once flag's state before anyone has run its function.
+pub const ONCE_PENDING: u32 = 0;
+
+/// A once flag's state while one process runs its function.
+pub const ONCE_RUNNING: u32 = 1;
+
+/// A once flag's state once its function has completed.
+pub const ONCE_DONE: u32 = 2;
 
 // ---- The algorithm -------------------------------------------------------------------------
 

@@ -59,6 +59,20 @@ const READERS_OFFSET: usize = 0x00;
 #[cfg(not(loom))]
 const WRITER_ACTIVE_OFFSET: usize = 0x04;
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a read-write lock's state entry: `i32 readers, i32 writer_active`.
+pub const RWLOCK_STATE_SIZE: usize = 8;
+
+/// Suffix of a read-write lock's state entry.
+pub const RWLOCK_STATE_SUFFIX: &str = "_state";
+
+/// Suffix of a read-write lock's reader mutex entry.
+pub const RWLOCK_READ_MUTEX_SUFFIX: &str = "_rmtx";
+
+/// Suffix of a read-write lock's writer mutex entry.
+pub const RWLOCK_WRITE_MUTEX_SUFFIX: &str = "_wmtx";
+
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A reader-writer lock as the algorithm sees it: its two words. The mutexes are the

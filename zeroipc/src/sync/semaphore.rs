@@ -29,6 +29,20 @@ use crate::{
     sync::Words,
 };
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Size of a semaphore (and so of a mutex): `i32 count, i32 waiting, i32 max_count, i32 pad`.
+pub const SEMAPHORE_SIZE: usize = 16;
+
+/// Offset of a semaphore's `i32 count` (permits free now).
+pub const SEMAPHORE_COUNT_OFFSET: usize = 0x00;
+
+/// Offset of a semaphore's `i32 waiting` (processes and threads waiting for a permit).
+pub const SEMAPHORE_WAITING_OFFSET: usize = 0x04;
+
+/// Offset of a semaphore's `i32 max_count` (0: unbounded).
+pub const SEMAPHORE_MAX_COUNT_OFFSET: usize = 0x08;
+
 // ---- The algorithm -------------------------------------------------------------------------
 
 /// A semaphore as the algorithm sees it: its two live words and its bound.

@@ -30,6 +30,23 @@ use crate::region::Region;
 use crate::sync::mutex::Mutex;
 use crate::sync::{deadline, open_marker, part_name, remaining, wake_all, Parts};
 
+// ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
+
+/// Offset of a signal's value within its state entry, after the `u64 version`.
+pub const SIGNAL_VALUE_OFFSET: usize = 8;
+
+/// Size this crate records for a signal's state entry: `8 + size_of::<T>()`. (Another
+/// implementation records `align8` of that; both are accepted when opening.)
+pub const fn signal_state_size(elem_size: usize) -> usize {
+    crate::layout::unwrap_size(SIGNAL_VALUE_OFFSET.checked_add(elem_size))
+}
+
+/// Suffix of a signal's state entry.
+pub const SIGNAL_STATE_SUFFIX: &str = "_state";
+
+/// Suffix of a signal's writer mutex entry.
+pub const SIGNAL_MUTEX_SUFFIX: &str = "_mtx";
+
 /// Copies a reader makes before it gives up on a value whose version keeps changing under
 /// the mutex (which only a writer ignoring the mutex can cause).
 const READ_ATTEMPTS: u32 = 4;
