@@ -10,32 +10,15 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
-use zeroipc::inspect::{RawTable, Rule};
-use zeroipc::{Array, Barrier, Latch, Memory, Mutex, Once, Queue, Semaphore, Stack};
+use zeroipc::inspect::{self, RawTable, Rule};
+use zeroipc::Memory;
 
-use crate::guess::{Guess, Kind};
 use crate::segment::{SegmentFile, SegmentName};
 use crate::view::{finding_text, rule_id, View};
 
 /// Calls `$f::<[u8; N]>(args)` for the element size `$n`, from a fixed list of sizes (every
 /// size to 64, multiples of 8 to 256, then powers of two to 4096): the runtime's typed opens
 /// need a type of the right size, and the format stores none. `None` for other sizes.
-macro_rules! by_size {
-    ($n:expr, $f:ident $args:tt) => {
-        by_size!(@ $n, $f $args;
-            1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
-            31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57
-            58 59 60 61 62 63 64 72 80 88 96 104 112 120 128 136 144 152 160 168 176 184 192
-            200 208 216 224 232 240 248 256 512 1024 2048 4096)
-    };
-    (@ $n:expr, $f:ident $args:tt; $($size:literal)*) => {
-        match $n {
-            $( $size => Some($f::<[u8; $size]> $args), )*
-            _ => None,
-        }
-    };
-}
-
 /// How long the runtime's open waits for an unpublished segment.
 pub(crate) const OPEN_TIMEOUT: Duration = Duration::from_millis(100);
 
@@ -367,7 +350,7 @@ fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
             ));
             continue;
         };
-        let (status, detail) = match (open_as(mem, &e.name, g), &g.inconsistent) {
+        let (status, detail) = match (inspect::check(mem, &e.name, &g.reading), &g.inconsistent) {
             (Some(Ok(what)), None) => (
                 Status::Pass,
                 format!("opens as {what} (the kind is a guess from its bytes)"),
@@ -391,86 +374,6 @@ fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
         };
         checks.push(item("structure", entry, status, detail));
     }
-}
-
-/// Runs the runtime's `open` for the kind `g` guesses, with a stand-in element type of the
-/// element size the bytes give. `None` where there is no such open (or no stand-in type).
-fn open_as(mem: &Memory, name: &str, g: &Guess) -> Option<Result<String, String>> {
-    match g.kind {
-        Kind::Array => by_size!(g.elem_size?, open_array(mem, name)),
-        Kind::Queue => by_size!(g.elem_size?, open_queue(mem, name)),
-        Kind::Stack => by_size!(g.elem_size?, open_stack(mem, name)),
-        Kind::Semaphore => Some(opened("Semaphore", Semaphore::open(mem, name), |s| {
-            format!(
-                "count {}, max_count {}, {} waiting",
-                s.count(),
-                s.max_count(),
-                s.waiting()
-            )
-        })),
-        Kind::Mutex => Some(opened("Mutex", Mutex::open(mem, name), |m| {
-            (if m.is_locked() { "locked" } else { "unlocked" }).to_owned()
-        })),
-        Kind::Latch => Some(opened("Latch", Latch::open(mem, name), |l| {
-            format!("count {} of {}", l.count(), l.initial_count())
-        })),
-        Kind::Barrier => Some(opened("Barrier", Barrier::open(mem, name), |b| {
-            format!(
-                "{} of {} arrived, generation {}",
-                b.arrived(),
-                b.participants(),
-                b.generation()
-            )
-        })),
-        Kind::Once => Some(opened("Once", Once::open(mem, name), |o| {
-            (if o.is_completed() { "done" } else { "not done" }).to_owned()
-        })),
-        _ => None,
-    }
-}
-
-/// What a synchronisation primitive's `open` gave: its state, or the error.
-fn opened<T>(
-    kind: &str,
-    handle: zeroipc::Result<T>,
-    state: impl FnOnce(&T) -> String,
-) -> Result<String, String> {
-    match handle {
-        Ok(h) => Ok(format!("{kind}: {}", state(&h))),
-        Err(e) => Err(format!("{kind}::open: {e}")),
-    }
-}
-
-fn open_array<T: bytemuck::Pod>(mem: &Memory, name: &str) -> Result<String, String> {
-    Array::<T>::open(mem, name)
-        .map(|a| format!("Array of {} elements of {} bytes", a.len(), size_of::<T>()))
-        .map_err(|e| format!("Array::open: {e}"))
-}
-
-fn open_queue<T: bytemuck::Pod>(mem: &Memory, name: &str) -> Result<String, String> {
-    Queue::<T>::open(mem, name)
-        .map(|q| {
-            format!(
-                "Queue of {} slots of {} bytes, {} queued",
-                q.capacity(),
-                size_of::<T>(),
-                q.len()
-            )
-        })
-        .map_err(|e| format!("Queue::open: {e}"))
-}
-
-fn open_stack<T: bytemuck::Pod>(mem: &Memory, name: &str) -> Result<String, String> {
-    Stack::<T>::open(mem, name)
-        .map(|s| {
-            format!(
-                "Stack of {} slots of {} bytes, {} stacked",
-                s.capacity(),
-                size_of::<T>(),
-                s.len()
-            )
-        })
-        .map_err(|e| format!("Stack::open: {e}"))
 }
 
 pub(crate) fn text(report: &Report) -> String {

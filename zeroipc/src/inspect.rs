@@ -163,6 +163,126 @@ pub fn words(bytes: &[u8]) -> Vec<u32> {
         .collect()
 }
 
+// ---- What an entry's bytes could be ------------------------------------------------------
+
+/// How many bytes of an entry [`readings`] looks at: its first words.
+pub const BYTES_NEEDED: u64 = 16;
+
+/// One reading of an entry's bytes as one kind of structure.
+///
+/// The format stores no types: an entry is a name, an offset and a size. A reading is made
+/// only where the bytes are consistent with the structure's layout (a queue header whose
+/// capacity is a power of two and whose geometry gives exactly the entry's size, and so on),
+/// so it is a plausible guess, not a fact; several can fit the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reading {
+    /// The kind, in `snake_case`: `"array"`, `"queue"`, `"semaphore"`, `"rwlock_state"`...
+    pub kind: &'static str,
+    /// One line, for people.
+    pub description: String,
+    /// Element count (arrays) or slot count (queues, stacks).
+    pub capacity: Option<u64>,
+    /// Bytes per element.
+    pub elem_size: Option<u64>,
+    /// Elements a queue or stack holds now.
+    pub items: Option<u64>,
+    /// What in the bytes does not fit the layout, if anything.
+    pub inconsistent: Option<String>,
+}
+
+impl Reading {
+    pub(crate) fn new(kind: &'static str, description: String) -> Reading {
+        Reading {
+            kind,
+            description,
+            capacity: None,
+            elem_size: None,
+            items: None,
+            inconsistent: None,
+        }
+    }
+}
+
+/// The names of a table's entries, sorted, for the readings that look at an entry's
+/// neighbours (a composite structure's parts) without a scan per entry.
+#[derive(Clone, Debug, Default)]
+pub struct Names(Vec<String>);
+
+impl Names {
+    /// The names, in any order.
+    pub fn new(mut names: Vec<String>) -> Names {
+        names.sort_unstable();
+        Names(names)
+    }
+
+    /// Whether `name` is one of them.
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+    }
+
+    /// The suffixes of the names that start with `prefix`, the first `limit` of them.
+    pub fn suffixes<'a>(&'a self, prefix: &'a str, limit: usize) -> Vec<&'a str> {
+        let from = self.0.partition_point(|n| n.as_str() < prefix);
+        self.0[from..]
+            .iter()
+            .map_while(|n| n.strip_prefix(prefix))
+            .take(limit)
+            .collect()
+    }
+}
+
+/// An entry as one structure's reading sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Probe<'a> {
+    /// The entry's name.
+    pub(crate) name: &'a str,
+    /// The entry's size.
+    pub(crate) size: u64,
+    /// Its first bytes: at least `min(size, BYTES_NEEDED)` of them.
+    pub(crate) head: &'a [u8],
+    /// The names of every entry in the table.
+    pub(crate) names: &'a Names,
+}
+
+/// Every structure's reading of the entry `name` of `size` bytes, whose first bytes are
+/// `head` (up to [`BYTES_NEEDED`]), in a table holding `names`: most plausible first (a
+/// reading whose kind the name hints at, such as `lock` for a mutex, before the others).
+/// Empty when `head` is shorter than `min(size, BYTES_NEEDED)` or nothing fits.
+pub fn readings(name: &str, size: u64, head: &[u8], names: &Names) -> Vec<Reading> {
+    if (head.len() as u64) < size.min(BYTES_NEEDED) {
+        return Vec::new();
+    }
+    let probe = Probe {
+        name,
+        size,
+        head,
+        names,
+    };
+    let lower = name.to_ascii_lowercase();
+    let mut found: Vec<(bool, Reading)> = crate::structures::STRUCTURES
+        .iter()
+        .filter_map(|s| {
+            let hinted = s.hints.iter().any(|h| lower.contains(h));
+            Some((hinted, (s.read)(&probe)?))
+        })
+        .collect();
+    // Stable: hinted kinds first, the rest in the registry's order.
+    found.sort_by_key(|(hinted, _)| !hinted);
+    found.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Opens the entry `name` of `mem` as the structure `reading` names, with the runtime's own
+/// `open` (for a structure of elements, with a stand-in element type of the reading's
+/// element size): what it finds (`Ok`, one line) or the error (`Err`, one line). `None`
+/// where the crate has no `open` for that kind, or no stand-in type of that size.
+pub fn check(mem: &crate::Memory, name: &str, reading: &Reading) -> Option<Result<String, String>> {
+    let structure = crate::structures::STRUCTURES
+        .iter()
+        .find(|s| s.kind == reading.kind)?;
+    (structure.check?)(mem, name, reading)
+}
+
 /// Copies a `T` out of the start of `bytes`, whatever the slice's alignment; `None` if it
 /// does not fit.
 fn read_pod<T: bytemuck::Pod>(bytes: &[u8]) -> Option<T> {

@@ -351,6 +351,43 @@ impl<T, const N: usize> Declare<N> for Array<T> {
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "array",
+    hints: &[],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// An array: a count whose elements fill the rest of the entry exactly.
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    let raw = crate::inspect::RawArrayHeader::read(p.head)?;
+    let elem = raw.element_size(p.size)?;
+    let plural = if raw.capacity == 1 { "" } else { "s" };
+    let mut r = crate::inspect::Reading::new(
+        "array",
+        format!("array of {} element{plural} of {elem} bytes", raw.capacity),
+    );
+    r.capacity = Some(raw.capacity);
+    r.elem_size = Some(elem);
+    Some(r)
+}
+
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    r: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+}
+
+fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
+    Array::<T>::open(mem, name)
+        .map(|a| format!("Array of {} elements of {} bytes", a.len(), size_of::<T>()))
+        .map_err(|e| format!("Array::open: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

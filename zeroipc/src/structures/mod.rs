@@ -37,3 +37,79 @@ impl<T> ElementType<T> {
         let () = Self::ALIGN_OK;
     };
 }
+
+// ---- The registry, for tools ---------------------------------------------------------------
+
+/// What tools know of one structure: how to read an entry's bytes as one, and how to check
+/// one by opening it with the runtime (see [`crate::inspect::readings`] and
+/// [`crate::inspect::check`]). Each structure's file defines its own; [`STRUCTURES`] lists
+/// them.
+#[cfg(not(loom))]
+pub(crate) struct Structure {
+    /// The kind, in `snake_case`, as [`Reading::kind`](crate::inspect::Reading) gives it.
+    pub(crate) kind: &'static str,
+    /// Words that, in an entry's name, make this reading the more plausible one.
+    pub(crate) hints: &'static [&'static str],
+    /// The reading of an entry's bytes, where they fit the structure's layout.
+    pub(crate) read: fn(&crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading>,
+    /// The check of an entry by opening it, where the crate can open it.
+    pub(crate) check: Option<Check>,
+}
+
+/// See [`Structure::check`].
+#[cfg(not(loom))]
+pub(crate) type Check =
+    fn(&crate::Memory, &str, &crate::inspect::Reading) -> Option<Result<String, String>>;
+
+/// Every structure, in the order their readings are listed when several fit (after those
+/// the entry's name hints at). A new structure adds its line here.
+#[cfg(not(loom))]
+pub(crate) const STRUCTURES: &[Structure] = &[
+    queue::STRUCTURE,
+    stack::STRUCTURE,
+    crate::sync::mutex::STRUCTURE,
+    crate::sync::semaphore::STRUCTURE,
+    crate::sync::latch::STRUCTURE,
+    crate::sync::barrier::STRUCTURE,
+    crate::sync::event::STRUCTURE,
+    crate::sync::rwlock::STRUCTURE,
+    crate::sync::monitor::STRUCTURE,
+    crate::sync::once::STRUCTURE,
+    crate::sync::MARKER,
+    crate::sync::signal::STRUCTURE,
+    array::STRUCTURE,
+];
+
+/// Runs `$f::<[u8; N]>$args` for the element size `$n` (a stand-in element type of that
+/// size, for the typed opens of tools); `None` for a size without a stand-in.
+#[cfg(not(loom))]
+macro_rules! with_element_size {
+    ($n:expr, $f:ident $args:tt) => {
+        $crate::structures::with_element_size!(@ $n, $f $args;
+            1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+            31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57
+            58 59 60 61 62 63 64 72 80 88 96 104 112 120 128 136 144 152 160 168 176 184 192
+            200 208 216 224 232 240 248 256 512 1024 2048 4096)
+    };
+    (@ $n:expr, $f:ident $args:tt; $($size:literal)*) => {
+        match $n {
+            $( $size => Some($f::<[u8; $size]> $args), )*
+            _ => None,
+        }
+    };
+}
+#[cfg(not(loom))]
+pub(crate) use with_element_size;
+
+/// What a `Type::open` of a tool's check gave: `kind: state`, or `kind::open: error`.
+#[cfg(not(loom))]
+pub(crate) fn opened<T>(
+    kind: &str,
+    handle: crate::Result<T>,
+    state: impl FnOnce(&T) -> String,
+) -> Result<String, String> {
+    match handle {
+        Ok(h) => Ok(format!("{kind}: {}", state(&h))),
+        Err(e) => Err(format!("{kind}::open: {e}")),
+    }
+}

@@ -833,6 +833,73 @@ impl<T, const N: usize> Declare<N> for Queue<T> {
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+#[cfg(not(loom))]
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "queue",
+    hints: &[],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// A queue: a power-of-two capacity and an element size whose geometry is exactly the
+/// entry's size; its fill level is the wrapping difference of the free-running counters.
+#[cfg(not(loom))]
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    use std::fmt::Write as _;
+    let q = crate::inspect::RawRingHeader::read(p.head)?.as_queue();
+    let fits = q.capacity.is_power_of_two()
+        && q.elem_size > 0
+        && crate::inspect::ring_geometry(q.capacity, q.elem_size).map(|g| g.0) == Some(p.size);
+    if !fits {
+        return None;
+    }
+    let len = q.tail.wrapping_sub(q.head);
+    let mut r = crate::inspect::Reading::new(
+        "queue",
+        format!(
+            "queue of {} slots of {} bytes: head {}, tail {}",
+            q.capacity, q.elem_size, q.head, q.tail
+        ),
+    );
+    r.capacity = Some(u64::from(q.capacity));
+    r.elem_size = Some(u64::from(q.elem_size));
+    if len <= q.capacity {
+        let _ = write!(r.description, ", {len} queued");
+        r.items = Some(u64::from(len));
+    } else {
+        r.inconsistent = Some(format!(
+            "tail - head is {len}, more than the capacity {}",
+            q.capacity
+        ));
+    }
+    Some(r)
+}
+
+#[cfg(not(loom))]
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    r: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+}
+
+#[cfg(not(loom))]
+fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
+    Queue::<T>::open(mem, name)
+        .map(|q| {
+            format!(
+                "Queue of {} slots of {} bytes, {} queued",
+                q.capacity(),
+                size_of::<T>(),
+                q.len()
+            )
+        })
+        .map_err(|e| format!("Queue::open: {e}"))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

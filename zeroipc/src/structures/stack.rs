@@ -798,6 +798,76 @@ impl<T, const N: usize> Declare<N> for Stack<T> {
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+#[cfg(not(loom))]
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "stack",
+    hints: &[],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// A stack: a capacity and an element size whose geometry is exactly the entry's size.
+#[cfg(not(loom))]
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    use std::fmt::Write as _;
+    let s = crate::inspect::RawRingHeader::read(p.head)?.as_stack();
+    let fits = s.capacity > 0
+        && s.elem_size > 0
+        && crate::inspect::ring_geometry(s.capacity, s.elem_size).map(|g| g.0) == Some(p.size);
+    if !fits {
+        return None;
+    }
+    let mut r = crate::inspect::Reading::new(
+        "stack",
+        format!(
+            "stack of {} slots of {} bytes: top {}",
+            s.capacity, s.elem_size, s.top
+        ),
+    );
+    r.capacity = Some(u64::from(s.capacity));
+    r.elem_size = Some(u64::from(s.elem_size));
+    if s.top >= -1 && i64::from(s.top) < i64::from(s.capacity) {
+        let items = u64::try_from(i64::from(s.top) + 1).unwrap_or(0);
+        let _ = write!(r.description, ", {items} stacked");
+        r.items = Some(items);
+    } else {
+        r.inconsistent = Some(format!(
+            "top {} is outside -1..{}",
+            s.top,
+            i64::from(s.capacity) - 1
+        ));
+    }
+    if s.reserved != 0 {
+        r.inconsistent = Some(format!("reserved word is {}, not 0", s.reserved));
+    }
+    Some(r)
+}
+
+#[cfg(not(loom))]
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    r: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+}
+
+#[cfg(not(loom))]
+fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
+    Stack::<T>::open(mem, name)
+        .map(|s| {
+            format!(
+                "Stack of {} slots of {} bytes, {} stacked",
+                s.capacity(),
+                size_of::<T>(),
+                s.len()
+            )
+        })
+        .map_err(|e| format!("Stack::open: {e}"))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

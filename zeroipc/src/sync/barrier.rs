@@ -420,6 +420,50 @@ fn declare_barrier(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Res
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+#[cfg(not(loom))]
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "barrier",
+    hints: &["barrier"],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// A barrier: fewer arrivals than its positive number of participants, and zero padding.
+#[cfg(not(loom))]
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    let [arrived, generation, participants, pad] = crate::sync::words16(p)?;
+    if pad != 0 || participants <= 0 || !(0..participants).contains(&arrived) || generation < 0 {
+        return None;
+    }
+    Some(crate::inspect::Reading::new(
+        "barrier",
+        format!("barrier: {arrived} of {participants} arrived, generation {generation}"),
+    ))
+}
+
+#[cfg(not(loom))]
+#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    _: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    Some(crate::structures::opened(
+        "Barrier",
+        Barrier::open(mem, name),
+        |b| {
+            format!(
+                "{} of {} arrived, generation {}",
+                b.arrived(),
+                b.participants(),
+                b.generation()
+            )
+        },
+    ))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

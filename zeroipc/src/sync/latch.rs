@@ -350,6 +350,43 @@ fn declare_latch(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Resul
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+#[cfg(not(loom))]
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "latch",
+    hints: &["latch"],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// A latch: a count between 0 and a positive initial count, and zero padding.
+#[cfg(not(loom))]
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    let [count, initial, pad0, pad1] = crate::sync::words16(p)?;
+    if pad0 != 0 || pad1 != 0 || initial <= 0 || !(0..=initial).contains(&count) {
+        return None;
+    }
+    Some(crate::inspect::Reading::new(
+        "latch",
+        format!("latch: count {count} of {initial}"),
+    ))
+}
+
+#[cfg(not(loom))]
+#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    _: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    Some(crate::structures::opened(
+        "Latch",
+        Latch::open(mem, name),
+        |l| format!("count {} of {}", l.count(), l.initial_count()),
+    ))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

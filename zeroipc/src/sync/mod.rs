@@ -295,3 +295,44 @@ pub(crate) fn remaining(deadline: Option<Instant>) -> Duration {
         d.saturating_duration_since(Instant::now())
     })
 }
+
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+/// The four `i32` words of a 16-byte entry (a semaphore, mutex, latch or barrier), if the
+/// entry is 16 bytes.
+#[cfg(not(loom))]
+pub(crate) fn words16(p: &crate::inspect::Probe<'_>) -> Option<[i32; 4]> {
+    if p.size != 16 {
+        return None;
+    }
+    let w = crate::inspect::words(p.head.get(..16)?);
+    Some([w[0] as i32, w[1] as i32, w[2] as i32, w[3] as i32])
+}
+
+/// The marker entry of a composite structure: one byte, named as the structure, whose
+/// parts are the entries named `<name>_...`.
+#[cfg(not(loom))]
+pub(crate) const MARKER: crate::structures::Structure = crate::structures::Structure {
+    kind: "marker",
+    hints: &[],
+    read: read_marker,
+    check: None,
+};
+
+#[cfg(not(loom))]
+fn read_marker(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    if p.size != crate::layout::MARKER_SIZE as u64 {
+        return None;
+    }
+    let prefix = format!("{}_", p.name);
+    let parts = p.names.suffixes(&prefix, 8);
+    let description = if parts.is_empty() {
+        "marker byte of a composite structure (no parts found)".to_owned()
+    } else {
+        format!(
+            "marker of a composite structure with parts _{}",
+            parts.join(", _")
+        )
+    };
+    Some(crate::inspect::Reading::new("marker", description))
+}

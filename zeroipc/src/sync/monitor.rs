@@ -332,6 +332,27 @@ impl fmt::Debug for MonitorGuard<'_> {
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "monitor_count",
+    hints: &[],
+    read: read_entry,
+    check: None,
+};
+
+/// A monitor's waiter count: 4 bytes named `<name>_count`.
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    if p.size != MONITOR_COUNT_SIZE as u64 || !p.name.ends_with(MONITOR_COUNT_SUFFIX) {
+        return None;
+    }
+    let v = crate::inspect::words(p.head.get(..4)?)[0];
+    Some(crate::inspect::Reading::new(
+        "monitor_count",
+        format!("monitor waiter count: {v}"),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

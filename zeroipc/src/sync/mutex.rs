@@ -168,6 +168,41 @@ fn declare_mutex(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Resu
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "mutex",
+    hints: &["mtx", "mutex", "lock"],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// A mutex: a semaphore whose maximum is 1.
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    let [count, waiting, max, pad] = crate::sync::words16(p)?;
+    if pad != 0 || count < 0 || waiting < 0 || max != 1 || count > max {
+        return None;
+    }
+    let state = if count == 0 { "locked" } else { "unlocked" };
+    Some(crate::inspect::Reading::new(
+        "mutex",
+        format!("mutex: {state}, {waiting} waiting"),
+    ))
+}
+
+#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    _: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    Some(crate::structures::opened(
+        "Mutex",
+        Mutex::open(mem, name),
+        |m| (if m.is_locked() { "locked" } else { "unlocked" }).to_owned(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

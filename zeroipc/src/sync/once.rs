@@ -322,6 +322,44 @@ fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Resul
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+#[cfg(not(loom))]
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "once",
+    hints: &[],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// A once flag: 4 bytes holding 0, 1 or 2.
+#[cfg(not(loom))]
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    if p.size != ONCE_SIZE as u64 {
+        return None;
+    }
+    let v = crate::inspect::words(p.head.get(..4)?)[0];
+    let state = ["pending", "running", "done"].get(v as usize)?;
+    Some(crate::inspect::Reading::new(
+        "once",
+        format!("once flag: {state}"),
+    ))
+}
+
+#[cfg(not(loom))]
+#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    _: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    Some(crate::structures::opened(
+        "Once",
+        Once::open(mem, name),
+        |o| (if o.is_completed() { "done" } else { "not done" }).to_owned(),
+    ))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

@@ -442,6 +442,56 @@ fn declare_semaphore(mem: &Memory, name: &str, mode: Mode, params: &Params) -> R
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+#[cfg(not(loom))]
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "semaphore",
+    hints: &["sem", "cond"],
+    read: read_entry,
+    check: Some(check_entry),
+};
+
+/// A semaphore: a count within its maximum (or any count when unbounded), nobody waiting
+/// a negative number of times, and zero padding.
+#[cfg(not(loom))]
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    let [count, waiting, max, pad] = crate::sync::words16(p)?;
+    if pad != 0 || count < 0 || waiting < 0 || max < 0 || (max != 0 && count > max) {
+        return None;
+    }
+    let max = if max == 0 {
+        "unbounded".to_owned()
+    } else {
+        format!("max {max}")
+    };
+    Some(crate::inspect::Reading::new(
+        "semaphore",
+        format!("semaphore: count {count}, {max}, {waiting} waiting"),
+    ))
+}
+
+#[cfg(not(loom))]
+#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
+fn check_entry(
+    mem: &Memory,
+    name: &str,
+    _: &crate::inspect::Reading,
+) -> Option<std::result::Result<String, String>> {
+    Some(crate::structures::opened(
+        "Semaphore",
+        Semaphore::open(mem, name),
+        |s| {
+            format!(
+                "count {}, max_count {}, {} waiting",
+                s.count(),
+                s.max_count(),
+                s.waiting()
+            )
+        },
+    ))
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

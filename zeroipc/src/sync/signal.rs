@@ -412,6 +412,32 @@ impl<T> fmt::Debug for Signal<T> {
     }
 }
 
+// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
+    kind: "signal_state",
+    hints: &[],
+    read: read_entry,
+    check: None,
+};
+
+/// A signal's state entry: named `<name>_state` beside an entry `<name>`, a `u64` version
+/// then the value.
+fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+    let base = p.name.strip_suffix(SIGNAL_STATE_SUFFIX)?;
+    if p.size <= SIGNAL_VALUE_OFFSET as u64 || !p.names.contains(base) {
+        return None;
+    }
+    let version = u64::from_le_bytes(p.head.get(..8)?.try_into().ok()?);
+    Some(crate::inspect::Reading::new(
+        "signal_state",
+        format!(
+            "signal state: version {version}, a value of up to {} bytes",
+            p.size - SIGNAL_VALUE_OFFSET as u64
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
