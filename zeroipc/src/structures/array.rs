@@ -358,6 +358,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| crate::Array::<f32>::create(mem, "a", 10).map(|_| "a".to_owned()),
 };
 
 /// An array: a count whose elements fill the rest of the entry exactly.

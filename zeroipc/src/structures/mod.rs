@@ -54,6 +54,10 @@ pub(crate) struct Structure {
     pub(crate) read: fn(&crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading>,
     /// The check of an entry by opening it, where the crate can open it.
     pub(crate) check: Option<Check>,
+    /// Makes one in a fresh segment and names the entry its reading must recognise: what the
+    /// registry's test runs for every structure.
+    #[cfg(test)]
+    pub(crate) example: fn(&crate::Memory) -> crate::Result<String>,
 }
 
 /// See [`Structure::check`].
@@ -111,5 +115,83 @@ pub(crate) fn opened<T>(
     match handle {
         Ok(h) => Ok(format!("{kind}: {}", state(&h))),
         Err(e) => Err(format!("{kind}::open: {e}")),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::test_util::Segment;
+
+    /// Every registered structure, made by its own `create` and put through `open` (its
+    /// check), the tools' reading and, for the ones with elements, each element size: a
+    /// structure that forgot a part of its registration fails here.
+    #[test]
+    fn every_registered_structure_is_read_and_checked_as_what_it_is() {
+        let mut kinds = Vec::new();
+        for structure in STRUCTURES {
+            let seg = Segment::new(1 << 16);
+            let entry_name = (structure.example)(&seg.mem).unwrap();
+            let entry = seg.mem.find(&entry_name).unwrap();
+            let head: Vec<u8> = (0..entry.size().min(crate::inspect::BYTES_NEEDED))
+                .map(|i| seg.mem.region().read(entry.offset() + i).unwrap())
+                .collect();
+            let names = crate::inspect::Names::new(
+                seg.mem
+                    .entries()
+                    .unwrap()
+                    .map(|e| e.name().to_owned())
+                    .collect(),
+            );
+            let readings = crate::inspect::readings(&entry_name, entry.size(), &head, &names);
+            let reading = readings
+                .iter()
+                .find(|r| r.kind == structure.kind)
+                .unwrap_or_else(|| panic!("{}: read as {readings:?}", structure.kind));
+            assert_eq!(reading.inconsistent, None, "{}", structure.kind);
+            if structure.check.is_some() {
+                match crate::inspect::check(&seg.mem, &entry_name, reading) {
+                    Some(Ok(_)) => {}
+                    other => panic!("{}: check gave {other:?}", structure.kind),
+                }
+            }
+            kinds.push(structure.kind);
+        }
+        let mut unique = kinds.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            kinds.len(),
+            "two structures share a kind: {kinds:?}"
+        );
+    }
+
+    /// Every structure's file (each file of `structures/` and `sync/` but the shared
+    /// machinery: `mod.rs`, `ring.rs`, `slots.rs`, `wait.rs`) defines its registration and is
+    /// listed in [`STRUCTURES`]: a new structure that forgot either fails here.
+    #[test]
+    fn every_structure_file_is_registered() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let registry = std::fs::read_to_string(src.join("structures/mod.rs")).unwrap();
+        let listed = &registry[registry.find("pub(crate) const STRUCTURES").unwrap()..];
+        for dir in ["structures", "sync"] {
+            for file in std::fs::read_dir(src.join(dir)).unwrap() {
+                let path = file.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let module = path.file_stem().unwrap().to_str().unwrap();
+                if ["mod", "ring", "slots", "wait"].contains(&module) {
+                    continue;
+                }
+                assert!(
+                    text.contains("pub(crate) const STRUCTURE: crate::structures::Structure"),
+                    "{dir}/{module}.rs defines no `STRUCTURE` (see CONTRIBUTING.md)"
+                );
+                assert!(
+                    listed.contains(&format!("{module}::STRUCTURE,")),
+                    "{dir}/{module}.rs is not listed in `STRUCTURES`"
+                );
+            }
+        }
     }
 }

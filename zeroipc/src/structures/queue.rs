@@ -841,6 +841,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| crate::Queue::<u64>::create(mem, "q", 16).map(|_| "q".to_owned()),
 };
 
 /// A queue: a power-of-two capacity and an element size whose geometry is exactly the

@@ -806,6 +806,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| crate::Stack::<u16>::create(mem, "s", 5).map(|_| "s".to_owned()),
 };
 
 /// A stack: a capacity and an element size whose geometry is exactly the entry's size.

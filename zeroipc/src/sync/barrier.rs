@@ -428,6 +428,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &["barrier"],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| Barrier::create(mem, "barrier", 3).map(|_| "barrier".to_owned()),
 };
 
 /// A barrier: fewer arrivals than its positive number of participants, and zero padding.

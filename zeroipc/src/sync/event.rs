@@ -510,6 +510,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: None,
+    #[cfg(test)]
+    example: |mem| Event::create(mem, "ev", true).map(|_| "ev".to_owned()),
 };
 
 /// An event's own entry: 12 bytes, a flag and a mode of 0 or 1, a waiter count.

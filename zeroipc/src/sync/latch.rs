@@ -358,6 +358,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &["latch"],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| Latch::create(mem, "latch", 4).map(|_| "latch".to_owned()),
 };
 
 /// A latch: a count between 0 and a positive initial count, and zero padding.

@@ -317,6 +317,8 @@ pub(crate) const MARKER: crate::structures::Structure = crate::structures::Struc
     hints: &[],
     read: read_marker,
     check: None,
+    #[cfg(test)]
+    example: |mem| crate::RwLock::create(mem, "lock").map(|_| "lock".to_owned()),
 };
 
 #[cfg(not(loom))]

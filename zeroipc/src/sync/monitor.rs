@@ -339,6 +339,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: None,
+    #[cfg(test)]
+    example: |mem| Monitor::create(mem, "mon").map(|_| "mon_count".to_owned()),
 };
 
 /// A monitor's waiter count: 4 bytes named `<name>_count`.

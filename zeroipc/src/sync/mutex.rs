@@ -175,6 +175,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &["mtx", "mutex", "lock"],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| Mutex::create(mem, "mtx").map(|_| "mtx".to_owned()),
 };
 
 /// A mutex: a semaphore whose maximum is 1.

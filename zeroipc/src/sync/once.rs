@@ -330,6 +330,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| Once::create(mem, "once").map(|_| "once".to_owned()),
 };
 
 /// A once flag: 4 bytes holding 0, 1 or 2.

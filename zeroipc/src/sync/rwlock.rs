@@ -520,6 +520,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: None,
+    #[cfg(test)]
+    example: |mem| RwLock::create(mem, "rw").map(|_| "rw_state".to_owned()),
 };
 
 /// A reader-writer lock's state entry: 8 bytes named `<name>_state`, readers not negative,

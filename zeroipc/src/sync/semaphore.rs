@@ -450,6 +450,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &["sem", "cond"],
     read: read_entry,
     check: Some(check_entry),
+    #[cfg(test)]
+    example: |mem| Semaphore::create(mem, "sem", 2, 5).map(|_| "sem".to_owned()),
 };
 
 /// A semaphore: a count within its maximum (or any count when unbounded), nobody waiting

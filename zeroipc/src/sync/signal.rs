@@ -419,6 +419,8 @@ pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::St
     hints: &[],
     read: read_entry,
     check: None,
+    #[cfg(test)]
+    example: |mem| crate::Signal::<u32>::create(mem, "sig", 7).map(|_| "sig_state".to_owned()),
 };
 
 /// A signal's state entry: named `<name>_state` beside an entry `<name>`, a `u64` version
