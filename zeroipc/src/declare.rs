@@ -244,6 +244,50 @@ impl Params {
     }
 }
 
+/// Plugs a structure of elements into the macro: one required size key (`len` or
+/// `capacity`, also the name of the handle's method that reports it), the element type's
+/// rules, and an entry size from `size(n, elem_size)`. Arguments: the type, the key, whether
+/// the key must be a power of two, the size function.
+macro_rules! declare_elements {
+    ($ty:ident, $key:ident, $power_of_two:literal, $size:path $(,)?) => {
+        impl<T, const N: usize> $crate::declare::Declare<N> for $ty<T> {
+            type Element = T;
+            const KEYS: &'static [&'static str] = &[stringify!($key)];
+            const REQUIRED_KEYS: &'static [&'static str] = &[stringify!($key)];
+            const POWER_OF_TWO_KEYS: &'static [&'static str] = if $power_of_two {
+                &[stringify!($key)]
+            } else {
+                &[]
+            };
+            const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= $crate::declare::MAX_ELEMENT_ALIGN;
+            const SIZE: usize = {
+                let () = $crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
+                $size(N, size_of::<T>())
+            };
+
+            fn declare(
+                mem: &$crate::Memory,
+                name: &str,
+                mode: $crate::declare::Mode,
+                _params: &$crate::declare::Params,
+            ) -> $crate::Result<Self>
+            where
+                T: $crate::declare::Element,
+            {
+                match mode {
+                    $crate::declare::Mode::Create => $ty::create(mem, name, N),
+                    $crate::declare::Mode::Open => {
+                        let opened = $ty::open(mem, name)?;
+                        $crate::declare::expect(name, stringify!($key), N, opened.$key())?;
+                        Ok(opened)
+                    }
+                }
+            }
+        }
+    };
+}
+pub(crate) use declare_elements;
+
 /// Plugs a synchronisation primitive into the macro: no size key, no element, an entry of
 /// `size` bytes, parameter keys bounded by the `i32` fields of the format. Arguments, in
 /// order: the type, its entry size, then its `KEYS`, `REQUIRED_KEYS`, `POSITIVE_KEYS` and

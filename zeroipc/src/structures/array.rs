@@ -323,44 +323,14 @@ impl<T: Pod> ExactSizeIterator for Iter<'_, T> {}
 
 // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
-use crate::declare::{expect, Declare, Element, Mode, Params, MAX_ELEMENT_ALIGN};
-
-impl<T, const N: usize> Declare<N> for Array<T> {
-    type Element = T;
-    const KEYS: &'static [&'static str] = &["len"];
-    const REQUIRED_KEYS: &'static [&'static str] = &["len"];
-    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
-    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = {
-        let () = crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
-        layout::array_size(N, size_of::<T>())
-    };
-
-    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
-    where
-        T: Element,
-    {
-        match mode {
-            Mode::Create => Array::create(mem, name, N),
-            Mode::Open => {
-                let array = Array::open(mem, name)?;
-                expect(name, "len", N, array.len())?;
-                Ok(array)
-            }
-        }
-    }
-}
+crate::declare::declare_elements!(Array, len, false, layout::array_size);
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "array",
-    hints: &[],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| crate::Array::<f32>::create(mem, "a", 10).map(|_| "a".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("array", read_entry)
+        .check(check_entry)
+        .example(|mem| crate::Array::<f32>::create(mem, "a", 10).map(|_| "a".to_owned()));
 
 /// An array: a count whose elements fill the rest of the entry exactly.
 fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {

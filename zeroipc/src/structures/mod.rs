@@ -60,6 +60,50 @@ pub(crate) struct Structure {
     pub(crate) example: fn(&crate::Memory) -> crate::Result<String>,
 }
 
+#[cfg(not(loom))]
+impl Structure {
+    /// A structure of kind `kind` whose reading of an entry is `read`; no hints, no check.
+    pub(crate) const fn new(
+        kind: &'static str,
+        read: fn(&crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading>,
+    ) -> Structure {
+        Structure {
+            kind,
+            hints: &[],
+            read,
+            check: None,
+            #[cfg(test)]
+            example: |_| Err(crate::Error::corrupt("", "no example")),
+        }
+    }
+
+    /// The same, with the words that hint at it in an entry's name.
+    pub(crate) const fn hints(mut self, hints: &'static [&'static str]) -> Structure {
+        self.hints = hints;
+        self
+    }
+
+    /// The same, checked by `check`.
+    pub(crate) const fn check(mut self, check: Check) -> Structure {
+        self.check = Some(check);
+        self
+    }
+
+    /// The same, with the example the registry's test makes (kept only in test builds).
+    pub(crate) const fn example(
+        self,
+        example: fn(&crate::Memory) -> crate::Result<String>,
+    ) -> Structure {
+        #[cfg(test)]
+        return Structure { example, ..self };
+        #[cfg(not(test))]
+        {
+            let _ = example;
+            self
+        }
+    }
+}
+
 /// See [`Structure::check`].
 #[cfg(not(loom))]
 pub(crate) type Check =

@@ -796,54 +796,29 @@ impl<T> fmt::Debug for Queue<T> {
 // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
 #[cfg(not(loom))]
-use crate::declare::{expect, Declare, Element, Mode, Params, MAX_ELEMENT_ALIGN};
+// Slots are found by masking a free-running counter: openers reject any other capacity.
+crate::declare::declare_elements!(Queue, capacity, true, declared_size);
 
+/// The size of a declared queue of `capacity` slots: as `ring_size`, and a compile error for
+/// a capacity of 1, since one slot cannot tell full from empty and the runtime stores at least
+/// two (a declaration of one would not match the queue `create` makes; a zero or missing
+/// capacity has the macro's own error).
 #[cfg(not(loom))]
-impl<T, const N: usize> Declare<N> for Queue<T> {
-    type Element = T;
-    const KEYS: &'static [&'static str] = &["capacity"];
-    const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
-    /// Slots are found by masking a free-running counter; openers reject any other capacity.
-    const POWER_OF_TWO_KEYS: &'static [&'static str] = &["capacity"];
-    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = {
-        // One slot cannot tell full from empty, so the runtime stores at least two; a
-        // declaration of one would not match the queue `create` makes. (A zero or missing
-        // capacity has the macro's own error.)
-        assert!(
-            N == 0 || N >= layout::MIN_QUEUE_CAPACITY,
-            "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
-        );
-        let () = crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
-        layout::ring_size(N, size_of::<T>())
-    };
-
-    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
-    where
-        T: Element,
-    {
-        match mode {
-            Mode::Create => Queue::create(mem, name, N),
-            Mode::Open => {
-                let queue = Queue::open(mem, name)?;
-                expect(name, "capacity", N, queue.capacity())?;
-                Ok(queue)
-            }
-        }
-    }
+const fn declared_size(capacity: usize, elem_size: usize) -> usize {
+    assert!(
+        capacity == 0 || capacity >= MIN_QUEUE_CAPACITY,
+        "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
+    );
+    layout::ring_size(capacity, elem_size)
 }
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "queue",
-    hints: &[],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| crate::Queue::<u64>::create(mem, "q", 16).map(|_| "q".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("queue", read_entry)
+        .check(check_entry)
+        .example(|mem| crate::Queue::<u64>::create(mem, "q", 16).map(|_| "q".to_owned()));
 
 /// A queue: a power-of-two capacity and an element size whose geometry is exactly the
 /// entry's size; its fill level is the wrapping difference of the free-running counters.

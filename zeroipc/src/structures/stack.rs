@@ -769,46 +769,15 @@ impl<T> fmt::Debug for Stack<T> {
 // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
 #[cfg(not(loom))]
-use crate::declare::{expect, Declare, Element, Mode, Params, MAX_ELEMENT_ALIGN};
-
-#[cfg(not(loom))]
-impl<T, const N: usize> Declare<N> for Stack<T> {
-    type Element = T;
-    const KEYS: &'static [&'static str] = &["capacity"];
-    const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
-    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
-    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= MAX_ELEMENT_ALIGN;
-    const SIZE: usize = {
-        let () = crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
-        layout::ring_size(N, size_of::<T>())
-    };
-
-    fn declare(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Self>
-    where
-        T: Element,
-    {
-        match mode {
-            Mode::Create => Stack::create(mem, name, N),
-            Mode::Open => {
-                let stack = Stack::open(mem, name)?;
-                expect(name, "capacity", N, stack.capacity())?;
-                Ok(stack)
-            }
-        }
-    }
-}
+crate::declare::declare_elements!(Stack, capacity, false, layout::ring_size);
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "stack",
-    hints: &[],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| crate::Stack::<u16>::create(mem, "s", 5).map(|_| "s".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("stack", read_entry)
+        .check(check_entry)
+        .example(|mem| crate::Stack::<u16>::create(mem, "s", 5).map(|_| "s".to_owned()));
 
 /// A stack: a capacity and an element size whose geometry is exactly the entry's size.
 #[cfg(not(loom))]

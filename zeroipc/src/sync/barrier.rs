@@ -423,14 +423,24 @@ fn declare_barrier(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Res
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "barrier",
-    hints: &["barrier"],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| Barrier::create(mem, "barrier", 3).map(|_| "barrier".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("barrier", read_entry)
+        .hints(&["barrier"])
+        .check(|mem, name, _| {
+            Some(crate::structures::opened(
+                "Barrier",
+                Barrier::open(mem, name),
+                |b| {
+                    format!(
+                        "{} of {} arrived, generation {}",
+                        b.arrived(),
+                        b.participants(),
+                        b.generation()
+                    )
+                },
+            ))
+        })
+        .example(|mem| Barrier::create(mem, "barrier", 3).map(|_| "barrier".to_owned()));
 
 /// A barrier: fewer arrivals than its positive number of participants, and zero padding.
 #[cfg(not(loom))]
@@ -442,27 +452,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
     Some(crate::inspect::Reading::new(
         "barrier",
         format!("barrier: {arrived} of {participants} arrived, generation {generation}"),
-    ))
-}
-
-#[cfg(not(loom))]
-#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    _: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    Some(crate::structures::opened(
-        "Barrier",
-        Barrier::open(mem, name),
-        |b| {
-            format!(
-                "{} of {} arrived, generation {}",
-                b.arrived(),
-                b.participants(),
-                b.generation()
-            )
-        },
     ))
 }
 

@@ -505,14 +505,9 @@ impl fmt::Debug for Event {
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "event",
-    hints: &[],
-    read: read_entry,
-    check: None,
-    #[cfg(test)]
-    example: |mem| Event::create(mem, "ev", true).map(|_| "ev".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("event", read_entry)
+        .example(|mem| Event::create(mem, "ev", true).map(|_| "ev".to_owned()));
 
 /// An event's own entry: 12 bytes, a flag and a mode of 0 or 1, a waiter count.
 #[cfg(not(loom))]

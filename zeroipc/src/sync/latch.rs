@@ -353,14 +353,17 @@ fn declare_latch(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Resul
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "latch",
-    hints: &["latch"],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| Latch::create(mem, "latch", 4).map(|_| "latch".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("latch", read_entry)
+        .hints(&["latch"])
+        .check(|mem, name, _| {
+            Some(crate::structures::opened(
+                "Latch",
+                Latch::open(mem, name),
+                |l| format!("count {} of {}", l.count(), l.initial_count()),
+            ))
+        })
+        .example(|mem| Latch::create(mem, "latch", 4).map(|_| "latch".to_owned()));
 
 /// A latch: a count between 0 and a positive initial count, and zero padding.
 #[cfg(not(loom))]
@@ -372,20 +375,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
     Some(crate::inspect::Reading::new(
         "latch",
         format!("latch: count {count} of {initial}"),
-    ))
-}
-
-#[cfg(not(loom))]
-#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    _: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    Some(crate::structures::opened(
-        "Latch",
-        Latch::open(mem, name),
-        |l| format!("count {} of {}", l.count(), l.initial_count()),
     ))
 }
 

@@ -312,14 +312,9 @@ pub(crate) fn words16(p: &crate::inspect::Probe<'_>) -> Option<[i32; 4]> {
 /// The marker entry of a composite structure: one byte, named as the structure, whose
 /// parts are the entries named `<name>_...`.
 #[cfg(not(loom))]
-pub(crate) const MARKER: crate::structures::Structure = crate::structures::Structure {
-    kind: "marker",
-    hints: &[],
-    read: read_marker,
-    check: None,
-    #[cfg(test)]
-    example: |mem| crate::RwLock::create(mem, "lock").map(|_| "lock".to_owned()),
-};
+pub(crate) const MARKER: crate::structures::Structure =
+    crate::structures::Structure::new("marker", read_marker)
+        .example(|mem| crate::RwLock::create(mem, "lock").map(|_| "lock".to_owned()));
 
 #[cfg(not(loom))]
 fn read_marker(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {

@@ -334,14 +334,9 @@ impl fmt::Debug for MonitorGuard<'_> {
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "monitor_count",
-    hints: &[],
-    read: read_entry,
-    check: None,
-    #[cfg(test)]
-    example: |mem| Monitor::create(mem, "mon").map(|_| "mon_count".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("monitor_count", read_entry)
+        .example(|mem| Monitor::create(mem, "mon").map(|_| "mon_count".to_owned()));
 
 /// A monitor's waiter count: 4 bytes named `<name>_count`.
 fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {

@@ -170,14 +170,17 @@ fn declare_mutex(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Resu
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "mutex",
-    hints: &["mtx", "mutex", "lock"],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| Mutex::create(mem, "mtx").map(|_| "mtx".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("mutex", read_entry)
+        .hints(&["mtx", "mutex", "lock"])
+        .check(|mem, name, _| {
+            Some(crate::structures::opened(
+                "Mutex",
+                Mutex::open(mem, name),
+                |m| (if m.is_locked() { "locked" } else { "unlocked" }).to_owned(),
+            ))
+        })
+        .example(|mem| Mutex::create(mem, "mtx").map(|_| "mtx".to_owned()));
 
 /// A mutex: a semaphore whose maximum is 1.
 fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
@@ -189,19 +192,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
     Some(crate::inspect::Reading::new(
         "mutex",
         format!("mutex: {state}, {waiting} waiting"),
-    ))
-}
-
-#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    _: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    Some(crate::structures::opened(
-        "Mutex",
-        Mutex::open(mem, name),
-        |m| (if m.is_locked() { "locked" } else { "unlocked" }).to_owned(),
     ))
 }
 

@@ -325,14 +325,16 @@ fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Resul
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "once",
-    hints: &[],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| Once::create(mem, "once").map(|_| "once".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("once", read_entry)
+        .check(|mem, name, _| {
+            Some(crate::structures::opened(
+                "Once",
+                Once::open(mem, name),
+                |o| (if o.is_completed() { "done" } else { "not done" }).to_owned(),
+            ))
+        })
+        .example(|mem| Once::create(mem, "once").map(|_| "once".to_owned()));
 
 /// A once flag: 4 bytes holding 0, 1 or 2.
 #[cfg(not(loom))]
@@ -345,20 +347,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
     Some(crate::inspect::Reading::new(
         "once",
         format!("once flag: {state}"),
-    ))
-}
-
-#[cfg(not(loom))]
-#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    _: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    Some(crate::structures::opened(
-        "Once",
-        Once::open(mem, name),
-        |o| (if o.is_completed() { "done" } else { "not done" }).to_owned(),
     ))
 }
 

@@ -515,14 +515,9 @@ impl fmt::Debug for RwLockWriteGuard<'_> {
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "rwlock_state",
-    hints: &[],
-    read: read_entry,
-    check: None,
-    #[cfg(test)]
-    example: |mem| RwLock::create(mem, "rw").map(|_| "rw_state".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("rwlock_state", read_entry)
+        .example(|mem| RwLock::create(mem, "rw").map(|_| "rw_state".to_owned()));
 
 /// A reader-writer lock's state entry: 8 bytes named `<name>_state`, readers not negative,
 /// a writer flag of 0 or 1.

@@ -445,14 +445,24 @@ fn declare_semaphore(mem: &Memory, name: &str, mode: Mode, params: &Params) -> R
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "semaphore",
-    hints: &["sem", "cond"],
-    read: read_entry,
-    check: Some(check_entry),
-    #[cfg(test)]
-    example: |mem| Semaphore::create(mem, "sem", 2, 5).map(|_| "sem".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("semaphore", read_entry)
+        .hints(&["sem", "cond"])
+        .check(|mem, name, _| {
+            Some(crate::structures::opened(
+                "Semaphore",
+                Semaphore::open(mem, name),
+                |s| {
+                    format!(
+                        "count {}, max_count {}, {} waiting",
+                        s.count(),
+                        s.max_count(),
+                        s.waiting()
+                    )
+                },
+            ))
+        })
+        .example(|mem| Semaphore::create(mem, "sem", 2, 5).map(|_| "sem".to_owned()));
 
 /// A semaphore: a count within its maximum (or any count when unbounded), nobody waiting
 /// a negative number of times, and zero padding.
@@ -470,27 +480,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
     Some(crate::inspect::Reading::new(
         "semaphore",
         format!("semaphore: count {count}, {max}, {waiting} waiting"),
-    ))
-}
-
-#[cfg(not(loom))]
-#[allow(clippy::unnecessary_wraps)] // the registry's `Check` type: other checks can say `None`
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    _: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    Some(crate::structures::opened(
-        "Semaphore",
-        Semaphore::open(mem, name),
-        |s| {
-            format!(
-                "count {}, max_count {}, {} waiting",
-                s.count(),
-                s.max_count(),
-                s.waiting()
-            )
-        },
     ))
 }
 

@@ -414,14 +414,9 @@ impl<T> fmt::Debug for Signal<T> {
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-pub(crate) const STRUCTURE: crate::structures::Structure = crate::structures::Structure {
-    kind: "signal_state",
-    hints: &[],
-    read: read_entry,
-    check: None,
-    #[cfg(test)]
-    example: |mem| crate::Signal::<u32>::create(mem, "sig", 7).map(|_| "sig_state".to_owned()),
-};
+pub(crate) const STRUCTURE: crate::structures::Structure =
+    crate::structures::Structure::new("signal_state", read_entry)
+        .example(|mem| crate::Signal::<u32>::create(mem, "sig", 7).map(|_| "sig_state".to_owned()));
 
 /// A signal's state entry: named `<name>_state` beside an entry `<name>`, a `u64` version
 /// then the value.
