@@ -63,6 +63,7 @@ mod sync;
 mod table;
 #[cfg(all(test, not(loom)))]
 mod test_util;
+mod wait;
 
 #[cfg(not(loom))]
 pub use declare::{DeclaredEntry, SegmentOptions};
@@ -154,11 +155,11 @@ pub mod __loom {
     pub use crate::structures::queue::{Hints, QueueView};
     pub use crate::structures::slots::{CellSlots, Slots};
     pub use crate::structures::stack::{StackFail, StackView};
-    pub use crate::structures::wait::Wait;
     pub use crate::sync::barrier::{BarrierView, Passage};
     pub use crate::sync::event::EventView;
     pub use crate::sync::latch::LatchView;
     pub use crate::sync::once::{OnceView, Stuck};
     pub use crate::sync::rwlock::RwLockView;
     pub use crate::sync::semaphore::SemaphoreView;
+    pub use crate::wait::Wait;
 }

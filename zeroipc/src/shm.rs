@@ -330,7 +330,7 @@ pub(crate) fn futex_wait(word: &AtomicU32, expected: u32, timeout: Duration) {
 }
 
 /// Wakes up to `count` waiters sleeping in [`futex_wait`] on `word`, in any process; returns
-/// how many were woken. The queue and stack do not call it (see `structures::wait`); the
+/// how many were woken. The queue and stack do not call it (see `wait`); the
 /// synchronisation primitives do, where a word changes that someone may sleep on (see `sync`).
 #[cfg(target_os = "linux")]
 pub(crate) fn futex_wake(word: &AtomicU32, count: i32) -> usize {

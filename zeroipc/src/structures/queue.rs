@@ -38,7 +38,8 @@ use crate::{
     layout,
     memory::Memory,
     region::{Mapped, Region},
-    structures::{ring, slots::MappedSlots, wait::Wait},
+    structures::{ring, slots::MappedSlots},
+    wait::Wait,
 };
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------

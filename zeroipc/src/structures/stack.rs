@@ -29,9 +29,9 @@ use std::marker::PhantomData;
 
 use crate::atomic::{fence, AtomicI32, AtomicU32, Ordering};
 use crate::structures::slots::Slots;
-use crate::structures::wait::Wait;
+use crate::wait::Wait;
 #[cfg(not(loom))]
-use crate::structures::wait::SLOT_PATIENCE;
+use crate::wait::SLOT_PATIENCE;
 
 #[cfg(not(loom))]
 use std::{fmt, time::Duration, time::Instant};

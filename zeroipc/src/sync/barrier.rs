@@ -26,8 +26,8 @@
 //! view from a mapping, and the loom tests build it from heap atomics.
 
 use crate::atomic::{AtomicU32, Ordering};
-use crate::structures::wait::Wait;
 use crate::sync::{wake_all, I32};
+use crate::wait::Wait;
 
 #[cfg(not(loom))]
 use std::{fmt, time::Duration};

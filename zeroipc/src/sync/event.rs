@@ -22,9 +22,9 @@
 //! it from heap atomics.
 
 use crate::atomic::{AtomicU32, Ordering};
-use crate::structures::wait::Wait;
 use crate::sync::semaphore::SemaphoreView;
 use crate::sync::{wake_all, wake_one, I32};
+use crate::wait::Wait;
 
 #[cfg(not(loom))]
 use std::fmt;

@@ -10,7 +10,7 @@
 //! view from a mapping, and the loom tests from heap atomics.
 //!
 //! Waiting never burns a core: a waiter spins briefly, yields, then sleeps on a futex on the
-//! word it watches, in steps of at most a millisecond (see `structures::wait`). The format's
+//! word it watches, in steps of at most a millisecond (see `wait`). The format's
 //! `i32` words are reached as the `AtomicU32` at their address (the same bytes and the same
 //! instructions; the futex calls take unsigned words) through [`I32`]. Whoever changes a
 //! word that someone may sleep on wakes the sleepers: a post wakes one waiter when the
@@ -33,9 +33,6 @@ pub(crate) mod rwlock;
 pub(crate) mod semaphore;
 #[cfg(not(loom))]
 pub(crate) mod signal;
-
-#[cfg(not(loom))]
-use std::time::{Duration, Instant};
 
 #[cfg(not(loom))]
 use bytemuck::Pod;
@@ -279,21 +276,6 @@ pub(crate) fn open_marker(mem: &Memory, name: &str, kind: &str) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// When a wait of `timeout` from now ends; `None` when it never does (or lies past what the
-/// clock can say).
-#[cfg(not(loom))]
-pub(crate) fn deadline(timeout: Duration) -> Option<Instant> {
-    Instant::now().checked_add(timeout)
-}
-
-/// What is left of a wait that ends at `deadline`: zero once it has passed.
-#[cfg(not(loom))]
-pub(crate) fn remaining(deadline: Option<Instant>) -> Duration {
-    deadline.map_or(Duration::MAX, |d| {
-        d.saturating_duration_since(Instant::now())
-    })
 }
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------

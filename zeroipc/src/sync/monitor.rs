@@ -19,7 +19,8 @@ use crate::layout;
 use crate::memory::Memory;
 use crate::sync::mutex::{Mutex, MutexGuard};
 use crate::sync::semaphore::Semaphore;
-use crate::sync::{deadline, open_marker, part_name, remaining, Parts, Words};
+use crate::sync::{open_marker, part_name, Parts, Words};
+use crate::wait::{deadline, remaining};
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
 

@@ -35,8 +35,8 @@
 //! run one writer at a time.
 
 use crate::atomic::{fence, AtomicU32, Ordering};
-use crate::structures::wait::Wait;
 use crate::sync::{wake_all, I32};
+use crate::wait::Wait;
 
 #[cfg(not(loom))]
 use std::fmt;
@@ -49,7 +49,8 @@ use crate::{
     layout,
     memory::Memory,
     sync::mutex::{Mutex, MutexGuard},
-    sync::{deadline, open_marker, part_name, remaining, Parts, Words},
+    sync::{open_marker, part_name, Parts, Words},
+    wait::{deadline, remaining},
 };
 
 /// Offset of `readers` in the state entry.

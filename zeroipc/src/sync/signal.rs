@@ -28,7 +28,9 @@ use crate::layout;
 use crate::memory::Memory;
 use crate::region::Region;
 use crate::sync::mutex::Mutex;
-use crate::sync::{deadline, open_marker, part_name, remaining, wake_all, Parts};
+use crate::sync::{open_marker, part_name, wake_all, Parts};
+#[cfg(not(loom))]
+use crate::wait::{deadline, remaining};
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
 

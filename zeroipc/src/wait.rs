@@ -154,6 +154,21 @@ impl Wait {
     }
 }
 
+/// When a wait of `timeout` from now ends; `None` when it never does (or lies past what the
+/// clock can say).
+#[cfg(not(loom))]
+pub(crate) fn deadline(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
+
+/// What is left of a wait that ends at `deadline`: zero once it has passed.
+#[cfg(not(loom))]
+pub(crate) fn remaining(deadline: Option<Instant>) -> Duration {
+    deadline.map_or(Duration::MAX, |d| {
+        d.saturating_duration_since(Instant::now())
+    })
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
