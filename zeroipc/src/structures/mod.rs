@@ -210,8 +210,8 @@ mod tests {
         );
     }
 
-    /// Every structure's file (each file of `structures/` and `sync/` but the shared
-    /// machinery of queues and stacks: `mod.rs`, `ring.rs`, `slots.rs`) defines its registration and is
+    /// Every structure's file (each file of `structures/` and `sync/` but `mod.rs` and what
+    /// queues and stacks share, `ring.rs` and `slots.rs`) defines its registration and is
     /// listed in [`STRUCTURES`]: a new structure that forgot either fails here.
     #[test]
     fn every_structure_file_is_registered() {
