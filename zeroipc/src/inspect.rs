@@ -120,20 +120,20 @@ impl RawRingHeader {
     /// The words read as a queue's header.
     pub fn as_queue(&self) -> RawQueueHeader {
         RawQueueHeader {
-            head: self.word(layout::QUEUE_HEAD_OFFSET),
-            tail: self.word(layout::QUEUE_TAIL_OFFSET),
-            capacity: self.word(layout::QUEUE_CAPACITY_OFFSET),
-            elem_size: self.word(layout::QUEUE_ELEM_SIZE_OFFSET),
+            head: self.word(layout::fields::QUEUE_HEAD_OFFSET),
+            tail: self.word(layout::fields::QUEUE_TAIL_OFFSET),
+            capacity: self.word(layout::fields::QUEUE_CAPACITY_OFFSET),
+            elem_size: self.word(layout::fields::QUEUE_ELEM_SIZE_OFFSET),
         }
     }
 
     /// The words read as a stack's header.
     pub fn as_stack(&self) -> RawStackHeader {
         RawStackHeader {
-            top: self.word(layout::STACK_TOP_OFFSET) as i32,
-            capacity: self.word(layout::STACK_CAPACITY_OFFSET),
-            elem_size: self.word(layout::STACK_ELEM_SIZE_OFFSET),
-            reserved: self.word(layout::STACK_RESERVED_OFFSET),
+            top: self.word(layout::fields::STACK_TOP_OFFSET) as i32,
+            capacity: self.word(layout::fields::STACK_CAPACITY_OFFSET),
+            elem_size: self.word(layout::fields::STACK_ELEM_SIZE_OFFSET),
+            reserved: self.word(layout::fields::STACK_RESERVED_OFFSET),
         }
     }
 

@@ -68,45 +68,60 @@ pub const fn table_entry_offset(index: u32) -> usize {
     TABLE_HEADER_SIZE + TABLE_ENTRY_SIZE * index as usize
 }
 
-// ---- Each structure's layout, defined in the structure's own file -------------------------
+// ---- Each structure's sizes, defined in the structure's own file -------------------------
 
 #[cfg(not(loom))]
 pub use crate::structures::array::{array_size, checked_array_size, ARRAY_HEADER_SIZE};
-pub use crate::structures::queue::{
-    queue_capacity, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY, QUEUE_CAPACITY_OFFSET,
-    QUEUE_ELEM_SIZE_OFFSET, QUEUE_HEAD_OFFSET, QUEUE_TAIL_OFFSET,
-};
+pub use crate::structures::queue::{queue_capacity, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY};
 #[cfg(not(loom))]
 pub use crate::structures::ring::{
     checked_ring_size, checked_ring_slots_offset, ring_size, ring_slots_offset, RING_HEADER_SIZE,
 };
-pub use crate::structures::stack::{
-    MAX_STACK_CAPACITY, STACK_CAPACITY_OFFSET, STACK_ELEM_SIZE_OFFSET, STACK_RESERVED_OFFSET,
-    STACK_TOP_OFFSET,
-};
-pub use crate::sync::barrier::{
-    BARRIER_ARRIVED_OFFSET, BARRIER_GENERATION_OFFSET, BARRIER_PARTICIPANTS_OFFSET, BARRIER_SIZE,
-};
-pub use crate::sync::event::{EVENT_SEM_SUFFIX, EVENT_SIZE};
-pub use crate::sync::latch::{LATCH_COUNT_OFFSET, LATCH_INITIAL_COUNT_OFFSET, LATCH_SIZE};
+pub use crate::structures::stack::MAX_STACK_CAPACITY;
+pub use crate::sync::barrier::BARRIER_SIZE;
+pub use crate::sync::event::EVENT_SIZE;
+pub use crate::sync::latch::LATCH_SIZE;
 #[cfg(not(loom))]
-pub use crate::sync::monitor::{
-    MONITOR_COND_SUFFIX, MONITOR_COUNT_SIZE, MONITOR_COUNT_SUFFIX, MONITOR_MUTEX_SUFFIX,
-};
+pub use crate::sync::monitor::MONITOR_COUNT_SIZE;
 #[cfg(not(loom))]
 pub use crate::sync::mutex::MUTEX_SIZE;
-pub use crate::sync::once::{ONCE_DONE, ONCE_PENDING, ONCE_RUNNING, ONCE_SIZE, ONCE_STATE_OFFSET};
-pub use crate::sync::rwlock::{
-    RWLOCK_READ_MUTEX_SUFFIX, RWLOCK_STATE_SIZE, RWLOCK_STATE_SUFFIX, RWLOCK_WRITE_MUTEX_SUFFIX,
-};
-pub use crate::sync::semaphore::{
-    SEMAPHORE_COUNT_OFFSET, SEMAPHORE_MAX_COUNT_OFFSET, SEMAPHORE_SIZE, SEMAPHORE_WAITING_OFFSET,
-};
+pub use crate::sync::once::ONCE_SIZE;
+pub use crate::sync::rwlock::RWLOCK_STATE_SIZE;
+pub use crate::sync::semaphore::SEMAPHORE_SIZE;
 #[cfg(not(loom))]
-pub use crate::sync::signal::{
-    signal_state_size, SIGNAL_MUTEX_SUFFIX, SIGNAL_STATE_SUFFIX, SIGNAL_VALUE_OFFSET,
-};
+pub use crate::sync::signal::signal_state_size;
 pub use crate::sync::MARKER_SIZE;
+
+/// Where each field of a structure lies, the values of its state words, and the suffixes
+/// of a composite structure's part names: what a tool or another implementation needs to
+/// reach inside a structure, and what a program using the structures through their types
+/// never does. Each is defined in its structure's file.
+pub mod fields {
+    pub use crate::structures::queue::{
+        QUEUE_CAPACITY_OFFSET, QUEUE_ELEM_SIZE_OFFSET, QUEUE_HEAD_OFFSET, QUEUE_TAIL_OFFSET,
+    };
+    pub use crate::structures::stack::{
+        STACK_CAPACITY_OFFSET, STACK_ELEM_SIZE_OFFSET, STACK_RESERVED_OFFSET, STACK_TOP_OFFSET,
+    };
+    pub use crate::sync::barrier::{
+        BARRIER_ARRIVED_OFFSET, BARRIER_GENERATION_OFFSET, BARRIER_PARTICIPANTS_OFFSET,
+    };
+    pub use crate::sync::event::EVENT_SEM_SUFFIX;
+    pub use crate::sync::latch::{LATCH_COUNT_OFFSET, LATCH_INITIAL_COUNT_OFFSET};
+    #[cfg(not(loom))]
+    pub use crate::sync::monitor::{
+        MONITOR_COND_SUFFIX, MONITOR_COUNT_SUFFIX, MONITOR_MUTEX_SUFFIX,
+    };
+    pub use crate::sync::once::{ONCE_DONE, ONCE_PENDING, ONCE_RUNNING, ONCE_STATE_OFFSET};
+    pub use crate::sync::rwlock::{
+        RWLOCK_READ_MUTEX_SUFFIX, RWLOCK_STATE_SUFFIX, RWLOCK_WRITE_MUTEX_SUFFIX,
+    };
+    pub use crate::sync::semaphore::{
+        SEMAPHORE_COUNT_OFFSET, SEMAPHORE_MAX_COUNT_OFFSET, SEMAPHORE_WAITING_OFFSET,
+    };
+    #[cfg(not(loom))]
+    pub use crate::sync::signal::{SIGNAL_MUTEX_SUFFIX, SIGNAL_STATE_SUFFIX, SIGNAL_VALUE_OFFSET};
+}
 
 // ---- Segments laid out in advance ----------------------------------------------------------
 

@@ -236,9 +236,9 @@ fn set_counters(mem: &Memory, name: &str, pos: u32) {
         .open(shm_path(mem.name()))
         .unwrap();
     let at = |offset: usize| entry.offset() + offset as u64;
-    file.write_at(&pos.to_le_bytes(), at(layout::QUEUE_HEAD_OFFSET))
+    file.write_at(&pos.to_le_bytes(), at(layout::fields::QUEUE_HEAD_OFFSET))
         .unwrap();
-    file.write_at(&pos.to_le_bytes(), at(layout::QUEUE_TAIL_OFFSET))
+    file.write_at(&pos.to_le_bytes(), at(layout::fields::QUEUE_TAIL_OFFSET))
         .unwrap();
     let sequence = layout::ring_slots_offset(capacity as usize, 4);
     for i in 0..capacity {

@@ -200,7 +200,7 @@ fn open_patched(at: usize, v: u32) -> Result<Stack<f64>, Error> {
 #[test]
 fn opening_refuses_a_capacity_of_zero_or_above_i32_max() {
     for cap in [0, 1 << 31, u32::MAX] {
-        match open_patched(layout::STACK_CAPACITY_OFFSET, cap) {
+        match open_patched(layout::fields::STACK_CAPACITY_OFFSET, cap) {
             Err(Error::Corrupt { name, what }) => {
                 assert_eq!(name, "stack");
                 assert!(what.contains("capacity"), "{what}");
@@ -213,7 +213,7 @@ fn opening_refuses_a_capacity_of_zero_or_above_i32_max() {
 #[test]
 fn opening_refuses_a_capacity_the_entry_cannot_hold() {
     for cap in [63, 65, i32::MAX as u32] {
-        match open_patched(layout::STACK_CAPACITY_OFFSET, cap) {
+        match open_patched(layout::fields::STACK_CAPACITY_OFFSET, cap) {
             Err(Error::CapacityMismatch {
                 capacity,
                 entry_size: 784,
@@ -228,7 +228,7 @@ fn opening_refuses_a_capacity_the_entry_cannot_hold() {
 fn opening_refuses_a_recorded_element_size_other_than_the_types() {
     for elem in [0, 4, u32::MAX] {
         assert!(matches!(
-            open_patched(layout::STACK_ELEM_SIZE_OFFSET, elem),
+            open_patched(layout::fields::STACK_ELEM_SIZE_OFFSET, elem),
             Err(Error::ElementSizeMismatch { expected: 8, .. })
         ));
     }
@@ -237,7 +237,7 @@ fn opening_refuses_a_recorded_element_size_other_than_the_types() {
 #[test]
 fn opening_refuses_a_top_out_of_range() {
     for top in [64, 1000, i32::MAX, -2, i32::MIN] {
-        match open_patched(layout::STACK_TOP_OFFSET, top as u32) {
+        match open_patched(layout::fields::STACK_TOP_OFFSET, top as u32) {
             Err(Error::Corrupt { name, what }) => {
                 assert_eq!(name, "stack");
                 assert!(what.contains(&format!("top is {top}")), "{what}");

@@ -8,7 +8,6 @@ use std::fmt;
 use bytemuck::Pod;
 
 use crate::error::{Error, Result};
-use crate::layout;
 use crate::memory::Memory;
 use crate::region::{Mapped, Region};
 
@@ -79,7 +78,7 @@ impl<T: Pod> Array<T> {
     pub fn create(mem: &Memory, name: &str, len: usize) -> Result<Array<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         assert!(len > 0, "an array has at least one element");
-        let size = layout::checked_array_size(len, size_of::<T>()).ok_or(Error::OutOfSpace {
+        let size = checked_array_size(len, size_of::<T>()).ok_or(Error::OutOfSpace {
             requested: u64::MAX,
             available: mem.size(),
         })?;
@@ -105,14 +104,14 @@ impl<T: Pod> Array<T> {
             capacity,
             entry_size: entry.size(),
         };
-        if entry.size() < layout::ARRAY_HEADER_SIZE as u64 {
+        if entry.size() < ARRAY_HEADER_SIZE as u64 {
             return Err(capacity_mismatch(0));
         }
         let region = mem.region();
         let capacity: u64 = region
             .read(entry.offset())
             .ok_or_else(|| capacity_mismatch(0))?;
-        let data_bytes = entry.size() - layout::ARRAY_HEADER_SIZE as u64;
+        let data_bytes = entry.size() - ARRAY_HEADER_SIZE as u64;
         let elem = size_of::<T>() as u64;
         if capacity.checked_mul(elem) != Some(data_bytes) {
             return Err(match data_bytes.checked_div(capacity) {
@@ -130,7 +129,7 @@ impl<T: Pod> Array<T> {
 
     fn from_parts(region: &Region, name: &str, offset: u64, len: usize) -> Result<Array<T>> {
         let data = region
-            .mapped::<T>(offset + layout::ARRAY_HEADER_SIZE as u64, len as u64)
+            .mapped::<T>(offset + ARRAY_HEADER_SIZE as u64, len as u64)
             .ok_or_else(|| Error::corrupt(name, "array data lies outside the segment"))?;
         Ok(Array {
             data,
@@ -323,7 +322,7 @@ impl<T: Pod> ExactSizeIterator for Iter<'_, T> {}
 
 // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
-crate::declare::declare_elements!(Array, len, false, layout::array_size);
+crate::declare::declare_elements!(Array, len, false, array_size);
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 

@@ -136,8 +136,8 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
     /// # Panics
     ///
     /// If the capacity (`sequence.len()`) is not a power of two from
-    /// [`MIN_QUEUE_CAPACITY`](crate::layout::MIN_QUEUE_CAPACITY) to
-    /// [`MAX_QUEUE_CAPACITY`](crate::layout::MAX_QUEUE_CAPACITY), or `slots` holds another
+    /// [`MIN_QUEUE_CAPACITY`](MIN_QUEUE_CAPACITY) to
+    /// [`MAX_QUEUE_CAPACITY`](MAX_QUEUE_CAPACITY), or `slots` holds another
     /// number of slots. Callers pass geometry they validated.
     #[inline]
     pub fn new(
@@ -150,8 +150,7 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         let capacity = sequence.len();
         assert!(
             capacity.is_power_of_two()
-                && (crate::layout::MIN_QUEUE_CAPACITY..=crate::layout::MAX_QUEUE_CAPACITY)
-                    .contains(&capacity)
+                && (MIN_QUEUE_CAPACITY..=MAX_QUEUE_CAPACITY).contains(&capacity)
                 && slots.len() == capacity,
             "queue geometry is validated before a view is built"
         );
@@ -434,10 +433,10 @@ struct QueueHeader {
 const _: () = {
     use core::mem::offset_of;
     assert!(size_of::<QueueHeader>() == layout::RING_HEADER_SIZE);
-    assert!(offset_of!(QueueHeader, head) == layout::QUEUE_HEAD_OFFSET);
-    assert!(offset_of!(QueueHeader, tail) == layout::QUEUE_TAIL_OFFSET);
-    assert!(offset_of!(QueueHeader, capacity) == layout::QUEUE_CAPACITY_OFFSET);
-    assert!(offset_of!(QueueHeader, elem_size) == layout::QUEUE_ELEM_SIZE_OFFSET);
+    assert!(offset_of!(QueueHeader, head) == QUEUE_HEAD_OFFSET);
+    assert!(offset_of!(QueueHeader, tail) == QUEUE_TAIL_OFFSET);
+    assert!(offset_of!(QueueHeader, capacity) == QUEUE_CAPACITY_OFFSET);
+    assert!(offset_of!(QueueHeader, elem_size) == QUEUE_ELEM_SIZE_OFFSET);
 };
 
 /// A bounded, lock-free, multi-producer multi-consumer FIFO queue of `T` in a segment.
@@ -543,7 +542,7 @@ impl<T: Pod> Queue<T> {
             requested: u64::MAX,
             available: mem.size(),
         };
-        let capacity = layout::queue_capacity(capacity).ok_or_else(too_big)?;
+        let capacity = queue_capacity(capacity).ok_or_else(too_big)?;
         let size = layout::checked_ring_size(capacity, elem).ok_or_else(too_big)?;
         let data_size = capacity * elem;
         let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
@@ -594,14 +593,13 @@ impl<T: Pod> Queue<T> {
         let () = crate::structures::ElementType::<T>::OK;
         let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
-        let wrong = if capacity < layout::MIN_QUEUE_CAPACITY {
+        let wrong = if capacity < MIN_QUEUE_CAPACITY {
             Some(format!(
-                "queue capacity {capacity} is below {}: one slot cannot tell a full queue from an empty one (such a queue loses items)",
-                layout::MIN_QUEUE_CAPACITY
+                "queue capacity {capacity} is below {MIN_QUEUE_CAPACITY}: one slot cannot tell a full queue from an empty one (such a queue loses items)"
             ))
         } else if !capacity.is_power_of_two() {
             Some(format!("queue capacity {capacity} is not a power of two"))
-        } else if capacity > layout::MAX_QUEUE_CAPACITY {
+        } else if capacity > MAX_QUEUE_CAPACITY {
             Some(format!("queue capacity {capacity} is above 2^31"))
         } else {
             None
@@ -619,10 +617,10 @@ impl<T: Pod> Queue<T> {
         let outside = || Error::corrupt(name, "queue lies outside the segment");
         let slots_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
         let head = region
-            .mapped::<AtomicU32>(offset + layout::QUEUE_HEAD_OFFSET as u64, 1)
+            .mapped::<AtomicU32>(offset + QUEUE_HEAD_OFFSET as u64, 1)
             .ok_or_else(outside)?;
         let tail = region
-            .mapped::<AtomicU32>(offset + layout::QUEUE_TAIL_OFFSET as u64, 1)
+            .mapped::<AtomicU32>(offset + QUEUE_TAIL_OFFSET as u64, 1)
             .ok_or_else(outside)?;
         let sequence = region
             .mapped(offset + slots_offset, capacity as u64)

@@ -6,7 +6,6 @@
 use bytemuck::Pod;
 
 use crate::error::{Error, Result};
-use crate::layout;
 use crate::memory::Memory;
 use crate::table::Entry;
 
@@ -55,14 +54,14 @@ pub const fn checked_ring_size(capacity: usize, elem_size: usize) -> Option<usiz
 /// [`Error::NotFound`]; [`Error::CapacityMismatch`] if the entry is too small for a header;
 /// a validation error if the table is corrupt.
 pub(crate) fn read_header<H: Pod>(mem: &Memory, name: &str) -> Result<(Entry, H)> {
-    debug_assert_eq!(size_of::<H>(), layout::RING_HEADER_SIZE);
+    debug_assert_eq!(size_of::<H>(), RING_HEADER_SIZE);
     let entry = mem.find(name)?;
     let too_small = || Error::CapacityMismatch {
         name: name.to_owned(),
         capacity: 0,
         entry_size: entry.size(),
     };
-    if entry.size() < layout::RING_HEADER_SIZE as u64 {
+    if entry.size() < RING_HEADER_SIZE as u64 {
         return Err(too_small());
     }
     let header = mem.region().read(entry.offset()).ok_or_else(too_small)?;
@@ -88,7 +87,7 @@ pub(crate) fn check_geometry<T>(
             found: u64::from(elem_size),
         });
     }
-    match layout::checked_ring_size(capacity, size_of::<T>()) {
+    match checked_ring_size(capacity, size_of::<T>()) {
         Some(size) if size as u64 == entry.size() => Ok(()),
         _ => Err(Error::CapacityMismatch {
             name: name.to_owned(),

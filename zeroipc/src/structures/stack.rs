@@ -123,14 +123,12 @@ impl<'a, T: Copy, S: Slots<T>> StackView<'a, T, S> {
     /// # Panics
     ///
     /// If the capacity (`state.len()`) is zero or above
-    /// [`MAX_STACK_CAPACITY`](crate::layout::MAX_STACK_CAPACITY), or `slots` holds another
+    /// [`MAX_STACK_CAPACITY`](MAX_STACK_CAPACITY), or `slots` holds another
     /// number of slots. Callers pass geometry they validated.
     #[inline]
     pub fn new(top: &'a AtomicI32, state: &'a [AtomicU32], slots: S) -> StackView<'a, T, S> {
         assert!(
-            !state.is_empty()
-                && state.len() <= crate::layout::MAX_STACK_CAPACITY
-                && slots.len() == state.len(),
+            !state.is_empty() && state.len() <= MAX_STACK_CAPACITY && slots.len() == state.len(),
             "stack geometry is validated before a view is built"
         );
         StackView {
@@ -383,10 +381,10 @@ struct StackHeader {
 const _: () = {
     use core::mem::offset_of;
     assert!(size_of::<StackHeader>() == layout::RING_HEADER_SIZE);
-    assert!(offset_of!(StackHeader, top) == layout::STACK_TOP_OFFSET);
-    assert!(offset_of!(StackHeader, capacity) == layout::STACK_CAPACITY_OFFSET);
-    assert!(offset_of!(StackHeader, elem_size) == layout::STACK_ELEM_SIZE_OFFSET);
-    assert!(offset_of!(StackHeader, reserved) == layout::STACK_RESERVED_OFFSET);
+    assert!(offset_of!(StackHeader, top) == STACK_TOP_OFFSET);
+    assert!(offset_of!(StackHeader, capacity) == STACK_CAPACITY_OFFSET);
+    assert!(offset_of!(StackHeader, elem_size) == STACK_ELEM_SIZE_OFFSET);
+    assert!(offset_of!(StackHeader, reserved) == STACK_RESERVED_OFFSET);
 };
 
 /// A bounded multi-producer, multi-consumer LIFO stack of `T` in a segment.
@@ -461,7 +459,7 @@ impl<T: Pod> Stack<T> {
         assert!(capacity > 0, "a stack has room for at least one element");
         let elem = size_of::<T>();
         let size = layout::checked_ring_size(capacity, elem)
-            .filter(|_| capacity <= layout::MAX_STACK_CAPACITY)
+            .filter(|_| capacity <= MAX_STACK_CAPACITY)
             .ok_or(Error::OutOfSpace {
                 requested: u64::MAX,
                 available: mem.size(),
@@ -506,7 +504,7 @@ impl<T: Pod> Stack<T> {
         let () = crate::structures::ElementType::<T>::OK;
         let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
         let capacity = header.capacity as usize;
-        if capacity == 0 || capacity > layout::MAX_STACK_CAPACITY {
+        if capacity == 0 || capacity > MAX_STACK_CAPACITY {
             return Err(Error::corrupt(
                 name,
                 format!("stack capacity {capacity} is not between 1 and 2^31 - 1"),
@@ -528,7 +526,7 @@ impl<T: Pod> Stack<T> {
         let outside = || Error::corrupt(name, "stack lies outside the segment");
         let states_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
         let top = region
-            .mapped(offset + layout::STACK_TOP_OFFSET as u64, 1)
+            .mapped(offset + STACK_TOP_OFFSET as u64, 1)
             .ok_or_else(outside)?;
         let state = region
             .mapped(offset + states_offset, capacity as u64)

@@ -38,7 +38,6 @@ use bytemuck::{Pod, Zeroable};
 #[cfg(not(loom))]
 use crate::{
     error::{Error, Result},
-    layout,
     memory::Memory,
     sync::Words,
 };
@@ -215,10 +214,10 @@ struct BarrierHeader {
 #[cfg(not(loom))]
 const _: () = {
     use core::mem::offset_of;
-    assert!(size_of::<BarrierHeader>() == layout::BARRIER_SIZE);
-    assert!(offset_of!(BarrierHeader, arrived) == layout::BARRIER_ARRIVED_OFFSET);
-    assert!(offset_of!(BarrierHeader, generation) == layout::BARRIER_GENERATION_OFFSET);
-    assert!(offset_of!(BarrierHeader, num_participants) == layout::BARRIER_PARTICIPANTS_OFFSET);
+    assert!(size_of::<BarrierHeader>() == BARRIER_SIZE);
+    assert!(offset_of!(BarrierHeader, arrived) == BARRIER_ARRIVED_OFFSET);
+    assert!(offset_of!(BarrierHeader, generation) == BARRIER_GENERATION_OFFSET);
+    assert!(offset_of!(BarrierHeader, num_participants) == BARRIER_PARTICIPANTS_OFFSET);
 };
 
 /// A reusable barrier in a segment: `num_participants` threads or processes, in any language
@@ -294,16 +293,14 @@ impl Barrier {
     /// [`Error::NotFound`]; [`Error::Corrupt`] naming the entry for an entry of another size
     /// or counts out of range; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Barrier> {
-        let words = Words::open(mem, name, layout::BARRIER_SIZE, "barrier")?;
+        let words = Words::open(mem, name, BARRIER_SIZE, "barrier")?;
         // Relaxed: the table's Acquire load of `entry_count` in `find` made the creator's
         // initialisation visible; `num_participants` never changes after it.
         let participants = words
-            .i32(layout::BARRIER_PARTICIPANTS_OFFSET)
+            .i32(BARRIER_PARTICIPANTS_OFFSET)
             .load(Ordering::Relaxed);
         // Relaxed: a check of the value now, nothing more.
-        let arrived = words
-            .i32(layout::BARRIER_ARRIVED_OFFSET)
-            .load(Ordering::Relaxed);
+        let arrived = words.i32(BARRIER_ARRIVED_OFFSET).load(Ordering::Relaxed);
         if participants < 1 {
             return Err(Error::corrupt(
                 name,
@@ -327,8 +324,8 @@ impl Barrier {
     #[inline]
     fn view(&self) -> BarrierView<'_> {
         BarrierView::new(
-            self.words.word(layout::BARRIER_ARRIVED_OFFSET),
-            self.words.word(layout::BARRIER_GENERATION_OFFSET),
+            self.words.word(BARRIER_ARRIVED_OFFSET),
+            self.words.word(BARRIER_GENERATION_OFFSET),
             self.participants,
         )
     }
@@ -399,7 +396,7 @@ use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
 #[cfg(not(loom))]
 declare_sync!(
     Barrier,
-    layout::BARRIER_SIZE,
+    BARRIER_SIZE,
     &["participants"],
     &["participants"],
     &["participants"],

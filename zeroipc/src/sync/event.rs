@@ -276,7 +276,7 @@ struct EventHeader {
 #[cfg(not(loom))]
 const _: () = {
     use core::mem::offset_of;
-    assert!(size_of::<EventHeader>() == layout::EVENT_SIZE);
+    assert!(size_of::<EventHeader>() == EVENT_SIZE);
     assert!(offset_of!(EventHeader, signaled) == SIGNALED_OFFSET);
     assert!(offset_of!(EventHeader, mode) == MODE_OFFSET);
     assert!(offset_of!(EventHeader, waiting) == WAITING_OFFSET);
@@ -338,7 +338,7 @@ impl Event {
     /// the segment is unchanged (unless another process adds entries at the same moment and
     /// takes the last room: then the entries added so far stay).
     pub fn create(mem: &Memory, name: &str, manual_reset: bool) -> Result<Event> {
-        let sem_name = part_name(name, layout::EVENT_SEM_SUFFIX);
+        let sem_name = part_name(name, EVENT_SEM_SUFFIX);
         let header = EventHeader {
             signaled: 0,
             mode: if manual_reset {
@@ -364,7 +364,7 @@ impl Event {
     /// [`Error::NotFound`] naming whichever entry is missing; [`Error::Corrupt`] naming the
     /// entry at fault; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Event> {
-        let words = Words::open(mem, name, layout::EVENT_SIZE, "event")?;
+        let words = Words::open(mem, name, EVENT_SIZE, "event")?;
         // Relaxed, all three: the table's Acquire load of `entry_count` in `find` made the
         // creator's initialisation visible; these are checks of the values now.
         let mode = words.word(MODE_OFFSET).load(Ordering::Relaxed);
@@ -388,7 +388,7 @@ impl Event {
                 format!("event waiting count {waiting} is above i32::MAX"),
             ));
         }
-        let sem_name = part_name(name, layout::EVENT_SEM_SUFFIX);
+        let sem_name = part_name(name, EVENT_SEM_SUFFIX);
         let sem = Semaphore::open(mem, &sem_name)?;
         if sem.max_count() != 0 {
             return Err(Error::corrupt(
@@ -429,8 +429,8 @@ impl Event {
         EventView::new(
             self.words.word(SIGNALED_OFFSET),
             self.words.word(WAITING_OFFSET),
-            self.sem.word(layout::SEMAPHORE_COUNT_OFFSET),
-            self.sem.word(layout::SEMAPHORE_WAITING_OFFSET),
+            self.sem.word(layout::fields::SEMAPHORE_COUNT_OFFSET),
+            self.sem.word(layout::fields::SEMAPHORE_WAITING_OFFSET),
             self.manual,
         )
     }

@@ -23,7 +23,6 @@ use bytemuck::{Pod, Zeroable};
 #[cfg(not(loom))]
 use crate::{
     error::{Error, Result},
-    layout,
     memory::Memory,
     sync::Words,
 };
@@ -149,9 +148,9 @@ struct LatchHeader {
 #[cfg(not(loom))]
 const _: () = {
     use core::mem::offset_of;
-    assert!(size_of::<LatchHeader>() == layout::LATCH_SIZE);
-    assert!(offset_of!(LatchHeader, count) == layout::LATCH_COUNT_OFFSET);
-    assert!(offset_of!(LatchHeader, initial_count) == layout::LATCH_INITIAL_COUNT_OFFSET);
+    assert!(size_of::<LatchHeader>() == LATCH_SIZE);
+    assert!(offset_of!(LatchHeader, count) == LATCH_COUNT_OFFSET);
+    assert!(offset_of!(LatchHeader, initial_count) == LATCH_INITIAL_COUNT_OFFSET);
 };
 
 /// A countdown in a segment that opens once, when it reaches 0: for "wait until N things
@@ -226,16 +225,14 @@ impl Latch {
     /// [`Error::NotFound`]; [`Error::Corrupt`] naming the entry for an entry of another size
     /// or counts out of range; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Latch> {
-        let words = Words::open(mem, name, layout::LATCH_SIZE, "latch")?;
+        let words = Words::open(mem, name, LATCH_SIZE, "latch")?;
         // Relaxed: the table's Acquire load of `entry_count` in `find` made the creator's
         // initialisation visible; `initial_count` never changes after it.
         let initial_count = words
-            .i32(layout::LATCH_INITIAL_COUNT_OFFSET)
+            .i32(LATCH_INITIAL_COUNT_OFFSET)
             .load(Ordering::Relaxed);
         // Relaxed: a check of the value now, nothing more.
-        let count = words
-            .i32(layout::LATCH_COUNT_OFFSET)
-            .load(Ordering::Relaxed);
+        let count = words.i32(LATCH_COUNT_OFFSET).load(Ordering::Relaxed);
         if initial_count < 0 {
             return Err(Error::corrupt(
                 name,
@@ -256,7 +253,7 @@ impl Latch {
 
     #[inline]
     fn view(&self) -> LatchView<'_> {
-        LatchView::new(self.words.word(layout::LATCH_COUNT_OFFSET))
+        LatchView::new(self.words.word(LATCH_COUNT_OFFSET))
     }
 
     /// The table name of this latch.
@@ -329,7 +326,7 @@ use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
 #[cfg(not(loom))]
 declare_sync!(
     Latch,
-    layout::LATCH_SIZE,
+    LATCH_SIZE,
     &["count"],
     &["count"],
     &[],

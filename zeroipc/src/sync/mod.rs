@@ -234,7 +234,7 @@ impl Parts {
 
     /// The 1-byte marker `name` that a composite structure's openers look for; last.
     pub(crate) fn marker(self, name: &str) -> Parts {
-        self.bytes(name, vec![0], crate::layout::MARKER_SIZE)
+        self.bytes(name, vec![0], MARKER_SIZE)
     }
 
     /// Adds every part to `mem`.
@@ -265,13 +265,13 @@ pub(crate) fn part_name(name: &str, suffix: &str) -> String {
 #[cfg(not(loom))]
 pub(crate) fn open_marker(mem: &Memory, name: &str, kind: &str) -> Result<()> {
     let entry = mem.find(name)?;
-    if entry.size() != crate::layout::MARKER_SIZE as u64 {
+    if entry.size() != MARKER_SIZE as u64 {
         return Err(Error::corrupt(
             name,
             format!(
                 "entry size {} is not the {}-byte marker of a {kind}",
                 entry.size(),
-                crate::layout::MARKER_SIZE
+                MARKER_SIZE
             ),
         ));
     }
@@ -300,7 +300,7 @@ pub(crate) const MARKER: crate::structures::Structure =
 
 #[cfg(not(loom))]
 fn read_marker(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    if p.size != crate::layout::MARKER_SIZE as u64 {
+    if p.size != MARKER_SIZE as u64 {
         return None;
     }
     let prefix = format!("{}_", p.name);

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use crate::atomic::Ordering;
 use crate::error::{Error, Result};
-use crate::layout;
 use crate::memory::Memory;
 use crate::sync::mutex::{Mutex, MutexGuard};
 use crate::sync::semaphore::Semaphore;
@@ -101,9 +100,9 @@ impl Monitor {
     /// takes the last room: then the entries added so far stay, without the marker, and
     /// [`open`](Monitor::open) does not see a monitor).
     pub fn create(mem: &Memory, name: &str) -> Result<Monitor> {
-        let mtx_name = part_name(name, layout::MONITOR_MUTEX_SUFFIX);
-        let cond_name = part_name(name, layout::MONITOR_COND_SUFFIX);
-        let count_name = part_name(name, layout::MONITOR_COUNT_SUFFIX);
+        let mtx_name = part_name(name, MONITOR_MUTEX_SUFFIX);
+        let cond_name = part_name(name, MONITOR_COND_SUFFIX);
+        let count_name = part_name(name, MONITOR_COUNT_SUFFIX);
         Parts::default()
             .semaphore(&mtx_name, 1, 1)
             .semaphore(&cond_name, 0, 0)
@@ -124,8 +123,8 @@ impl Monitor {
     /// corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Monitor> {
         open_marker(mem, name, "monitor")?;
-        let mtx = Mutex::open(mem, &part_name(name, layout::MONITOR_MUTEX_SUFFIX))?;
-        let cond_name = part_name(name, layout::MONITOR_COND_SUFFIX);
+        let mtx = Mutex::open(mem, &part_name(name, MONITOR_MUTEX_SUFFIX))?;
+        let cond_name = part_name(name, MONITOR_COND_SUFFIX);
         let cond = Semaphore::open(mem, &cond_name)?;
         if cond.max_count() != 0 {
             return Err(Error::corrupt(
@@ -136,13 +135,8 @@ impl Monitor {
                 ),
             ));
         }
-        let count_name = part_name(name, layout::MONITOR_COUNT_SUFFIX);
-        let count = Words::open(
-            mem,
-            &count_name,
-            layout::MONITOR_COUNT_SIZE,
-            "monitor waiter count",
-        )?;
+        let count_name = part_name(name, MONITOR_COUNT_SUFFIX);
+        let count = Words::open(mem, &count_name, MONITOR_COUNT_SIZE, "monitor waiter count")?;
         // Relaxed: the table's Acquire load of `entry_count` in `find` made the creator's
         // initialisation visible; this is a check of the value now.
         let waiters = count.word(0).load(Ordering::Relaxed);

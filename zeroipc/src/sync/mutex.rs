@@ -146,7 +146,7 @@ impl fmt::Debug for MutexGuard<'_> {
     }
 }
 
-const _: () = assert!(layout::MUTEX_SIZE == layout::SEMAPHORE_SIZE);
+const _: () = assert!(MUTEX_SIZE == layout::SEMAPHORE_SIZE);
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
 
@@ -159,7 +159,7 @@ pub const MUTEX_SIZE: usize = crate::sync::semaphore::SEMAPHORE_SIZE;
 use crate::declare::{declare_sync, Declare, Mode, Params};
 
 #[cfg(not(loom))]
-declare_sync!(Mutex, layout::MUTEX_SIZE, &[], &[], &[], &[], declare_mutex);
+declare_sync!(Mutex, MUTEX_SIZE, &[], &[], &[], &[], declare_mutex);
 #[cfg(not(loom))]
 fn declare_mutex(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Mutex> {
     match mode {

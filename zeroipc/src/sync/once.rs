@@ -21,7 +21,6 @@ use std::{fmt, time::Duration};
 #[cfg(not(loom))]
 use crate::{
     error::{Error, Result},
-    layout,
     memory::Memory,
     sync::Words,
 };
@@ -220,7 +219,7 @@ impl Once {
     /// [`Error::NotFound`]; [`Error::Corrupt`] naming the entry for an entry of another size
     /// or a state that is not one; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Once> {
-        let words = Words::open(mem, name, layout::ONCE_SIZE, "once flag")?;
+        let words = Words::open(mem, name, ONCE_SIZE, "once flag")?;
         let once = Once { words };
         let state = once.view().state();
         if state > ONCE_DONE {
@@ -231,7 +230,7 @@ impl Once {
 
     #[inline]
     fn view(&self) -> OnceView<'_> {
-        OnceView::new(self.words.word(layout::ONCE_STATE_OFFSET))
+        OnceView::new(self.words.word(ONCE_STATE_OFFSET))
     }
 
     fn corrupt(&self, state: u32) -> Error {
@@ -312,7 +311,7 @@ impl fmt::Debug for Once {
 use crate::declare::{declare_sync, Declare, Mode, Params};
 
 #[cfg(not(loom))]
-declare_sync!(Once, layout::ONCE_SIZE, &[], &[], &[], &[], declare_once);
+declare_sync!(Once, ONCE_SIZE, &[], &[], &[], &[], declare_once);
 
 #[cfg(not(loom))]
 fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Once> {

@@ -46,7 +46,6 @@ use std::time::{Duration, Instant};
 #[cfg(not(loom))]
 use crate::{
     error::{Error, Result},
-    layout,
     memory::Memory,
     sync::mutex::{Mutex, MutexGuard},
     sync::{open_marker, part_name, Parts, Words},
@@ -273,9 +272,9 @@ impl RwLock {
     /// takes the last room: then the entries added so far stay, without the marker, and
     /// [`open`](RwLock::open) does not see a lock).
     pub fn create(mem: &Memory, name: &str) -> Result<RwLock> {
-        let state_name = part_name(name, layout::RWLOCK_STATE_SUFFIX);
-        let rmtx_name = part_name(name, layout::RWLOCK_READ_MUTEX_SUFFIX);
-        let wmtx_name = part_name(name, layout::RWLOCK_WRITE_MUTEX_SUFFIX);
+        let state_name = part_name(name, RWLOCK_STATE_SUFFIX);
+        let rmtx_name = part_name(name, RWLOCK_READ_MUTEX_SUFFIX);
+        let wmtx_name = part_name(name, RWLOCK_WRITE_MUTEX_SUFFIX);
         Parts::default()
             .words(&state_name, [0i32; 2])
             .semaphore(&rmtx_name, 1, 1)
@@ -296,11 +295,11 @@ impl RwLock {
     /// corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<RwLock> {
         open_marker(mem, name, "reader-writer lock")?;
-        let state_name = part_name(name, layout::RWLOCK_STATE_SUFFIX);
+        let state_name = part_name(name, RWLOCK_STATE_SUFFIX);
         let state = Words::open(
             mem,
             &state_name,
-            layout::RWLOCK_STATE_SIZE,
+            RWLOCK_STATE_SIZE,
             "reader-writer lock state",
         )?;
         // Relaxed, both: the table's Acquire load of `entry_count` in `find` made the
@@ -319,8 +318,8 @@ impl RwLock {
                 format!("writer_active {writer} is neither 0 nor 1"),
             ));
         }
-        let rmtx = Mutex::open(mem, &part_name(name, layout::RWLOCK_READ_MUTEX_SUFFIX))?;
-        let wmtx = Mutex::open(mem, &part_name(name, layout::RWLOCK_WRITE_MUTEX_SUFFIX))?;
+        let rmtx = Mutex::open(mem, &part_name(name, RWLOCK_READ_MUTEX_SUFFIX))?;
+        let wmtx = Mutex::open(mem, &part_name(name, RWLOCK_WRITE_MUTEX_SUFFIX))?;
         Ok(RwLock {
             state,
             rmtx,

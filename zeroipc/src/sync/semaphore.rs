@@ -24,7 +24,6 @@ use bytemuck::{Pod, Zeroable};
 #[cfg(not(loom))]
 use crate::{
     error::{Error, Result},
-    layout,
     memory::Memory,
     sync::Words,
 };
@@ -206,10 +205,10 @@ impl SemaphoreHeader {
 #[cfg(not(loom))]
 const _: () = {
     use core::mem::offset_of;
-    assert!(size_of::<SemaphoreHeader>() == layout::SEMAPHORE_SIZE);
-    assert!(offset_of!(SemaphoreHeader, count) == layout::SEMAPHORE_COUNT_OFFSET);
-    assert!(offset_of!(SemaphoreHeader, waiting) == layout::SEMAPHORE_WAITING_OFFSET);
-    assert!(offset_of!(SemaphoreHeader, max_count) == layout::SEMAPHORE_MAX_COUNT_OFFSET);
+    assert!(size_of::<SemaphoreHeader>() == SEMAPHORE_SIZE);
+    assert!(offset_of!(SemaphoreHeader, count) == SEMAPHORE_COUNT_OFFSET);
+    assert!(offset_of!(SemaphoreHeader, waiting) == SEMAPHORE_WAITING_OFFSET);
+    assert!(offset_of!(SemaphoreHeader, max_count) == SEMAPHORE_MAX_COUNT_OFFSET);
 };
 
 /// A counting semaphore in a segment, shared by threads and processes in any language that
@@ -290,16 +289,14 @@ impl Semaphore {
     /// a negative maximum, or a count out of range; a validation error if the table is
     /// corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Semaphore> {
-        let words = Words::open(mem, name, layout::SEMAPHORE_SIZE, "semaphore")?;
+        let words = Words::open(mem, name, SEMAPHORE_SIZE, "semaphore")?;
         // Relaxed: the table's Acquire load of `entry_count` in `find` made the creator's
         // initialisation visible; `max_count` never changes after it.
         let max_count = words
-            .i32(layout::SEMAPHORE_MAX_COUNT_OFFSET)
+            .i32(SEMAPHORE_MAX_COUNT_OFFSET)
             .load(Ordering::Relaxed);
         // Relaxed: a check of the value now, nothing more.
-        let count = words
-            .i32(layout::SEMAPHORE_COUNT_OFFSET)
-            .load(Ordering::Relaxed);
+        let count = words.i32(SEMAPHORE_COUNT_OFFSET).load(Ordering::Relaxed);
         check_counts(name, "semaphore", count, max_count)?;
         Ok(Semaphore { words, max_count })
     }
@@ -307,8 +304,8 @@ impl Semaphore {
     #[inline]
     pub(crate) fn view(&self) -> SemaphoreView<'_> {
         SemaphoreView::new(
-            self.words.word(layout::SEMAPHORE_COUNT_OFFSET),
-            self.words.word(layout::SEMAPHORE_WAITING_OFFSET),
+            self.words.word(SEMAPHORE_COUNT_OFFSET),
+            self.words.word(SEMAPHORE_WAITING_OFFSET),
             self.max_count,
         )
     }
@@ -421,7 +418,7 @@ use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
 #[cfg(not(loom))]
 declare_sync!(
     Semaphore,
-    layout::SEMAPHORE_SIZE,
+    SEMAPHORE_SIZE,
     &["count", "max"],
     &[],
     &[],

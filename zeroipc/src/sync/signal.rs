@@ -137,10 +137,10 @@ impl<T: Pod> Signal<T> {
     /// [`open`](Signal::open) does not see a signal).
     pub fn create(mem: &Memory, name: &str, initial: T) -> Result<Signal<T>> {
         let () = crate::structures::ElementType::<T>::OK;
-        let state_name = part_name(name, layout::SIGNAL_STATE_SUFFIX);
-        let mtx_name = part_name(name, layout::SIGNAL_MUTEX_SUFFIX);
-        let state_size = layout::signal_state_size(size_of::<T>());
-        let mut first = vec![0u8; layout::SIGNAL_VALUE_OFFSET];
+        let state_name = part_name(name, SIGNAL_STATE_SUFFIX);
+        let mtx_name = part_name(name, SIGNAL_MUTEX_SUFFIX);
+        let state_size = signal_state_size(size_of::<T>());
+        let mut first = vec![0u8; SIGNAL_VALUE_OFFSET];
         first.extend_from_slice(bytemuck::bytes_of(&initial));
         Parts::default()
             .bytes(&state_name, first, state_size)
@@ -162,9 +162,9 @@ impl<T: Pod> Signal<T> {
     pub fn open(mem: &Memory, name: &str) -> Result<Signal<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         open_marker(mem, name, "signal")?;
-        let state_name = part_name(name, layout::SIGNAL_STATE_SUFFIX);
+        let state_name = part_name(name, SIGNAL_STATE_SUFFIX);
         let entry = mem.find(&state_name)?;
-        let exact = layout::signal_state_size(size_of::<T>()) as u64;
+        let exact = signal_state_size(size_of::<T>()) as u64;
         let padded = layout::align8(exact as usize) as u64;
         if entry.size() != exact && entry.size() != padded {
             return Err(Error::corrupt(
@@ -177,7 +177,7 @@ impl<T: Pod> Signal<T> {
                 ),
             ));
         }
-        let mtx_name = part_name(name, layout::SIGNAL_MUTEX_SUFFIX);
+        let mtx_name = part_name(name, SIGNAL_MUTEX_SUFFIX);
         let mtx = Mutex::open(mem, &mtx_name)?;
         Self::from_parts(mem, name, &state_name, entry.offset(), mtx)
     }
@@ -191,7 +191,7 @@ impl<T: Pod> Signal<T> {
     ) -> Result<Signal<T>> {
         let region = mem.region();
         let value_ok = state
-            .checked_add(layout::SIGNAL_VALUE_OFFSET as u64)
+            .checked_add(SIGNAL_VALUE_OFFSET as u64)
             .and_then(|at| region.ptr::<T>(at, 1))
             .is_some();
         if region.atomic_u64(state).is_none() || !value_ok {
@@ -244,7 +244,7 @@ impl<T: Pod> Signal<T> {
 
     fn read_value(&self) -> T {
         self.region
-            .read(self.state + layout::SIGNAL_VALUE_OFFSET as u64)
+            .read(self.state + SIGNAL_VALUE_OFFSET as u64)
             .unwrap_or_else(|| unreachable!("checked in `from_parts`; the mapping never shrinks"))
     }
 
@@ -284,7 +284,7 @@ impl<T: Pod> Signal<T> {
     /// The write itself; the caller holds the mutex.
     fn set_locked(&self, value: T) {
         self.region
-            .write(self.state + layout::SIGNAL_VALUE_OFFSET as u64, value)
+            .write(self.state + SIGNAL_VALUE_OFFSET as u64, value)
             .unwrap_or_else(|| unreachable!("checked in `from_parts`; the mapping never shrinks"));
         // Release: pairs with the Acquire loads of `version` in `version` and `read_locked`,
         // so the value written above is seen by whoever sees this version.
@@ -331,7 +331,7 @@ impl<T: Pod> Signal<T> {
             }
         }
         Err(Error::corrupt(
-            &part_name(&self.name, layout::SIGNAL_STATE_SUFFIX),
+            &part_name(&self.name, SIGNAL_STATE_SUFFIX),
             "the version kept changing during reads under the mutex: a writer ignores it",
         ))
     }

@@ -7,7 +7,7 @@ use zeroipc::__loom::{
     AtomicI32, AtomicU32, BarrierView, CellSlots, EventView, Hints, LatchView, OnceView, QueueView,
     RwLockView, SemaphoreView, StackView,
 };
-use zeroipc::layout::ONCE_PENDING;
+use zeroipc::layout::fields::ONCE_PENDING;
 
 /// A queue's counters, sequence numbers and slots.
 #[derive(Debug)]
