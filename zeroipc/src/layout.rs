@@ -71,6 +71,8 @@ pub const fn table_entry_offset(index: u32) -> usize {
 // ---- Each structure's sizes, defined in the structure's own file -------------------------
 
 #[cfg(not(loom))]
+pub use crate::parts::MARKER_SIZE;
+#[cfg(not(loom))]
 pub use crate::structures::array::{array_size, checked_array_size, ARRAY_HEADER_SIZE};
 pub use crate::structures::queue::{queue_capacity, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY};
 #[cfg(not(loom))]
@@ -90,7 +92,6 @@ pub use crate::sync::rwlock::RWLOCK_STATE_SIZE;
 pub use crate::sync::semaphore::SEMAPHORE_SIZE;
 #[cfg(not(loom))]
 pub use crate::sync::signal::signal_state_size;
-pub use crate::sync::MARKER_SIZE;
 
 /// Where each field of a structure lies, the values of its state words, and the suffixes
 /// of a composite structure's part names: what a tool or another implementation needs to

@@ -54,6 +54,8 @@ pub mod layout;
 #[cfg(not(loom))]
 mod memory;
 #[cfg(not(loom))]
+mod parts;
+#[cfg(not(loom))]
 mod region;
 #[cfg(not(loom))]
 mod shm;
@@ -64,6 +66,8 @@ mod table;
 #[cfg(all(test, not(loom)))]
 mod test_util;
 mod wait;
+#[cfg(not(loom))]
+mod words;
 
 #[cfg(not(loom))]
 pub use declare::{DeclaredEntry, SegmentOptions};

@@ -122,7 +122,7 @@ pub(crate) const STRUCTURES: &[Structure] = &[
     crate::sync::rwlock::STRUCTURE,
     crate::sync::monitor::STRUCTURE,
     crate::sync::once::STRUCTURE,
-    crate::sync::MARKER,
+    crate::parts::MARKER,
     crate::sync::signal::STRUCTURE,
     array::STRUCTURE,
 ];

@@ -39,8 +39,9 @@ use crate::{
     error::{Error, Result},
     layout,
     memory::Memory,
+    parts::{part_name, Parts},
     sync::semaphore::Semaphore,
-    sync::{part_name, Parts, Words},
+    words::Words,
 };
 
 /// Offset of `signaled` in the event's entry.

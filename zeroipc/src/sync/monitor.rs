@@ -16,10 +16,11 @@ use std::time::Duration;
 use crate::atomic::Ordering;
 use crate::error::{Error, Result};
 use crate::memory::Memory;
+use crate::parts::{open_marker, part_name, Parts};
 use crate::sync::mutex::{Mutex, MutexGuard};
 use crate::sync::semaphore::Semaphore;
-use crate::sync::{open_marker, part_name, Parts, Words};
 use crate::wait::{deadline, remaining};
+use crate::words::Words;
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
 

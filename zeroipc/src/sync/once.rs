@@ -22,7 +22,7 @@ use std::{fmt, time::Duration};
 use crate::{
     error::{Error, Result},
     memory::Memory,
-    sync::Words,
+    words::Words,
 };
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------

@@ -47,9 +47,10 @@ use std::time::{Duration, Instant};
 use crate::{
     error::{Error, Result},
     memory::Memory,
+    parts::{open_marker, part_name, Parts},
     sync::mutex::{Mutex, MutexGuard},
-    sync::{open_marker, part_name, Parts, Words},
     wait::{deadline, remaining},
+    words::Words,
 };
 
 /// Offset of `readers` in the state entry.

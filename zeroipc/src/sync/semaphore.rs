@@ -25,7 +25,7 @@ use bytemuck::{Pod, Zeroable};
 use crate::{
     error::{Error, Result},
     memory::Memory,
-    sync::Words,
+    words::Words,
 };
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------

@@ -26,9 +26,10 @@ use crate::atomic::{self, AtomicU32, AtomicU64, Ordering};
 use crate::error::{Error, Result};
 use crate::layout;
 use crate::memory::Memory;
+use crate::parts::{open_marker, part_name, Parts};
 use crate::region::Region;
 use crate::sync::mutex::Mutex;
-use crate::sync::{open_marker, part_name, wake_all, Parts};
+use crate::sync::wake_all;
 #[cfg(not(loom))]
 use crate::wait::{deadline, remaining};
 

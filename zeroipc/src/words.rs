@@ -1,0 +1,86 @@
+//! The words of a synchronisation structure in a mapping: what every primitive's handle
+//! holds, and the checks of a primitive's entry when it is opened.
+
+use bytemuck::Pod;
+
+use crate::atomic::AtomicU32;
+use crate::error::{Error, Result};
+use crate::memory::Memory;
+use crate::region::{Mapped, Region};
+use crate::sync::I32;
+
+/// The words of one synchronisation structure in a mapping, and the mapping they live in.
+#[derive(Clone)]
+pub(crate) struct Words {
+    /// The structure's words: 4 for the 16-byte structures, 1 for a once flag.
+    words: Mapped<AtomicU32>,
+    /// The entry's name, for errors.
+    name: String,
+}
+
+impl Words {
+    /// Adds an entry called `name` of `size_of::<H>()` bytes holding `header`, and returns
+    /// its words.
+    pub(crate) fn create<H: Pod>(mem: &Memory, name: &str, header: H) -> Result<Words> {
+        let entry = mem.add(name, size_of::<H>() as u64, |region, offset| {
+            region.write(offset, header)
+        })?;
+        Words::at(mem.region(), name, entry.offset(), size_of::<H>())
+    }
+
+    /// Finds the entry called `name` and checks that it holds exactly `size` bytes, the
+    /// size of a `kind`.
+    pub(crate) fn open(mem: &Memory, name: &str, size: usize, kind: &str) -> Result<Words> {
+        let entry = mem.find(name)?;
+        if entry.size() != size as u64 {
+            return Err(Error::corrupt(
+                name,
+                format!(
+                    "entry size {} is not the {size} bytes of a {kind}",
+                    entry.size()
+                ),
+            ));
+        }
+        Words::at(mem.region(), name, entry.offset(), size)
+    }
+
+    fn at(region: &Region, name: &str, offset: u64, size: usize) -> Result<Words> {
+        let words = region
+            .mapped(offset, (size / 4) as u64)
+            .filter(|w: &Mapped<AtomicU32>| w.len() > 0)
+            .ok_or_else(|| Error::corrupt(name, "structure lies outside the segment"))?;
+        Ok(Words {
+            words,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The words, in the order of the structure's fields.
+    pub(crate) fn get(&self) -> &[AtomicU32] {
+        self.words.atomics()
+    }
+
+    /// The word at byte `offset` of the structure (a field offset from `layout`).
+    ///
+    /// # Panics
+    ///
+    /// If `offset` is past the structure: a bug in this crate, not a fact of the segment.
+    pub(crate) fn word(&self, offset: usize) -> &AtomicU32 {
+        &self.get()[offset / size_of::<AtomicU32>()]
+    }
+
+    /// The `i32` field at byte `offset` of the structure; as [`Words::word`].
+    pub(crate) fn i32(&self, offset: usize) -> I32<'_> {
+        I32::new(self.word(offset))
+    }
+
+    /// The entry's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The segment's name.
+    pub(crate) fn segment(&self) -> &str {
+        self.words.region().shm().name()
+    }
+}
