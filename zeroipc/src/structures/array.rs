@@ -328,7 +328,9 @@ crate::declare::declare_elements!(Array, len, false, array_size);
 
 pub(crate) const STRUCTURE: crate::structures::Structure =
     crate::structures::Structure::new("array", read_entry)
-        .check(check_entry)
+        .check(|mem, name, r| {
+            crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+        })
         .example(|mem| crate::Array::<f32>::create(mem, "a", 10).map(|_| "a".to_owned()));
 
 /// An array: a count whose elements fill the rest of the entry exactly.
@@ -343,14 +345,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
     r.capacity = Some(raw.capacity);
     r.elem_size = Some(elem);
     Some(r)
-}
-
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    r: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
 }
 
 fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {

@@ -816,7 +816,9 @@ const fn declared_size(capacity: usize, elem_size: usize) -> usize {
 #[cfg(not(loom))]
 pub(crate) const STRUCTURE: crate::structures::Structure =
     crate::structures::Structure::new("queue", read_entry)
-        .check(check_entry)
+        .check(|mem, name, r| {
+            crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+        })
         .example(|mem| crate::Queue::<u64>::create(mem, "q", 16).map(|_| "q".to_owned()));
 
 /// A queue: a power-of-two capacity and an element size whose geometry is exactly the
@@ -825,22 +827,16 @@ pub(crate) const STRUCTURE: crate::structures::Structure =
 fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
     use std::fmt::Write as _;
     let q = crate::inspect::RawRingHeader::read(p.head)?.as_queue();
-    let fits = q.capacity.is_power_of_two()
-        && q.elem_size > 0
-        && crate::inspect::ring_geometry(q.capacity, q.elem_size).map(|g| g.0) == Some(p.size);
-    if !fits {
-        return None;
-    }
-    let len = q.tail.wrapping_sub(q.head);
-    let mut r = crate::inspect::Reading::new(
+    let mut r = ring::reading(
+        p,
         "queue",
+        (q.capacity, q.elem_size, q.capacity.is_power_of_two()),
         format!(
             "queue of {} slots of {} bytes: head {}, tail {}",
             q.capacity, q.elem_size, q.head, q.tail
         ),
-    );
-    r.capacity = Some(u64::from(q.capacity));
-    r.elem_size = Some(u64::from(q.elem_size));
+    )?;
+    let len = q.tail.wrapping_sub(q.head);
     if len <= q.capacity {
         let _ = write!(r.description, ", {len} queued");
         r.items = Some(u64::from(len));
@@ -851,15 +847,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
         ));
     }
     Some(r)
-}
-
-#[cfg(not(loom))]
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    r: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
 }
 
 #[cfg(not(loom))]

@@ -96,3 +96,24 @@ pub(crate) fn check_geometry<T>(
         }),
     }
 }
+
+/// The start of a queue's or a stack's reading, for tools: `None` unless `capacity` slots
+/// (a capacity the structure allows: `allowed`) of `elem_size` bytes give exactly the
+/// entry's size; then a reading of `kind` with that geometry and `description`.
+pub(crate) fn reading(
+    p: &crate::inspect::Probe<'_>,
+    kind: &'static str,
+    (capacity, elem_size, allowed): (u32, u32, bool),
+    description: String,
+) -> Option<crate::inspect::Reading> {
+    let fits = allowed
+        && elem_size > 0
+        && crate::inspect::ring_geometry(capacity, elem_size).map(|g| g.0) == Some(p.size);
+    if !fits {
+        return None;
+    }
+    let mut r = crate::inspect::Reading::new(kind, description);
+    r.capacity = Some(u64::from(capacity));
+    r.elem_size = Some(u64::from(elem_size));
+    Some(r)
+}

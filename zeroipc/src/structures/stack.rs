@@ -774,7 +774,9 @@ crate::declare::declare_elements!(Stack, capacity, false, layout::ring_size);
 #[cfg(not(loom))]
 pub(crate) const STRUCTURE: crate::structures::Structure =
     crate::structures::Structure::new("stack", read_entry)
-        .check(check_entry)
+        .check(|mem, name, r| {
+            crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+        })
         .example(|mem| crate::Stack::<u16>::create(mem, "s", 5).map(|_| "s".to_owned()));
 
 /// A stack: a capacity and an element size whose geometry is exactly the entry's size.
@@ -782,21 +784,15 @@ pub(crate) const STRUCTURE: crate::structures::Structure =
 fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
     use std::fmt::Write as _;
     let s = crate::inspect::RawRingHeader::read(p.head)?.as_stack();
-    let fits = s.capacity > 0
-        && s.elem_size > 0
-        && crate::inspect::ring_geometry(s.capacity, s.elem_size).map(|g| g.0) == Some(p.size);
-    if !fits {
-        return None;
-    }
-    let mut r = crate::inspect::Reading::new(
+    let mut r = ring::reading(
+        p,
         "stack",
+        (s.capacity, s.elem_size, s.capacity > 0),
         format!(
             "stack of {} slots of {} bytes: top {}",
             s.capacity, s.elem_size, s.top
         ),
-    );
-    r.capacity = Some(u64::from(s.capacity));
-    r.elem_size = Some(u64::from(s.elem_size));
+    )?;
     if s.top >= -1 && i64::from(s.top) < i64::from(s.capacity) {
         let items = u64::try_from(i64::from(s.top) + 1).unwrap_or(0);
         let _ = write!(r.description, ", {items} stacked");
@@ -812,15 +808,6 @@ fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> 
         r.inconsistent = Some(format!("reserved word is {}, not 0", s.reserved));
     }
     Some(r)
-}
-
-#[cfg(not(loom))]
-fn check_entry(
-    mem: &Memory,
-    name: &str,
-    r: &crate::inspect::Reading,
-) -> Option<std::result::Result<String, String>> {
-    crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
 }
 
 #[cfg(not(loom))]
