@@ -277,3 +277,12 @@ def test_repr_names_the_segment(shm_name):
     assert repr(memory) == f"Memory(name={shm_name!r}, size=4096, max_entries=64)"
     memory.close()
     assert repr(memory) == f"Memory(name={shm_name!r}, closed)"
+
+
+def test_a_second_handle_is_seen_as_attached_until_it_is_closed(shm_name):
+    with Memory(shm_name, 1 << 16) as mem:
+        assert not mem.others_attached()
+        other = Memory(shm_name)
+        assert mem.others_attached() and other.others_attached()
+        other.close()
+        assert not mem.others_attached()

@@ -5,6 +5,7 @@ import fcntl
 import math
 import mmap as mmap_module
 import os
+import struct
 import threading
 import time
 from typing import Callable, Optional
@@ -128,6 +129,8 @@ class Memory:
         try:
             os.fchmod(fd, mode)  # the umask must not change the mode asked for
             _reserve(fd, size)
+            if not _attach(fd):
+                raise Corrupt("a new segment's attachment lock is taken")
             self._map(size)
             layout.TABLE_HEADER.pack_into(self._mmap, 0, 0, layout.VERSION, 0, max_entries, size, table_end)
             # Publication: the magic goes last. Release: pairs with the acquire load in `_wait_for_magic`.
@@ -145,6 +148,12 @@ class Memory:
         except FileNotFoundError:
             raise NotFound(self.name) from None
         try:
+            backoff = Backoff(ready_timeout)
+            # A handle that replaces a stale segment holds the attachment byte exclusively
+            # while it removes the object: wait for it, as for an unpublished segment.
+            while not _attach(self._fd):
+                if not backoff.pause():
+                    raise NotReady(self.name, ready_timeout)
             self._wait_for_magic(ready_timeout)
             self._check_header()
         except BaseException:
@@ -294,6 +303,13 @@ class Memory:
                 raise
             return entry
 
+    def others_attached(self) -> bool:
+        """Whether any other handle (in this process or another, Python or Rust) has this
+        segment open. Implementations that do not take the attachment lock are not seen."""
+        if self._fd is None:
+            raise ValueError("the segment is closed")
+        return _others_attached(self._fd)
+
     def close(self) -> None:
         """Close the segment (it stays in the system until unlinked).
 
@@ -317,6 +333,35 @@ class Memory:
         if self._mmap is None:
             return f"Memory(name={self.name!r}, closed)"
         return f"Memory(name={self.name!r}, size={self.size}, max_entries={self.max_entries})"
+
+
+# Every handle holds a shared open-file-description lock on this byte of the segment's
+# file for as long as it is open, as the Rust crate's handles do (SPECIFICATION.md,
+# "Attachment"): the kernel drops it when the process ends, however it ends, so a process
+# can tell whether anyone else still has the segment open.
+_ATTACH_OFFSET = 1 << 62
+_F_OFD_GETLK = getattr(fcntl, "F_OFD_GETLK", 36)
+_F_OFD_SETLK = getattr(fcntl, "F_OFD_SETLK", 37)
+_FLOCK = struct.Struct("hhqqi4x")  # struct flock on Linux: l_type, l_whence, l_start, l_len, l_pid
+
+
+def _attach(fd: int) -> bool:
+    """Take the shared attachment lock on ``fd``; ``False`` if an exclusive one is in the way."""
+    request = _FLOCK.pack(fcntl.F_RDLCK, os.SEEK_SET, _ATTACH_OFFSET, 1, 0)
+    try:
+        fcntl.fcntl(fd, _F_OFD_SETLK, request)
+    except OSError as e:
+        if e.errno in (errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+    return True
+
+
+def _others_attached(fd: int) -> bool:
+    """Whether a handle other than ``fd``'s holds the attachment lock."""
+    request = _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, _ATTACH_OFFSET, 1, 0)
+    answer = fcntl.fcntl(fd, _F_OFD_GETLK, request)
+    return _FLOCK.unpack(answer)[0] != fcntl.F_UNLCK
 
 
 def _reserve(fd: int, size: int) -> None:

@@ -107,3 +107,11 @@ def test_an_element_size_mismatch_is_an_error_in_both_languages(interop, segment
     with pytest.raises(AssertionError, match="exited with status 1"):
         reader.wait()
     assert "temperature" in reader.describe()
+
+
+def test_a_python_handle_counts_as_attached_for_rust(interop, segment, processes):
+    name = segment()
+    with Memory(name, 1 << 16):
+        assert run(processes, [interop, "attached", name], "rust_attached")["others_attached"] == "true"
+    # The segment outlives its handles; nobody has it open now.
+    assert run(processes, [interop, "attached", name], "rust_alone")["others_attached"] == "false"

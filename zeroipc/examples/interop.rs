@@ -17,6 +17,8 @@
 //!                                          pop COUNT items, or until a stop item
 //!                                          (u64::MAX); write what was popped to file OUT, in
 //!                                          order, as little-endian u64s
+//! interop attached SEG                    open SEG and print whether any other handle (of any
+//!                                          process taking the attachment lock) has it open
 //! interop declared SEG                     create SEG from the #[zeroipc::segment] struct
 //!                                          `Plant`, fill it with known values; exit, leaving SEG
 //! interop declared-check SEG               open SEG as a `Plant` (each entry checked against the
@@ -237,6 +239,14 @@ fn run(raw: &[String]) -> Result<()> {
                 unreachable!()
             };
             declared(seg)
+        }
+        "attached" => {
+            let [seg] = args.operands(1, 1)? else {
+                unreachable!()
+            };
+            let mem = Memory::open(seg)?;
+            println!("others_attached={}", mem.others_attached()?);
+            Ok(())
         }
         "declared-check" => {
             let [seg] = args.operands(1, 1)? else {

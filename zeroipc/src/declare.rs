@@ -60,6 +60,7 @@ pub struct SegmentOptions {
     mode: u32,
     extra_space: usize,
     replace: bool,
+    replace_if_stale: bool,
     timeout: Duration,
 }
 
@@ -77,6 +78,7 @@ impl SegmentOptions {
             mode: 0o600,
             extra_space: 0,
             replace: false,
+            replace_if_stale: false,
             timeout: DEFAULT_OPEN_TIMEOUT,
         }
     }
@@ -102,6 +104,14 @@ impl SegmentOptions {
     #[must_use]
     pub fn replace(mut self, replace: bool) -> SegmentOptions {
         self.replace = replace;
+        self
+    }
+
+    /// Whether `create_with` replaces an existing segment of the same name that nobody is
+    /// attached to (see [`Options::replace_if_stale`]): the restart after a crash.
+    #[must_use]
+    pub fn replace_if_stale(mut self, replace_if_stale: bool) -> SegmentOptions {
+        self.replace_if_stale = replace_if_stale;
         self
     }
 
@@ -354,7 +364,10 @@ pub fn create_segment<S>(
             requested: u64::MAX,
             available: size as u64,
         })?;
-    let memory_options = Options::new().max_entries(max_entries).mode(options.mode);
+    let memory_options = Options::new()
+        .max_entries(max_entries)
+        .mode(options.mode)
+        .replace_if_stale(options.replace_if_stale);
     let mem = if options.replace {
         memory_options.replace(name, total)?
     } else {

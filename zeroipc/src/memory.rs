@@ -145,6 +145,23 @@ impl Memory {
         })
     }
 
+    /// Whether any other handle has this segment open: another `Memory` of it in this
+    /// process or in another, alive (the kernel drops a handle's attachment when its
+    /// process ends, however it ends).
+    ///
+    /// Every `Memory` holds a shared lock on one byte of the segment's file (an
+    /// open-file-description lock, `fcntl(F_OFD_SETLK)`; see SPECIFICATION.md) for as long
+    /// as it or a structure opened on it lives, and this asks whether another holds one.
+    /// Processes of implementations that do not take that lock (the upstream C++, Go and C
+    /// ones) are invisible to it; this crate and its Python package take it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if the system refuses the question.
+    pub fn others_attached(&self) -> Result<bool> {
+        self.region.shm().others_attached()
+    }
+
     /// The entry called `name`.
     ///
     /// # Errors
@@ -236,6 +253,7 @@ pub struct Options {
     max_entries: u32,
     mode: u32,
     timeout: Duration,
+    replace_if_stale: bool,
 }
 
 impl Default for Options {
@@ -251,6 +269,7 @@ impl Options {
             max_entries: layout::DEFAULT_MAX_ENTRIES,
             mode: 0o600,
             timeout: DEFAULT_OPEN_TIMEOUT,
+            replace_if_stale: false,
         }
     }
 
@@ -277,12 +296,36 @@ impl Options {
         self
     }
 
+    /// Whether [`create`](Options::create) replaces an existing segment of the same name
+    /// that nobody is attached to (see [`Memory::others_attached`]): the restart after a
+    /// crash. While any handle is attached, `create` still fails with
+    /// [`Error::AlreadyExists`] and the segment is left as it is.
+    ///
+    /// Only handles of implementations that take the attachment lock count (this crate and
+    /// its Python package); a process of another implementation that has the segment open
+    /// is invisible, and its segment can be replaced under it.
+    #[must_use]
+    pub fn replace_if_stale(mut self, replace_if_stale: bool) -> Options {
+        self.replace_if_stale = replace_if_stale;
+        self
+    }
+
     /// Creates a segment; see [`Memory::create`].
     ///
     /// # Errors
     ///
     /// As [`Memory::create`].
     pub fn create(&self, name: &str, size: usize) -> Result<Memory> {
+        match self.create_new(name, size) {
+            Err(Error::AlreadyExists { .. }) if self.replace_if_stale => {
+                shm::unlink_if_stale(name)?;
+                self.create_new(name, size)
+            }
+            other => other,
+        }
+    }
+
+    fn create_new(&self, name: &str, size: usize) -> Result<Memory> {
         shm::check_segment_name(name)?;
         let table_size = layout::table_size(self.max_entries);
         if (size as u64) < table_size {

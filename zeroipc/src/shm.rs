@@ -67,6 +67,62 @@ pub(crate) struct Shm {
     local_lock: Mutex<()>,
 }
 
+/// Where every handle of a segment holds its attachment: a shared (read) lock on this one
+/// byte of the segment's file, taken with `fcntl(F_OFD_SETLK)` when the handle is made and
+/// held for its whole life. The byte lies far past the end of any segment, and the lock is
+/// of another kind than the `flock` that serialises adds, so the two never meet. The kernel
+/// drops it when the handle's descriptor is closed, however its process ends.
+pub(crate) const ATTACH_OFFSET: i64 = 1 << 62;
+
+/// An open-file-description lock request of `kind` on the attachment byte.
+#[cfg(target_os = "linux")]
+fn attach_lock(kind: libc::c_short) -> libc::flock {
+    // SAFETY: `flock` is a plain C struct of integers, for which all zero bytes are valid;
+    // OFD locks require `l_pid` to be 0.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = kind;
+    lock.l_whence = libc::SEEK_SET as libc::c_short;
+    lock.l_start = ATTACH_OFFSET;
+    lock.l_len = 1;
+    lock
+}
+
+/// Takes the lock `kind` (shared or exclusive) on `file`'s attachment byte without waiting;
+/// `Ok(false)` if another handle's lock is in the way.
+#[cfg(target_os = "linux")]
+fn try_attach(file: &File, kind: libc::c_short) -> Result<bool> {
+    let lock = attach_lock(kind);
+    // SAFETY: `fd` is an open descriptor owned by `file`; `lock` is a valid `flock` that
+    // outlives the call; F_OFD_SETLK only reads it.
+    let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &lock) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let source = std::io::Error::last_os_error();
+    match source.raw_os_error() {
+        Some(libc::EAGAIN | libc::EACCES) => Ok(false),
+        _ => Err(Error::Io {
+            op: "fcntl(F_OFD_SETLK)",
+            source,
+        }),
+    }
+}
+
+/// Without open-file-description locks there is no attachment: every handle is alone.
+#[cfg(not(target_os = "linux"))]
+fn try_attach(_file: &File, _kind: i16) -> Result<bool> {
+    Ok(true)
+}
+
+#[cfg(target_os = "linux")]
+const SHARED: libc::c_short = libc::F_RDLCK as libc::c_short;
+#[cfg(target_os = "linux")]
+const EXCLUSIVE: libc::c_short = libc::F_WRLCK as libc::c_short;
+#[cfg(not(target_os = "linux"))]
+const SHARED: i16 = 0;
+#[cfg(not(target_os = "linux"))]
+const EXCLUSIVE: i16 = 1;
+
 impl Shm {
     /// Creates a new object of `size` bytes (zero-filled by the system) with permissions
     /// `mode`, failing if the name exists. On failure nothing is left behind.
@@ -98,7 +154,16 @@ impl Shm {
         // SAFETY: `fd` was just returned by a successful `shm_open` and is owned by nobody else.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         let file = File::from(fd);
-        let built = Self::size_new(&file, size, mode).and_then(|()| Self::map(&file, size));
+        let built = Self::size_new(&file, size, mode)
+            .and_then(|()| Self::map(&file, size))
+            .and_then(|map| {
+                // Nobody else can hold a lock on an object this call just made (O_EXCL).
+                if try_attach(&file, SHARED)? {
+                    Ok(map)
+                } else {
+                    Err(Error::corrupt(name, "a new segment's attachment is taken"))
+                }
+            });
         match built {
             Ok(map) => Ok(Shm {
                 name: name.to_owned(),
@@ -188,6 +253,16 @@ impl Shm {
             }
             std::thread::sleep(Duration::from_millis(1));
         };
+        // Exit: attached, or the time is up while a handle that replaces the segment holds
+        // the attachment byte exclusively (it is about to remove this object).
+        while !try_attach(&file, SHARED)? {
+            if Instant::now() >= deadline {
+                return Err(Error::NotReady {
+                    name: name.to_owned(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
         let map = Self::map(&file, size)?;
         Ok(Shm {
             name: name.to_owned(),
@@ -195,6 +270,27 @@ impl Shm {
             map,
             local_lock: Mutex::new(()),
         })
+    }
+
+    /// Whether any other handle holds the attachment byte: another `Memory` of this segment,
+    /// in this process or another, of any implementation that takes the same lock.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn others_attached(&self) -> Result<bool> {
+        let mut lock = attach_lock(EXCLUSIVE);
+        // SAFETY: `fd` is an open descriptor owned by `self.file`; `lock` is a valid `flock`
+        // that F_OFD_GETLK overwrites with the first conflicting lock, or with F_UNLCK.
+        let rc = unsafe { libc::fcntl(self.file.as_raw_fd(), libc::F_OFD_GETLK, &mut lock) };
+        if rc != 0 {
+            return Err(Error::io("fcntl(F_OFD_GETLK)"));
+        }
+        // A lock of this handle's own open file description never conflicts with it.
+        Ok(lock.l_type != libc::F_UNLCK as libc::c_short)
+    }
+
+    /// Without open-file-description locks, no other handle can be seen.
+    #[cfg(not(target_os = "linux"))]
+    pub(crate) fn others_attached(&self) -> Result<bool> {
+        Ok(false)
     }
 
     fn map(file: &File, size: usize) -> Result<MmapRaw> {
@@ -275,6 +371,40 @@ impl Drop for ShmLock<'_> {
 }
 
 /// Removes the object called `name`. Processes that have it mapped keep their mapping.
+/// Removes the object `name` if no handle is attached to it (see [`ATTACH_OFFSET`]): it takes
+/// the attachment byte exclusively, which fails while anyone holds it, and removes the object
+/// while holding it, so that nobody attaches in between. `Ok(false)` if someone is attached
+/// (nothing changes) or the object does not exist.
+///
+/// # Errors
+///
+/// [`Error::Io`] if the object cannot be opened, locked or removed.
+pub(crate) fn unlink_if_stale(name: &str) -> Result<bool> {
+    check_segment_name(name)?;
+    let c_name = c_name(name);
+    // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
+    let fd = unsafe { libc::shm_open(c_name.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC, 0) };
+    if fd < 0 {
+        let source = std::io::Error::last_os_error();
+        return if source.kind() == std::io::ErrorKind::NotFound {
+            Ok(false)
+        } else {
+            Err(Error::Io {
+                op: "shm_open",
+                source,
+            })
+        };
+    }
+    // SAFETY: `fd` was just returned by a successful `shm_open` and is owned by nobody else.
+    let file = File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+    if !try_attach(&file, EXCLUSIVE)? {
+        return Ok(false);
+    }
+    unlink(name)?;
+    // `file` closes here, dropping the exclusive lock with the removed object.
+    Ok(true)
+}
+
 pub(crate) fn unlink(name: &str) -> Result<()> {
     check_segment_name(name)?;
     let c_name = c_name(name);

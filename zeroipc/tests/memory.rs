@@ -245,3 +245,49 @@ fn a_segment_larger_than_dev_shm_fails_at_create_and_leaves_nothing() {
     );
     assert!(!shm_path(&name).exists());
 }
+
+// ---- Attachment -----------------------------------------------------------------------------
+
+#[test]
+fn a_second_handle_is_seen_as_attached_until_it_is_dropped() {
+    let (mem, _guard) = segment("attach_two", 1 << 16);
+    assert!(!mem.others_attached().unwrap());
+    let other = Memory::open(mem.name()).unwrap();
+    assert!(mem.others_attached().unwrap());
+    assert!(other.others_attached().unwrap());
+    drop(other);
+    assert!(!mem.others_attached().unwrap());
+}
+
+#[test]
+fn a_structure_keeps_its_segment_attached_after_its_memory_is_dropped() {
+    let (mem, _guard) = segment("attach_structure", 1 << 16);
+    let other = Memory::open(mem.name()).unwrap();
+    let array = Array::<u32>::create(&other, "a", 4).unwrap();
+    drop(other);
+    assert!(mem.others_attached().unwrap());
+    drop(array);
+    assert!(!mem.others_attached().unwrap());
+}
+
+#[test]
+fn replace_if_stale_refuses_while_anyone_is_attached_and_replaces_after() {
+    let (mem, guard) = segment("attach_replace", 1 << 16);
+    Array::<u32>::create(&mem, "old", 4).unwrap().fill(7);
+    let options = Memory::options().replace_if_stale(true);
+    assert!(matches!(
+        options.create(&guard.0, 1 << 16),
+        Err(Error::AlreadyExists { .. })
+    ));
+    // The segment is as it was.
+    assert_eq!(Array::<u32>::open(&mem, "old").unwrap().to_vec(), [7; 4]);
+    drop(mem);
+    let fresh = options.create(&guard.0, 1 << 16).unwrap();
+    assert!(matches!(fresh.find("old"), Err(Error::NotFound { .. })));
+    // Without the option, an existing segment is never replaced, stale or not.
+    drop(fresh);
+    assert!(matches!(
+        Memory::create(&guard.0, 1 << 16),
+        Err(Error::AlreadyExists { .. })
+    ));
+}

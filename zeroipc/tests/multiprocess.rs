@@ -109,3 +109,43 @@ fn two_processes_adding_at_once_get_distinct_entries() {
         entries.iter().map(zeroipc::Entry::end).max().unwrap()
     );
 }
+
+#[test]
+fn a_killed_child_is_no_longer_attached_and_its_segment_can_then_be_replaced() {
+    const TEST: &str = "a_killed_child_is_no_longer_attached_and_its_segment_can_then_be_replaced";
+    if child_role().is_some() {
+        let mem = Memory::open(&std::env::var(SEGMENT).unwrap()).unwrap();
+        Array::<u32>::open(&mem, "ready")
+            .unwrap()
+            .set(0, 1)
+            .unwrap();
+        // Attached until killed (or, if the parent never kills it, for a minute).
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let (mem, c) = segment("mp_attach", 1 << 16);
+    let ready = Array::<u32>::create(&mem, "ready", 1).unwrap();
+    assert!(!mem.others_attached().unwrap());
+    let mut children = Children(vec![spawn_child(TEST, "holder", &[(SEGMENT, c.0.clone())])]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while ready.get(0).unwrap() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child never opened"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(mem.others_attached().unwrap());
+    drop((ready, mem));
+    let options = Memory::options().replace_if_stale(true);
+    assert!(matches!(
+        options.create(&c.0, 1 << 16),
+        Err(zeroipc::Error::AlreadyExists { .. })
+    ));
+    let child = &mut children.0[0];
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let fresh = options.create(&c.0, 1 << 16).unwrap();
+    assert!(!fresh.others_attached().unwrap());
+    assert!(fresh.find("ready").is_err(), "a new segment");
+}
