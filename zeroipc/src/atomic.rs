@@ -168,340 +168,333 @@ pub(crate) fn yield_now() {
 // machine level and as fast as `memcpy`.
 
 #[cfg(not(loom))]
-macro_rules! unit_copies {
-    ($load:ident, $store:ident, $atomic:ident, $int:ty) => {
-        /// Moves one unit from `src`, in the mapping, to private `dst`.
-        ///
-        /// # Safety
-        ///
-        /// - `src` is aligned to the unit's size and valid for reads of it, and every
-        ///   access to those bytes while the copy runs is atomic;
-        /// - `dst` is valid for writes of the unit's size (any alignment).
-        #[inline(always)] // hot: one element is one instruction only when all of this inlines
-        #[allow(clippy::inline_always)]
-        unsafe fn $load(src: *const u8, dst: *mut u8) {
-            // SAFETY: aligned, valid and only accessed atomically (the caller's promise);
-            // every bit pattern is a valid integer.
-            let word = unsafe { core::sync::atomic::$atomic::from_ptr(src.cast_mut().cast()) };
-            // Relaxed: a copy orders nothing; its callers order their accesses themselves.
-            let value: $int = word.load(Ordering::Relaxed);
-            // SAFETY: `dst` is valid for the unit's bytes (the caller's promise).
-            unsafe { dst.cast::<$int>().write_unaligned(value) };
-        }
+mod copies {
+    use super::Ordering;
 
-        /// Moves one unit from private `src` to `dst`, in the mapping.
-        ///
-        /// # Safety
-        ///
-        /// - `dst` is aligned to the unit's size and valid for writes of it, and every
-        ///   access to those bytes while the copy runs is atomic;
-        /// - `src` is valid for reads of the unit's size (any alignment).
-        #[inline(always)] // hot: one element is one instruction only when all of this inlines
-        #[allow(clippy::inline_always)]
-        unsafe fn $store(src: *const u8, dst: *mut u8) {
-            // SAFETY: `src` is valid for the unit's bytes (the caller's promise).
-            let value = unsafe { src.cast::<$int>().read_unaligned() };
-            // SAFETY: aligned, valid and only accessed atomically (the caller's promise).
-            let word = unsafe { core::sync::atomic::$atomic::from_ptr(dst.cast()) };
-            // Relaxed: as in the load.
-            word.store(value, Ordering::Relaxed);
-        }
-    };
-}
+    macro_rules! unit_copies {
+        ($load:ident, $store:ident, $atomic:ident, $int:ty) => {
+            /// Moves one unit from `src`, in the mapping, to private `dst`.
+            ///
+            /// # Safety
+            ///
+            /// - `src` is aligned to the unit's size and valid for reads of it, and every
+            ///   access to those bytes while the copy runs is atomic;
+            /// - `dst` is valid for writes of the unit's size (any alignment).
+            #[inline(always)] // hot: one element is one instruction only when all of this inlines
+            #[allow(clippy::inline_always)]
+            unsafe fn $load(src: *const u8, dst: *mut u8) {
+                // SAFETY: aligned, valid and only accessed atomically (the caller's promise);
+                // every bit pattern is a valid integer.
+                let word = unsafe { core::sync::atomic::$atomic::from_ptr(src.cast_mut().cast()) };
+                // Relaxed: a copy orders nothing; its callers order their accesses themselves.
+                let value: $int = word.load(Ordering::Relaxed);
+                // SAFETY: `dst` is valid for the unit's bytes (the caller's promise).
+                unsafe { dst.cast::<$int>().write_unaligned(value) };
+            }
 
-#[cfg(not(loom))]
-unit_copies!(load_u8, store_u8, AtomicU8, u8);
-#[cfg(not(loom))]
-unit_copies!(load_u16, store_u16, AtomicU16, u16);
-#[cfg(not(loom))]
-unit_copies!(load_u32, store_u32, AtomicU32, u32);
-#[cfg(not(loom))]
-unit_copies!(load_u64, store_u64, AtomicU64, u64);
-
-/// The widest unit (8, 4, 2 or 1 bytes) that `addr` is aligned to and `left` holds.
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-fn unit_at(addr: usize, left: usize) -> usize {
-    let mut unit = 8;
-    while unit > 1 && (addr % unit != 0 || unit > left) {
-        unit /= 2;
-    }
-    unit
-}
-
-/// Copies `words` 8-byte words from `src`, in the mapping, into private `dst`: each word by
-/// one relaxed atomic load (a plain load instruction on x86-64 and arm64), eight to a turn
-/// of the loop so that its overhead is small next to the copying. This is what keeps a long
-/// atomic copy near the speed of `memcpy`, which is bound by memory, not by instructions.
-///
-/// # Safety
-///
-/// - `src` is 8-aligned and valid for reads of `8 * words` bytes, and every access to them
-///   while the copy runs is atomic;
-/// - `dst` is valid for writes of `8 * words` bytes (any alignment).
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-unsafe fn load_words(src: *const u8, dst: *mut u8, words: usize) {
-    const BLOCK: usize = 8;
-    let mut done = 0;
-    // Exit: fewer than a block's words left.
-    while words - done >= BLOCK {
-        let mut block = [0u64; BLOCK];
-        for (k, word) in block.iter_mut().enumerate() {
-            // `wrapping_add`: word `done + k` lies in the run (the loop's condition).
-            let at = src.wrapping_add(8 * (done + k)).cast_mut();
-            // SAFETY: `at` is 8-aligned, in the run, and accessed only atomically (the
-            // caller's promises); every bit pattern is a valid `u64`.
-            let atomic = unsafe { core::sync::atomic::AtomicU64::from_ptr(at.cast()) };
-            // Relaxed: as in the unit copies.
-            *word = atomic.load(Ordering::Relaxed);
-        }
-        let at = dst.wrapping_add(8 * done);
-        // SAFETY: the block's bytes lie in `dst`'s range (the loop's condition), which is
-        // private, so it cannot overlap the block on the stack.
-        unsafe { core::ptr::copy_nonoverlapping(block.as_ptr().cast::<u8>(), at, 8 * BLOCK) };
-        done += BLOCK;
-    }
-    while done < words {
-        let (from, to) = (src.wrapping_add(8 * done), dst.wrapping_add(8 * done));
-        // SAFETY: word `done` is in both runs, `src`'s 8-aligned (the caller's promises).
-        unsafe { load_u64(from, to) };
-        done += 1;
-    }
-}
-
-/// From this many bytes on, a copy on x86-64 is one `rep movsb` (see [`string_copy`]).
-#[cfg(all(not(loom), target_arch = "x86_64"))]
-const LONG_RUN: usize = 512;
-
-/// Copies `len` bytes from `from` to `to` with the processor's string copy (`rep movsb`),
-/// which processors with fast short string copies (most x86-64 processors of the last decade)
-/// run at the speed of `memcpy`.
-///
-/// This is a per-byte atomic copy: an assembly block is outside Rust's memory model (the
-/// compiler treats it as an operation it cannot see into, like a call to unknown code), and
-/// at the machine level `rep movsb` reads each source byte once and writes each destination
-/// byte once with ordinary accesses, and on x86-64 every ordinary access to a byte is atomic.
-/// A concurrent writer can make the copy torn, never undefined.
-///
-/// # Safety
-///
-/// - `from` is valid for reads and `to` for writes of `len` bytes, and they do not overlap;
-/// - any access to them by this process while the copy runs is atomic.
-#[cfg(all(not(loom), target_arch = "x86_64"))]
-#[inline]
-unsafe fn string_copy(from: *const u8, to: *mut u8, len: usize) {
-    // SAFETY: `rep movsb` copies `rcx` bytes from `rsi` to `rdi` upwards (the direction flag
-    // is clear on entry to Rust code, as the ABI requires), touching no memory but those two
-    // ranges (valid and disjoint: the caller's promise) and no stack; it leaves the flags as
-    // they were.
-    unsafe {
-        core::arch::asm!(
-            "rep movsb",
-            inout("rcx") len => _,
-            inout("rsi") from => _,
-            inout("rdi") to => _,
-            options(nostack, preserves_flags)
-        );
-    }
-}
-
-/// Which way a copy goes.
-#[cfg(not(loom))]
-#[derive(Clone, Copy)]
-enum Way {
-    /// From the mapping into private memory.
-    Load,
-    /// From private memory into the mapping.
-    Store,
-}
-
-/// Copies `len` bytes between `shared` and `private`, the way `way` says, one unit at a time.
-///
-/// # Safety
-///
-/// - `shared` is valid for reads and writes of `len` bytes, and every access to them while
-///   the copy runs is atomic;
-/// - `private` is valid for reads (for `Store`) or writes (for `Load`) of `len` bytes and
-///   does not overlap `shared`.
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-unsafe fn copy_units(way: Way, shared: *mut u8, private: *mut u8, len: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if len >= LONG_RUN {
-        let (from, to) = match way {
-            Way::Load => (shared.cast_const(), private),
-            Way::Store => (private.cast_const(), shared),
+            /// Moves one unit from private `src` to `dst`, in the mapping.
+            ///
+            /// # Safety
+            ///
+            /// - `dst` is aligned to the unit's size and valid for writes of it, and every
+            ///   access to those bytes while the copy runs is atomic;
+            /// - `src` is valid for reads of the unit's size (any alignment).
+            #[inline(always)] // hot: one element is one instruction only when all of this inlines
+            #[allow(clippy::inline_always)]
+            unsafe fn $store(src: *const u8, dst: *mut u8) {
+                // SAFETY: `src` is valid for the unit's bytes (the caller's promise).
+                let value = unsafe { src.cast::<$int>().read_unaligned() };
+                // SAFETY: aligned, valid and only accessed atomically (the caller's promise).
+                let word = unsafe { core::sync::atomic::$atomic::from_ptr(dst.cast()) };
+                // Relaxed: as in the load.
+                word.store(value, Ordering::Relaxed);
+            }
         };
-        // SAFETY: the ranges are valid, disjoint, and reached atomically by this process
-        // (the caller's promises, which are `string_copy`'s).
-        unsafe { string_copy(from, to, len) };
-        return;
     }
-    // Moves the unit of `unit` bytes at `done`.
-    let step = |done: usize, unit: usize| {
-        // `wrapping_add`: `done < len`, so both stay within their ranges (the caller's).
-        let s = shared.wrapping_add(done);
-        let p = private.wrapping_add(done);
-        let op: unsafe fn(*const u8, *mut u8) = match (way, unit) {
-            (Way::Load, 8) => load_u64,
-            (Way::Load, 4) => load_u32,
-            (Way::Load, 2) => load_u16,
-            (Way::Load, _) => load_u8,
-            (Way::Store, 8) => store_u64,
-            (Way::Store, 4) => store_u32,
-            (Way::Store, 2) => store_u16,
-            (Way::Store, _) => store_u8,
-        };
-        let (from, to) = match way {
-            Way::Load => (s.cast_const(), p),
-            Way::Store => (p.cast_const(), s),
-        };
-        // SAFETY: `s` is aligned to `unit` and `unit` bytes at `s` and at `p` lie within the
-        // ranges the caller vouched for (both checked by the loops below, which choose
-        // `unit`); `op` moves `unit` bytes from the one to the other.
-        unsafe { op(from, to) };
-    };
-    let mut done = 0;
-    // The head, up to the first 8-aligned byte. Exit: aligned, or every byte moved.
-    while done < len && (shared as usize + done) % 8 != 0 {
-        let unit = unit_at(shared as usize + done, len - done);
-        step(done, unit);
-        done += unit;
-    }
-    // The body, in whole words: `shared + done` is 8-aligned here and stays so.
-    if let Way::Load = way {
-        let words = (len - done) / 8;
-        // SAFETY: `shared + done` is 8-aligned (the head's exit) and the `words` words from
-        // there lie in both ranges the caller vouched for.
-        unsafe { load_words(shared.wrapping_add(done), private.wrapping_add(done), words) };
-        done += 8 * words;
-    }
-    while len - done >= 8 {
-        step(done, 8);
-        done += 8;
-    }
-    // The tail, fewer than 8 bytes.
-    while done < len {
-        let unit = unit_at(shared as usize + done, len - done);
-        step(done, unit);
-        done += unit;
-    }
-}
 
-/// Copies `len` bytes from `src`, in the mapping, into private `dst` (see the section's
-/// docs: per-byte atomic, torn under a concurrent writer, never undefined behaviour).
-///
-/// # Safety
-///
-/// - `src` is valid for reads of `len` bytes, and every access to them while the copy runs
-///   (by this process or another) is atomic or, in another process, a plain machine access;
-/// - `dst` is valid for writes of `len` bytes and does not overlap `src`.
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-pub(crate) unsafe fn load_bytes(src: *const u8, dst: *mut u8, len: usize) {
-    // SAFETY: the caller's promises are `copy_units`'s for a load (a load only reads
-    // `shared`, so the mutable pointer is never written through).
-    unsafe { copy_units(Way::Load, src.cast_mut(), dst, len) }
-}
+    unit_copies!(load_u8, store_u8, AtomicU8, u8);
+    unit_copies!(load_u16, store_u16, AtomicU16, u16);
+    unit_copies!(load_u32, store_u32, AtomicU32, u32);
+    unit_copies!(load_u64, store_u64, AtomicU64, u64);
 
-/// Copies `len` bytes from private `src` into `dst`, in the mapping (see `load_bytes`).
-///
-/// # Safety
-///
-/// - `dst` is valid for writes of `len` bytes, and every access to them while the copy runs
-///   is atomic or, in another process, a plain machine access;
-/// - `src` is valid for reads of `len` bytes and does not overlap `dst`.
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-pub(crate) unsafe fn store_bytes(src: *const u8, dst: *mut u8, len: usize) {
-    // SAFETY: the caller's promises are `copy_units`'s for a store.
-    unsafe { copy_units(Way::Store, dst, src.cast_mut(), len) }
-}
-
-/// Copies `count` values of `T` from `src`, in the mapping, into private `dst`.
-///
-/// # Safety
-///
-/// As for [`load_bytes`] with `len = count * size_of::<T>()`, and `src` aligned for `T`.
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-pub(crate) unsafe fn load_run<T: bytemuck::Pod>(src: *const T, dst: *mut T, count: usize) {
-    let len = count * size_of::<T>();
-    if align_of::<T>() >= 8 && len < 512 {
-        // Every unit is a whole word: the alignment is known here, so no unit is chosen at
-        // run time (one `T` of 8 bytes is one load).
-        // SAFETY: `src` is 8-aligned (aligned for `T`) and the run's `len / 8` words are the
-        // run the caller vouched for (the size of an 8-aligned `T` is a multiple of 8).
-        unsafe { load_words(src.cast(), dst.cast(), len / 8) };
-    } else {
-        // SAFETY: the caller's promises.
-        unsafe { load_bytes(src.cast(), dst.cast(), len) };
+    /// The widest unit (8, 4, 2 or 1 bytes) that `addr` is aligned to and `left` holds.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    fn unit_at(addr: usize, left: usize) -> usize {
+        let mut unit = 8;
+        while unit > 1 && (addr % unit != 0 || unit > left) {
+            unit /= 2;
+        }
+        unit
     }
-}
 
-/// Copies `count` values of `T` from private `src` into `dst`, in the mapping.
-///
-/// # Safety
-///
-/// As for [`store_bytes`] with `len = count * size_of::<T>()`, and `dst` aligned for `T`.
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-pub(crate) unsafe fn store_run<T: bytemuck::Pod>(src: *const T, dst: *mut T, count: usize) {
-    let len = count * size_of::<T>();
-    if align_of::<T>() >= 8 && len < 512 {
-        for i in 0..len / 8 {
-            let (from, to) = (
-                src.cast::<u8>().wrapping_add(8 * i),
-                dst.cast::<u8>().wrapping_add(8 * i),
+    /// Copies `words` 8-byte words from `src`, in the mapping, into private `dst`: each word by
+    /// one relaxed atomic load (a plain load instruction on x86-64 and arm64), eight to a turn
+    /// of the loop so that its overhead is small next to the copying. This is what keeps a long
+    /// atomic copy near the speed of `memcpy`, which is bound by memory, not by instructions.
+    ///
+    /// # Safety
+    ///
+    /// - `src` is 8-aligned and valid for reads of `8 * words` bytes, and every access to them
+    ///   while the copy runs is atomic;
+    /// - `dst` is valid for writes of `8 * words` bytes (any alignment).
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    unsafe fn load_words(src: *const u8, dst: *mut u8, words: usize) {
+        const BLOCK: usize = 8;
+        let mut done = 0;
+        // Exit: fewer than a block's words left.
+        while words - done >= BLOCK {
+            let mut block = [0u64; BLOCK];
+            for (k, word) in block.iter_mut().enumerate() {
+                // `wrapping_add`: word `done + k` lies in the run (the loop's condition).
+                let at = src.wrapping_add(8 * (done + k)).cast_mut();
+                // SAFETY: `at` is 8-aligned, in the run, and accessed only atomically (the
+                // caller's promises); every bit pattern is a valid `u64`.
+                let atomic = unsafe { core::sync::atomic::AtomicU64::from_ptr(at.cast()) };
+                // Relaxed: as in the unit copies.
+                *word = atomic.load(Ordering::Relaxed);
+            }
+            let at = dst.wrapping_add(8 * done);
+            // SAFETY: the block's bytes lie in `dst`'s range (the loop's condition), which is
+            // private, so it cannot overlap the block on the stack.
+            unsafe { core::ptr::copy_nonoverlapping(block.as_ptr().cast::<u8>(), at, 8 * BLOCK) };
+            done += BLOCK;
+        }
+        while done < words {
+            let (from, to) = (src.wrapping_add(8 * done), dst.wrapping_add(8 * done));
+            // SAFETY: word `done` is in both runs, `src`'s 8-aligned (the caller's promises).
+            unsafe { load_u64(from, to) };
+            done += 1;
+        }
+    }
+
+    /// From this many bytes on, a copy on x86-64 is one `rep movsb` (see [`string_copy`]).
+    #[cfg(all(not(loom), target_arch = "x86_64"))]
+    const LONG_RUN: usize = 512;
+
+    /// Copies `len` bytes from `from` to `to` with the processor's string copy (`rep movsb`),
+    /// which processors with fast short string copies (most x86-64 processors of the last decade)
+    /// run at the speed of `memcpy`.
+    ///
+    /// This is a per-byte atomic copy: an assembly block is outside Rust's memory model (the
+    /// compiler treats it as an operation it cannot see into, like a call to unknown code), and
+    /// at the machine level `rep movsb` reads each source byte once and writes each destination
+    /// byte once with ordinary accesses, and on x86-64 every ordinary access to a byte is atomic.
+    /// A concurrent writer can make the copy torn, never undefined.
+    ///
+    /// # Safety
+    ///
+    /// - `from` is valid for reads and `to` for writes of `len` bytes, and they do not overlap;
+    /// - any access to them by this process while the copy runs is atomic.
+    #[cfg(all(not(loom), target_arch = "x86_64"))]
+    #[inline]
+    unsafe fn string_copy(from: *const u8, to: *mut u8, len: usize) {
+        // SAFETY: `rep movsb` copies `rcx` bytes from `rsi` to `rdi` upwards (the direction flag
+        // is clear on entry to Rust code, as the ABI requires), touching no memory but those two
+        // ranges (valid and disjoint: the caller's promise) and no stack; it leaves the flags as
+        // they were.
+        unsafe {
+            core::arch::asm!(
+                "rep movsb",
+                inout("rcx") len => _,
+                inout("rsi") from => _,
+                inout("rdi") to => _,
+                options(nostack, preserves_flags)
             );
-            // SAFETY: `dst` is 8-aligned (aligned for `T`), so is every word in the run, and
-            // word `i` lies in the run the caller vouched for.
-            unsafe { store_u64(from, to) };
         }
-    } else {
-        // SAFETY: the caller's promises.
-        unsafe { store_bytes(src.cast(), dst.cast(), len) };
+    }
+
+    /// Which way a copy goes.
+    #[derive(Clone, Copy)]
+    enum Way {
+        /// From the mapping into private memory.
+        Load,
+        /// From private memory into the mapping.
+        Store,
+    }
+
+    /// Copies `len` bytes between `shared` and `private`, the way `way` says, one unit at a time.
+    ///
+    /// # Safety
+    ///
+    /// - `shared` is valid for reads and writes of `len` bytes, and every access to them while
+    ///   the copy runs is atomic;
+    /// - `private` is valid for reads (for `Store`) or writes (for `Load`) of `len` bytes and
+    ///   does not overlap `shared`.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    unsafe fn copy_units(way: Way, shared: *mut u8, private: *mut u8, len: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if len >= LONG_RUN {
+            let (from, to) = match way {
+                Way::Load => (shared.cast_const(), private),
+                Way::Store => (private.cast_const(), shared),
+            };
+            // SAFETY: the ranges are valid, disjoint, and reached atomically by this process
+            // (the caller's promises, which are `string_copy`'s).
+            unsafe { string_copy(from, to, len) };
+            return;
+        }
+        // Moves the unit of `unit` bytes at `done`.
+        let step = |done: usize, unit: usize| {
+            // `wrapping_add`: `done < len`, so both stay within their ranges (the caller's).
+            let s = shared.wrapping_add(done);
+            let p = private.wrapping_add(done);
+            let op: unsafe fn(*const u8, *mut u8) = match (way, unit) {
+                (Way::Load, 8) => load_u64,
+                (Way::Load, 4) => load_u32,
+                (Way::Load, 2) => load_u16,
+                (Way::Load, _) => load_u8,
+                (Way::Store, 8) => store_u64,
+                (Way::Store, 4) => store_u32,
+                (Way::Store, 2) => store_u16,
+                (Way::Store, _) => store_u8,
+            };
+            let (from, to) = match way {
+                Way::Load => (s.cast_const(), p),
+                Way::Store => (p.cast_const(), s),
+            };
+            // SAFETY: `s` is aligned to `unit` and `unit` bytes at `s` and at `p` lie within the
+            // ranges the caller vouched for (both checked by the loops below, which choose
+            // `unit`); `op` moves `unit` bytes from the one to the other.
+            unsafe { op(from, to) };
+        };
+        let mut done = 0;
+        // The head, up to the first 8-aligned byte. Exit: aligned, or every byte moved.
+        while done < len && (shared as usize + done) % 8 != 0 {
+            let unit = unit_at(shared as usize + done, len - done);
+            step(done, unit);
+            done += unit;
+        }
+        // The body, in whole words: `shared + done` is 8-aligned here and stays so.
+        if let Way::Load = way {
+            let words = (len - done) / 8;
+            // SAFETY: `shared + done` is 8-aligned (the head's exit) and the `words` words from
+            // there lie in both ranges the caller vouched for.
+            unsafe { load_words(shared.wrapping_add(done), private.wrapping_add(done), words) };
+            done += 8 * words;
+        }
+        while len - done >= 8 {
+            step(done, 8);
+            done += 8;
+        }
+        // The tail, fewer than 8 bytes.
+        while done < len {
+            let unit = unit_at(shared as usize + done, len - done);
+            step(done, unit);
+            done += unit;
+        }
+    }
+
+    /// Copies `len` bytes from `src`, in the mapping, into private `dst` (see the section's
+    /// docs: per-byte atomic, torn under a concurrent writer, never undefined behaviour).
+    ///
+    /// # Safety
+    ///
+    /// - `src` is valid for reads of `len` bytes, and every access to them while the copy runs
+    ///   (by this process or another) is atomic or, in another process, a plain machine access;
+    /// - `dst` is valid for writes of `len` bytes and does not overlap `src`.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    pub(crate) unsafe fn load_bytes(src: *const u8, dst: *mut u8, len: usize) {
+        // SAFETY: the caller's promises are `copy_units`'s for a load (a load only reads
+        // `shared`, so the mutable pointer is never written through).
+        unsafe { copy_units(Way::Load, src.cast_mut(), dst, len) }
+    }
+
+    /// Copies `len` bytes from private `src` into `dst`, in the mapping (see `load_bytes`).
+    ///
+    /// # Safety
+    ///
+    /// - `dst` is valid for writes of `len` bytes, and every access to them while the copy runs
+    ///   is atomic or, in another process, a plain machine access;
+    /// - `src` is valid for reads of `len` bytes and does not overlap `dst`.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    pub(crate) unsafe fn store_bytes(src: *const u8, dst: *mut u8, len: usize) {
+        // SAFETY: the caller's promises are `copy_units`'s for a store.
+        unsafe { copy_units(Way::Store, dst, src.cast_mut(), len) }
+    }
+
+    /// Copies `count` values of `T` from `src`, in the mapping, into private `dst`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`load_bytes`] with `len = count * size_of::<T>()`, and `src` aligned for `T`.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    pub(crate) unsafe fn load_run<T: bytemuck::Pod>(src: *const T, dst: *mut T, count: usize) {
+        let len = count * size_of::<T>();
+        if align_of::<T>() >= 8 && len < 512 {
+            // Every unit is a whole word: the alignment is known here, so no unit is chosen at
+            // run time (one `T` of 8 bytes is one load).
+            // SAFETY: `src` is 8-aligned (aligned for `T`) and the run's `len / 8` words are the
+            // run the caller vouched for (the size of an 8-aligned `T` is a multiple of 8).
+            unsafe { load_words(src.cast(), dst.cast(), len / 8) };
+        } else {
+            // SAFETY: the caller's promises.
+            unsafe { load_bytes(src.cast(), dst.cast(), len) };
+        }
+    }
+
+    /// Copies `count` values of `T` from private `src` into `dst`, in the mapping.
+    ///
+    /// # Safety
+    ///
+    /// As for [`store_bytes`] with `len = count * size_of::<T>()`, and `dst` aligned for `T`.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    pub(crate) unsafe fn store_run<T: bytemuck::Pod>(src: *const T, dst: *mut T, count: usize) {
+        let len = count * size_of::<T>();
+        if align_of::<T>() >= 8 && len < 512 {
+            for i in 0..len / 8 {
+                let (from, to) = (
+                    src.cast::<u8>().wrapping_add(8 * i),
+                    dst.cast::<u8>().wrapping_add(8 * i),
+                );
+                // SAFETY: `dst` is 8-aligned (aligned for `T`), so is every word in the run, and
+                // word `i` lies in the run the caller vouched for.
+                unsafe { store_u64(from, to) };
+            }
+        } else {
+            // SAFETY: the caller's promises.
+            unsafe { store_bytes(src.cast(), dst.cast(), len) };
+        }
+    }
+
+    /// Copies the `T` at `src`, in the mapping, into private memory.
+    ///
+    /// # Safety
+    ///
+    /// As for [`load_run`] with `count = 1`.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    pub(crate) unsafe fn load<T: bytemuck::Pod>(src: *const T) -> T {
+        let mut value = T::zeroed();
+        // SAFETY: the caller's promises; `value` is private and one `T` long.
+        unsafe { load_run(src, &mut value, 1) };
+        value
+    }
+
+    /// Copies `value` to `dst`, in the mapping.
+    ///
+    /// # Safety
+    ///
+    /// As for [`store_run`] with `count = 1`.
+    #[inline(always)] // hot: one element is one instruction only when all of this inlines
+    #[allow(clippy::inline_always)]
+    pub(crate) unsafe fn store<T: bytemuck::Pod>(dst: *mut T, value: T) {
+        // SAFETY: the caller's promises; `value` is private and one `T` long.
+        unsafe { store_run(&value, dst, 1) };
     }
 }
-
-/// Copies the `T` at `src`, in the mapping, into private memory.
-///
-/// # Safety
-///
-/// As for [`load_run`] with `count = 1`.
 #[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-pub(crate) unsafe fn load<T: bytemuck::Pod>(src: *const T) -> T {
-    let mut value = T::zeroed();
-    // SAFETY: the caller's promises; `value` is private and one `T` long.
-    unsafe { load_run(src, &mut value, 1) };
-    value
-}
-
-/// Copies `value` to `dst`, in the mapping.
-///
-/// # Safety
-///
-/// As for [`store_run`] with `count = 1`.
-#[cfg(not(loom))]
-#[inline(always)] // hot: one element is one instruction only when all of this inlines
-#[allow(clippy::inline_always)]
-pub(crate) unsafe fn store<T: bytemuck::Pod>(dst: *mut T, value: T) {
-    // SAFETY: the caller's promises; `value` is private and one `T` long.
-    unsafe { store_run(&value, dst, 1) };
-}
+pub(crate) use copies::{load, load_run, store, store_bytes, store_run};
 
 #[cfg(all(test, not(loom)))]
 mod tests {
+    use super::copies::load_bytes;
     use super::*;
 
     /// Every head offset and a spread of lengths, short (units) and long (the string copy),

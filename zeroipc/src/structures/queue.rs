@@ -792,76 +792,80 @@ impl<T> fmt::Debug for Queue<T> {
     }
 }
 
-// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-// Slots are found by masking a free-running counter: openers reject any other capacity.
-crate::declare::declare_elements!(Queue, capacity, true, declared_size);
+mod tools {
+    use super::{layout, ring, Memory, Pod, Queue, MIN_QUEUE_CAPACITY};
 
-/// The size of a declared queue of `capacity` slots: as `ring_size`, and a compile error for
-/// a capacity of 1, since one slot cannot tell full from empty and the runtime stores at least
-/// two (a declaration of one would not match the queue `create` makes; a zero or missing
-/// capacity has the macro's own error).
-#[cfg(not(loom))]
-const fn declared_size(capacity: usize, elem_size: usize) -> usize {
-    assert!(
-        capacity == 0 || capacity >= MIN_QUEUE_CAPACITY,
-        "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
-    );
-    layout::ring_size(capacity, elem_size)
-}
+    // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+    // Slots are found by masking a free-running counter: openers reject any other capacity.
+    crate::declare::declare_elements!(Queue, capacity, true, declared_size);
 
-#[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("queue", read_entry)
-        .check(|mem, name, r| {
-            crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
-        })
-        .example(|mem| crate::Queue::<u64>::create(mem, "q", 16).map(|_| "q".to_owned()));
-
-/// A queue: a power-of-two capacity and an element size whose geometry is exactly the
-/// entry's size; its fill level is the wrapping difference of the free-running counters.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    use std::fmt::Write as _;
-    let q = crate::inspect::RawRingHeader::read(p.head)?.as_queue();
-    let mut r = ring::reading(
-        p,
-        "queue",
-        (q.capacity, q.elem_size, q.capacity.is_power_of_two()),
-        format!(
-            "queue of {} slots of {} bytes: head {}, tail {}",
-            q.capacity, q.elem_size, q.head, q.tail
-        ),
-    )?;
-    let len = q.tail.wrapping_sub(q.head);
-    if len <= q.capacity {
-        let _ = write!(r.description, ", {len} queued");
-        r.items = Some(u64::from(len));
-    } else {
-        r.inconsistent = Some(format!(
-            "tail - head is {len}, more than the capacity {}",
-            q.capacity
-        ));
+    /// The size of a declared queue of `capacity` slots: as `ring_size`, and a compile error for
+    /// a capacity of 1, since one slot cannot tell full from empty and the runtime stores at least
+    /// two (a declaration of one would not match the queue `create` makes; a zero or missing
+    /// capacity has the macro's own error).
+    const fn declared_size(capacity: usize, elem_size: usize) -> usize {
+        assert!(
+            capacity == 0 || capacity >= MIN_QUEUE_CAPACITY,
+            "zeroipc: a queue's `capacity` is at least 2 (one slot cannot tell full from empty); use `capacity = 2`"
+        );
+        layout::ring_size(capacity, elem_size)
     }
-    Some(r)
-}
 
-#[cfg(not(loom))]
-fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
-    Queue::<T>::open(mem, name)
-        .map(|q| {
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("queue", read_entry)
+            .check(|mem, name, r| {
+                crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+            })
+            .example(|mem| crate::Queue::<u64>::create(mem, "q", 16).map(|_| "q".to_owned()));
+
+    /// A queue: a power-of-two capacity and an element size whose geometry is exactly the
+    /// entry's size; its fill level is the wrapping difference of the free-running counters.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        use std::fmt::Write as _;
+        let q = crate::inspect::RawRingHeader::read(p.head)?.as_queue();
+        let mut r = ring::reading(
+            p,
+            "queue",
+            (q.capacity, q.elem_size, q.capacity.is_power_of_two()),
             format!(
-                "Queue of {} slots of {} bytes, {} queued",
-                q.capacity(),
-                size_of::<T>(),
-                q.len()
-            )
-        })
-        .map_err(|e| format!("Queue::open: {e}"))
+                "queue of {} slots of {} bytes: head {}, tail {}",
+                q.capacity, q.elem_size, q.head, q.tail
+            ),
+        )?;
+        let len = q.tail.wrapping_sub(q.head);
+        if len <= q.capacity {
+            let _ = write!(r.description, ", {len} queued");
+            r.items = Some(u64::from(len));
+        } else {
+            r.inconsistent = Some(format!(
+                "tail - head is {len}, more than the capacity {}",
+                q.capacity
+            ));
+        }
+        Some(r)
+    }
+
+    fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
+        Queue::<T>::open(mem, name)
+            .map(|q| {
+                format!(
+                    "Queue of {} slots of {} bytes, {} queued",
+                    q.capacity(),
+                    size_of::<T>(),
+                    q.len()
+                )
+            })
+            .map_err(|e| format!("Queue::open: {e}"))
+    }
 }
+#[cfg(not(loom))]
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

@@ -764,65 +764,70 @@ impl<T> fmt::Debug for Stack<T> {
     }
 }
 
-// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-crate::declare::declare_elements!(Stack, capacity, false, layout::ring_size);
+mod tools {
+    use super::{layout, ring, Memory, Pod, Stack};
 
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+    // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
-#[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("stack", read_entry)
-        .check(|mem, name, r| {
-            crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
-        })
-        .example(|mem| crate::Stack::<u16>::create(mem, "s", 5).map(|_| "s".to_owned()));
+    crate::declare::declare_elements!(Stack, capacity, false, layout::ring_size);
 
-/// A stack: a capacity and an element size whose geometry is exactly the entry's size.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    use std::fmt::Write as _;
-    let s = crate::inspect::RawRingHeader::read(p.head)?.as_stack();
-    let mut r = ring::reading(
-        p,
-        "stack",
-        (s.capacity, s.elem_size, s.capacity > 0),
-        format!(
-            "stack of {} slots of {} bytes: top {}",
-            s.capacity, s.elem_size, s.top
-        ),
-    )?;
-    if s.top >= -1 && i64::from(s.top) < i64::from(s.capacity) {
-        let items = u64::try_from(i64::from(s.top) + 1).unwrap_or(0);
-        let _ = write!(r.description, ", {items} stacked");
-        r.items = Some(items);
-    } else {
-        r.inconsistent = Some(format!(
-            "top {} is outside -1..{}",
-            s.top,
-            i64::from(s.capacity) - 1
-        ));
-    }
-    if s.reserved != 0 {
-        r.inconsistent = Some(format!("reserved word is {}, not 0", s.reserved));
-    }
-    Some(r)
-}
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-#[cfg(not(loom))]
-fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
-    Stack::<T>::open(mem, name)
-        .map(|s| {
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("stack", read_entry)
+            .check(|mem, name, r| {
+                crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
+            })
+            .example(|mem| crate::Stack::<u16>::create(mem, "s", 5).map(|_| "s".to_owned()));
+
+    /// A stack: a capacity and an element size whose geometry is exactly the entry's size.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        use std::fmt::Write as _;
+        let s = crate::inspect::RawRingHeader::read(p.head)?.as_stack();
+        let mut r = ring::reading(
+            p,
+            "stack",
+            (s.capacity, s.elem_size, s.capacity > 0),
             format!(
-                "Stack of {} slots of {} bytes, {} stacked",
-                s.capacity(),
-                size_of::<T>(),
-                s.len()
-            )
-        })
-        .map_err(|e| format!("Stack::open: {e}"))
+                "stack of {} slots of {} bytes: top {}",
+                s.capacity, s.elem_size, s.top
+            ),
+        )?;
+        if s.top >= -1 && i64::from(s.top) < i64::from(s.capacity) {
+            let items = u64::try_from(i64::from(s.top) + 1).unwrap_or(0);
+            let _ = write!(r.description, ", {items} stacked");
+            r.items = Some(items);
+        } else {
+            r.inconsistent = Some(format!(
+                "top {} is outside -1..{}",
+                s.top,
+                i64::from(s.capacity) - 1
+            ));
+        }
+        if s.reserved != 0 {
+            r.inconsistent = Some(format!("reserved word is {}, not 0", s.reserved));
+        }
+        Some(r)
+    }
+
+    fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
+        Stack::<T>::open(mem, name)
+            .map(|s| {
+                format!(
+                    "Stack of {} slots of {} bytes, {} stacked",
+                    s.capacity(),
+                    size_of::<T>(),
+                    s.len()
+                )
+            })
+            .map_err(|e| format!("Stack::open: {e}"))
+    }
 }
+#[cfg(not(loom))]
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

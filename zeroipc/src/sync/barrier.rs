@@ -388,69 +388,74 @@ impl fmt::Debug for Barrier {
     }
 }
 
-// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+mod tools {
+    use super::{Barrier, Memory, Result, BARRIER_SIZE};
 
-#[cfg(not(loom))]
-declare_sync!(
-    Barrier,
-    BARRIER_SIZE,
-    &["participants"],
-    &["participants"],
-    &["participants"],
-    &[],
-    declare_barrier,
-);
-/// A barrier of `participants` (required, at least 1; checked on open).
-#[cfg(not(loom))]
-fn declare_barrier(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Barrier> {
-    let participants = params.i32_or("participants", 1);
-    match mode {
-        Mode::Create => Barrier::create(mem, name, participants),
-        Mode::Open => {
-            let barrier = Barrier::open(mem, name)?;
-            expect_i32(name, "participants", participants, barrier.participants())?;
-            Ok(barrier)
+    // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+    use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+
+    declare_sync!(
+        Barrier,
+        BARRIER_SIZE,
+        &["participants"],
+        &["participants"],
+        &["participants"],
+        &[],
+        declare_barrier,
+    );
+    /// A barrier of `participants` (required, at least 1; checked on open).
+    fn declare_barrier(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Barrier> {
+        let participants = params.i32_or("participants", 1);
+        match mode {
+            Mode::Create => Barrier::create(mem, name, participants),
+            Mode::Open => {
+                let barrier = Barrier::open(mem, name)?;
+                expect_i32(name, "participants", participants, barrier.participants())?;
+                Ok(barrier)
+            }
         }
     }
-}
 
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-#[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("barrier", read_entry)
-        .hints(&["barrier"])
-        .check(|mem, name, _| {
-            Some(crate::structures::opened(
-                "Barrier",
-                Barrier::open(mem, name),
-                |b| {
-                    format!(
-                        "{} of {} arrived, generation {}",
-                        b.arrived(),
-                        b.participants(),
-                        b.generation()
-                    )
-                },
-            ))
-        })
-        .example(|mem| Barrier::create(mem, "barrier", 3).map(|_| "barrier".to_owned()));
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("barrier", read_entry)
+            .hints(&["barrier"])
+            .check(|mem, name, _| {
+                Some(crate::structures::opened(
+                    "Barrier",
+                    Barrier::open(mem, name),
+                    |b| {
+                        format!(
+                            "{} of {} arrived, generation {}",
+                            b.arrived(),
+                            b.participants(),
+                            b.generation()
+                        )
+                    },
+                ))
+            })
+            .example(|mem| Barrier::create(mem, "barrier", 3).map(|_| "barrier".to_owned()));
 
-/// A barrier: fewer arrivals than its positive number of participants, and zero padding.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    let [arrived, generation, participants, pad] = crate::sync::words16(p)?;
-    if pad != 0 || participants <= 0 || !(0..participants).contains(&arrived) || generation < 0 {
-        return None;
+    /// A barrier: fewer arrivals than its positive number of participants, and zero padding.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        let [arrived, generation, participants, pad] = crate::sync::words16(p)?;
+        if pad != 0 || participants <= 0 || !(0..participants).contains(&arrived) || generation < 0
+        {
+            return None;
+        }
+        Some(crate::inspect::Reading::new(
+            "barrier",
+            format!("barrier: {arrived} of {participants} arrived, generation {generation}"),
+        ))
     }
-    Some(crate::inspect::Reading::new(
-        "barrier",
-        format!("barrier: {arrived} of {participants} arrived, generation {generation}"),
-    ))
 }
+#[cfg(not(loom))]
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

@@ -503,34 +503,41 @@ impl fmt::Debug for Event {
     }
 }
 
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("event", read_entry)
-        .example(|mem| Event::create(mem, "ev", true).map(|_| "ev".to_owned()));
+mod tools {
+    use super::{Event, EVENT_SIZE};
 
-/// An event's own entry: 12 bytes, a flag and a mode of 0 or 1, a waiter count.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    if p.size != EVENT_SIZE as u64 {
-        return None;
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("event", read_entry)
+            .example(|mem| Event::create(mem, "ev", true).map(|_| "ev".to_owned()));
+
+    /// An event's own entry: 12 bytes, a flag and a mode of 0 or 1, a waiter count.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        if p.size != EVENT_SIZE as u64 {
+            return None;
+        }
+        let w = crate::inspect::words(p.head.get(..12)?);
+        if w[0] > 1 || w[1] > 1 || (w[2] as i32) < 0 {
+            return None;
+        }
+        let signaled = if w[0] == 1 { "set" } else { "clear" };
+        let mode = if w[1] == 1 {
+            "manual-reset"
+        } else {
+            "auto-reset"
+        };
+        Some(crate::inspect::Reading::new(
+            "event",
+            format!("event: {signaled}, {mode}, {} waiting", w[2]),
+        ))
     }
-    let w = crate::inspect::words(p.head.get(..12)?);
-    if w[0] > 1 || w[1] > 1 || (w[2] as i32) < 0 {
-        return None;
-    }
-    let signaled = if w[0] == 1 { "set" } else { "clear" };
-    let mode = if w[1] == 1 {
-        "manual-reset"
-    } else {
-        "auto-reset"
-    };
-    Some(crate::inspect::Reading::new(
-        "event",
-        format!("event: {signaled}, {mode}, {} waiting", w[2]),
-    ))
 }
+#[cfg(not(loom))]
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

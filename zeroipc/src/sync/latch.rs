@@ -318,62 +318,66 @@ impl fmt::Debug for Latch {
     }
 }
 
-// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+mod tools {
+    use super::{Latch, Memory, Result, LATCH_SIZE};
 
-#[cfg(not(loom))]
-declare_sync!(
-    Latch,
-    LATCH_SIZE,
-    &["count"],
-    &["count"],
-    &[],
-    &[],
-    declare_latch,
-);
-/// A latch of `count` (required; its initial count, checked on open).
-#[cfg(not(loom))]
-fn declare_latch(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Latch> {
-    let count = params.i32_or("count", 0);
-    match mode {
-        Mode::Create => Latch::create(mem, name, count),
-        Mode::Open => {
-            let latch = Latch::open(mem, name)?;
-            expect_i32(name, "count", count, latch.initial_count())?;
-            Ok(latch)
+    // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+    use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+
+    declare_sync!(
+        Latch,
+        LATCH_SIZE,
+        &["count"],
+        &["count"],
+        &[],
+        &[],
+        declare_latch,
+    );
+    /// A latch of `count` (required; its initial count, checked on open).
+    fn declare_latch(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Latch> {
+        let count = params.i32_or("count", 0);
+        match mode {
+            Mode::Create => Latch::create(mem, name, count),
+            Mode::Open => {
+                let latch = Latch::open(mem, name)?;
+                expect_i32(name, "count", count, latch.initial_count())?;
+                Ok(latch)
+            }
         }
     }
-}
 
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-#[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("latch", read_entry)
-        .hints(&["latch"])
-        .check(|mem, name, _| {
-            Some(crate::structures::opened(
-                "Latch",
-                Latch::open(mem, name),
-                |l| format!("count {} of {}", l.count(), l.initial_count()),
-            ))
-        })
-        .example(|mem| Latch::create(mem, "latch", 4).map(|_| "latch".to_owned()));
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("latch", read_entry)
+            .hints(&["latch"])
+            .check(|mem, name, _| {
+                Some(crate::structures::opened(
+                    "Latch",
+                    Latch::open(mem, name),
+                    |l| format!("count {} of {}", l.count(), l.initial_count()),
+                ))
+            })
+            .example(|mem| Latch::create(mem, "latch", 4).map(|_| "latch".to_owned()));
 
-/// A latch: a count between 0 and a positive initial count, and zero padding.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    let [count, initial, pad0, pad1] = crate::sync::words16(p)?;
-    if pad0 != 0 || pad1 != 0 || initial <= 0 || !(0..=initial).contains(&count) {
-        return None;
+    /// A latch: a count between 0 and a positive initial count, and zero padding.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        let [count, initial, pad0, pad1] = crate::sync::words16(p)?;
+        if pad0 != 0 || pad1 != 0 || initial <= 0 || !(0..=initial).contains(&count) {
+            return None;
+        }
+        Some(crate::inspect::Reading::new(
+            "latch",
+            format!("latch: count {count} of {initial}"),
+        ))
     }
-    Some(crate::inspect::Reading::new(
-        "latch",
-        format!("latch: count {count} of {initial}"),
-    ))
 }
+#[cfg(not(loom))]
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

@@ -305,49 +305,53 @@ impl fmt::Debug for Once {
     }
 }
 
-// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-use crate::declare::{declare_sync, Declare, Mode, Params};
+mod tools {
+    use super::{Memory, Once, Result, ONCE_SIZE};
 
-#[cfg(not(loom))]
-declare_sync!(Once, ONCE_SIZE, &[], &[], &[], &[], declare_once);
+    // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
-#[cfg(not(loom))]
-fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Once> {
-    match mode {
-        Mode::Create => Once::create(mem, name),
-        Mode::Open => Once::open(mem, name),
+    use crate::declare::{declare_sync, Declare, Mode, Params};
+
+    declare_sync!(Once, ONCE_SIZE, &[], &[], &[], &[], declare_once);
+
+    fn declare_once(mem: &Memory, name: &str, mode: Mode, _params: &Params) -> Result<Once> {
+        match mode {
+            Mode::Create => Once::create(mem, name),
+            Mode::Open => Once::open(mem, name),
+        }
+    }
+
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("once", read_entry)
+            .check(|mem, name, _| {
+                Some(crate::structures::opened(
+                    "Once",
+                    Once::open(mem, name),
+                    |o| (if o.is_completed() { "done" } else { "not done" }).to_owned(),
+                ))
+            })
+            .example(|mem| Once::create(mem, "once").map(|_| "once".to_owned()));
+
+    /// A once flag: 4 bytes holding 0, 1 or 2.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        if p.size != ONCE_SIZE as u64 {
+            return None;
+        }
+        let v = crate::inspect::words(p.head.get(..4)?)[0];
+        let state = ["pending", "running", "done"].get(v as usize)?;
+        Some(crate::inspect::Reading::new(
+            "once",
+            format!("once flag: {state}"),
+        ))
     }
 }
-
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
-
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("once", read_entry)
-        .check(|mem, name, _| {
-            Some(crate::structures::opened(
-                "Once",
-                Once::open(mem, name),
-                |o| (if o.is_completed() { "done" } else { "not done" }).to_owned(),
-            ))
-        })
-        .example(|mem| Once::create(mem, "once").map(|_| "once".to_owned()));
-
-/// A once flag: 4 bytes holding 0, 1 or 2.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    if p.size != ONCE_SIZE as u64 {
-        return None;
-    }
-    let v = crate::inspect::words(p.head.get(..4)?)[0];
-    let state = ["pending", "running", "done"].get(v as usize)?;
-    Some(crate::inspect::Reading::new(
-        "once",
-        format!("once flag: {state}"),
-    ))
-}
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

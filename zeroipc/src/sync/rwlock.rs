@@ -513,33 +513,40 @@ impl fmt::Debug for RwLockWriteGuard<'_> {
     }
 }
 
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("rwlock_state", read_entry)
-        .example(|mem| RwLock::create(mem, "rw").map(|_| "rw_state".to_owned()));
+mod tools {
+    use super::{RwLock, RWLOCK_STATE_SIZE, RWLOCK_STATE_SUFFIX};
 
-/// A reader-writer lock's state entry: 8 bytes named `<name>_state`, readers not negative,
-/// a writer flag of 0 or 1.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    if p.size != RWLOCK_STATE_SIZE as u64 || !p.name.ends_with(RWLOCK_STATE_SUFFIX) {
-        return None;
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("rwlock_state", read_entry)
+            .example(|mem| RwLock::create(mem, "rw").map(|_| "rw_state".to_owned()));
+
+    /// A reader-writer lock's state entry: 8 bytes named `<name>_state`, readers not negative,
+    /// a writer flag of 0 or 1.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        if p.size != RWLOCK_STATE_SIZE as u64 || !p.name.ends_with(RWLOCK_STATE_SUFFIX) {
+            return None;
+        }
+        let w = crate::inspect::words(p.head.get(..8)?);
+        let (readers, writer) = (w[0] as i32, w[1] as i32);
+        if readers < 0 || !(0..=1).contains(&writer) {
+            return None;
+        }
+        Some(crate::inspect::Reading::new(
+            "rwlock_state",
+            format!(
+                "read-write lock state: {readers} readers, writer {}",
+                if writer == 1 { "active" } else { "inactive" }
+            ),
+        ))
     }
-    let w = crate::inspect::words(p.head.get(..8)?);
-    let (readers, writer) = (w[0] as i32, w[1] as i32);
-    if readers < 0 || !(0..=1).contains(&writer) {
-        return None;
-    }
-    Some(crate::inspect::Reading::new(
-        "rwlock_state",
-        format!(
-            "read-write lock state: {readers} readers, writer {}",
-            if writer == 1 { "active" } else { "inactive" }
-        ),
-    ))
 }
+#[cfg(not(loom))]
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {

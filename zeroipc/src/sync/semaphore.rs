@@ -410,75 +410,84 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-// ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+// ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
-use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+mod tools {
+    use super::{Memory, Result, Semaphore, SEMAPHORE_SIZE};
 
-#[cfg(not(loom))]
-declare_sync!(
-    Semaphore,
-    SEMAPHORE_SIZE,
-    &["count", "max"],
-    &[],
-    &[],
-    &[("count", "max")],
-    declare_semaphore,
-);
-/// A semaphore of `count` permits (default 0) and maximum `max` (default 0, no bound).
-#[cfg(not(loom))]
-fn declare_semaphore(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Semaphore> {
-    let max = params.i32_or("max", 0);
-    match mode {
-        Mode::Create => Semaphore::create(mem, name, params.i32_or("count", 0), max),
-        Mode::Open => {
-            let sem = Semaphore::open(mem, name)?;
-            expect_i32(name, "max", max, sem.max_count())?;
-            Ok(sem)
+    // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
+
+    use crate::declare::{declare_sync, expect_i32, Declare, Mode, Params};
+
+    declare_sync!(
+        Semaphore,
+        SEMAPHORE_SIZE,
+        &["count", "max"],
+        &[],
+        &[],
+        &[("count", "max")],
+        declare_semaphore,
+    );
+    /// A semaphore of `count` permits (default 0) and maximum `max` (default 0, no bound).
+    fn declare_semaphore(
+        mem: &Memory,
+        name: &str,
+        mode: Mode,
+        params: &Params,
+    ) -> Result<Semaphore> {
+        let max = params.i32_or("max", 0);
+        match mode {
+            Mode::Create => Semaphore::create(mem, name, params.i32_or("count", 0), max),
+            Mode::Open => {
+                let sem = Semaphore::open(mem, name)?;
+                expect_i32(name, "max", max, sem.max_count())?;
+                Ok(sem)
+            }
         }
     }
-}
 
-// ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+    // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
-#[cfg(not(loom))]
-pub(crate) const STRUCTURE: crate::structures::Structure =
-    crate::structures::Structure::new("semaphore", read_entry)
-        .hints(&["sem", "cond"])
-        .check(|mem, name, _| {
-            Some(crate::structures::opened(
-                "Semaphore",
-                Semaphore::open(mem, name),
-                |s| {
-                    format!(
-                        "count {}, max_count {}, {} waiting",
-                        s.count(),
-                        s.max_count(),
-                        s.waiting()
-                    )
-                },
-            ))
-        })
-        .example(|mem| Semaphore::create(mem, "sem", 2, 5).map(|_| "sem".to_owned()));
+    pub(crate) const STRUCTURE: crate::structures::Structure =
+        crate::structures::Structure::new("semaphore", read_entry)
+            .hints(&["sem", "cond"])
+            .check(|mem, name, _| {
+                Some(crate::structures::opened(
+                    "Semaphore",
+                    Semaphore::open(mem, name),
+                    |s| {
+                        format!(
+                            "count {}, max_count {}, {} waiting",
+                            s.count(),
+                            s.max_count(),
+                            s.waiting()
+                        )
+                    },
+                ))
+            })
+            .example(|mem| Semaphore::create(mem, "sem", 2, 5).map(|_| "sem".to_owned()));
 
-/// A semaphore: a count within its maximum (or any count when unbounded), nobody waiting
-/// a negative number of times, and zero padding.
-#[cfg(not(loom))]
-fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
-    let [count, waiting, max, pad] = crate::sync::words16(p)?;
-    if pad != 0 || count < 0 || waiting < 0 || max < 0 || (max != 0 && count > max) {
-        return None;
+    /// A semaphore: a count within its maximum (or any count when unbounded), nobody waiting
+    /// a negative number of times, and zero padding.
+    fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
+        let [count, waiting, max, pad] = crate::sync::words16(p)?;
+        if pad != 0 || count < 0 || waiting < 0 || max < 0 || (max != 0 && count > max) {
+            return None;
+        }
+        let max = if max == 0 {
+            "unbounded".to_owned()
+        } else {
+            format!("max {max}")
+        };
+        Some(crate::inspect::Reading::new(
+            "semaphore",
+            format!("semaphore: count {count}, {max}, {waiting} waiting"),
+        ))
     }
-    let max = if max == 0 {
-        "unbounded".to_owned()
-    } else {
-        format!("max {max}")
-    };
-    Some(crate::inspect::Reading::new(
-        "semaphore",
-        format!("semaphore: count {count}, {max}, {waiting} waiting"),
-    ))
 }
+#[cfg(not(loom))]
+pub(crate) use tools::STRUCTURE;
 
 #[cfg(all(test, not(loom)))]
 mod tests {
