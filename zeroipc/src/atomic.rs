@@ -164,7 +164,7 @@ pub(crate) fn yield_now() {
 // the `atomic-memcpy` crate, which copies one value of a type fixed at compile time: an
 // array's run has a length known only at run time, and a copy through a fixed-size value
 // would cost a second pass. The words in the middle of a run are 8 bytes; on x86-64 a run
-// of `LONG_RUN` bytes or more is one `rep movsb` (`string_copy`), per-byte atomic at the
+// of `copies::LONG_RUN` bytes or more is one `rep movsb` (`string_copy`), per-byte atomic at the
 // machine level and as fast as `memcpy`.
 
 #[cfg(not(loom))]
@@ -228,49 +228,8 @@ mod copies {
         unit
     }
 
-    /// Copies `words` 8-byte words from `src`, in the mapping, into private `dst`: each word by
-    /// one relaxed atomic load (a plain load instruction on x86-64 and arm64), eight to a turn
-    /// of the loop so that its overhead is small next to the copying. This is what keeps a long
-    /// atomic copy near the speed of `memcpy`, which is bound by memory, not by instructions.
-    ///
-    /// # Safety
-    ///
-    /// - `src` is 8-aligned and valid for reads of `8 * words` bytes, and every access to them
-    ///   while the copy runs is atomic;
-    /// - `dst` is valid for writes of `8 * words` bytes (any alignment).
-    #[inline(always)] // hot: one element is one instruction only when all of this inlines
-    #[allow(clippy::inline_always)]
-    unsafe fn load_words(src: *const u8, dst: *mut u8, words: usize) {
-        const BLOCK: usize = 8;
-        let mut done = 0;
-        // Exit: fewer than a block's words left.
-        while words - done >= BLOCK {
-            let mut block = [0u64; BLOCK];
-            for (k, word) in block.iter_mut().enumerate() {
-                // `wrapping_add`: word `done + k` lies in the run (the loop's condition).
-                let at = src.wrapping_add(8 * (done + k)).cast_mut();
-                // SAFETY: `at` is 8-aligned, in the run, and accessed only atomically (the
-                // caller's promises); every bit pattern is a valid `u64`.
-                let atomic = unsafe { core::sync::atomic::AtomicU64::from_ptr(at.cast()) };
-                // Relaxed: as in the unit copies.
-                *word = atomic.load(Ordering::Relaxed);
-            }
-            let at = dst.wrapping_add(8 * done);
-            // SAFETY: the block's bytes lie in `dst`'s range (the loop's condition), which is
-            // private, so it cannot overlap the block on the stack.
-            unsafe { core::ptr::copy_nonoverlapping(block.as_ptr().cast::<u8>(), at, 8 * BLOCK) };
-            done += BLOCK;
-        }
-        while done < words {
-            let (from, to) = (src.wrapping_add(8 * done), dst.wrapping_add(8 * done));
-            // SAFETY: word `done` is in both runs, `src`'s 8-aligned (the caller's promises).
-            unsafe { load_u64(from, to) };
-            done += 1;
-        }
-    }
-
-    /// From this many bytes on, a copy on x86-64 is one `rep movsb` (see [`string_copy`]).
-    #[cfg(all(not(loom), target_arch = "x86_64"))]
+    /// From this many bytes on, a copy on x86-64 is one `rep movsb` (see [`string_copy`]);
+    /// shorter runs of 8-aligned types go word by word.
     const LONG_RUN: usize = 512;
 
     /// Copies `len` bytes from `from` to `to` with the processor's string copy (`rep movsb`),
@@ -287,7 +246,7 @@ mod copies {
     ///
     /// - `from` is valid for reads and `to` for writes of `len` bytes, and they do not overlap;
     /// - any access to them by this process while the copy runs is atomic.
-    #[cfg(all(not(loom), target_arch = "x86_64"))]
+    #[cfg(target_arch = "x86_64")]
     #[inline]
     unsafe fn string_copy(from: *const u8, to: *mut u8, len: usize) {
         // SAFETY: `rep movsb` copies `rcx` bytes from `rsi` to `rdi` upwards (the direction flag
@@ -368,13 +327,6 @@ mod copies {
             done += unit;
         }
         // The body, in whole words: `shared + done` is 8-aligned here and stays so.
-        if let Way::Load = way {
-            let words = (len - done) / 8;
-            // SAFETY: `shared + done` is 8-aligned (the head's exit) and the `words` words from
-            // there lie in both ranges the caller vouched for.
-            unsafe { load_words(shared.wrapping_add(done), private.wrapping_add(done), words) };
-            done += 8 * words;
-        }
         while len - done >= 8 {
             step(done, 8);
             done += 8;
@@ -426,12 +378,18 @@ mod copies {
     #[allow(clippy::inline_always)]
     pub(crate) unsafe fn load_run<T: bytemuck::Pod>(src: *const T, dst: *mut T, count: usize) {
         let len = count * size_of::<T>();
-        if align_of::<T>() >= 8 && len < 512 {
+        if align_of::<T>() >= 8 && len < LONG_RUN {
             // Every unit is a whole word: the alignment is known here, so no unit is chosen at
             // run time (one `T` of 8 bytes is one load).
-            // SAFETY: `src` is 8-aligned (aligned for `T`) and the run's `len / 8` words are the
-            // run the caller vouched for (the size of an 8-aligned `T` is a multiple of 8).
-            unsafe { load_words(src.cast(), dst.cast(), len / 8) };
+            for i in 0..len / 8 {
+                let (from, to) = (
+                    src.cast::<u8>().wrapping_add(8 * i),
+                    dst.cast::<u8>().wrapping_add(8 * i),
+                );
+                // SAFETY: `src` is 8-aligned (aligned for `T`), so is every word in the run,
+                // and word `i` lies in the run the caller vouched for.
+                unsafe { load_u64(from, to) };
+            }
         } else {
             // SAFETY: the caller's promises.
             unsafe { load_bytes(src.cast(), dst.cast(), len) };
@@ -447,7 +405,7 @@ mod copies {
     #[allow(clippy::inline_always)]
     pub(crate) unsafe fn store_run<T: bytemuck::Pod>(src: *const T, dst: *mut T, count: usize) {
         let len = count * size_of::<T>();
-        if align_of::<T>() >= 8 && len < 512 {
+        if align_of::<T>() >= 8 && len < LONG_RUN {
             for i in 0..len / 8 {
                 let (from, to) = (
                     src.cast::<u8>().wrapping_add(8 * i),
