@@ -25,10 +25,6 @@ use bytemuck::Pod;
 use crate::error::{Error, Result};
 use crate::memory::{Memory, Options, DEFAULT_OPEN_TIMEOUT};
 
-/// The largest element alignment format v2 supports: every structure and every section in
-/// one starts 8-aligned.
-pub(crate) const MAX_ELEMENT_ALIGN: usize = 8;
-
 /// How a segment declared with `#[zeroipc::segment]` is created or opened.
 ///
 /// The table size is not here: it is part of the declaration (`max_entries = N`), because the
@@ -269,7 +265,7 @@ macro_rules! declare_elements {
             } else {
                 &[]
             };
-            const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= $crate::declare::MAX_ELEMENT_ALIGN;
+            const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= $crate::structures::MAX_ELEMENT_ALIGN;
             const SIZE: usize = {
                 let () = $crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
                 $size(N, size_of::<T>())

@@ -11,6 +11,11 @@ pub(crate) mod stack;
 #[cfg(not(loom))]
 use std::marker::PhantomData;
 
+/// The largest element alignment format v2 supports: every structure and every section in
+/// one starts 8-aligned.
+#[cfg(not(loom))]
+pub(crate) const MAX_ELEMENT_ALIGN: usize = 8;
+
 /// The compile-time rules every element type (and a signal's value type) follows: it has
 /// bytes, and format v2 can align it. `let () = ElementType::<T>::OK;` in a constructor turns
 /// a broken rule into a compile error that names it.
@@ -27,7 +32,7 @@ impl<T> ElementType<T> {
     );
     /// `T`'s alignment is at most 8, as format v2 requires.
     pub(crate) const ALIGN_OK: () = assert!(
-        align_of::<T>() <= 8,
+        align_of::<T>() <= MAX_ELEMENT_ALIGN,
         "zeroipc: element types with an alignment above 8 are not supported by format v2"
     );
     /// Both rules.
