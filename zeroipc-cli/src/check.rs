@@ -350,7 +350,7 @@ fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
             ));
             continue;
         };
-        let (status, detail) = match (inspect::check(mem, &e.name, &g.reading), &g.inconsistent) {
+        let (status, detail) = match (inspect::check(mem, &e.name, g), &g.inconsistent) {
             (Some(Ok(what)), None) => (
                 Status::Pass,
                 format!("opens as {what} (the kind is a guess from its bytes)"),

@@ -10,41 +10,41 @@ use zeroipc::inspect::{self, Reading};
 
 pub(crate) use zeroipc::inspect::{Names, BYTES_NEEDED};
 
-/// One reading of an entry's bytes.
-#[derive(Clone, Debug, Serialize)]
-pub(crate) struct Guess {
-    /// The kind, in `snake_case`.
-    pub(crate) kind: &'static str,
-    /// One line, for people.
-    pub(crate) description: String,
-    /// Element count (arrays) or slot count (queues, stacks).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) capacity: Option<u64>,
-    /// Bytes per element.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) elem_size: Option<u64>,
-    /// Elements a queue or stack holds now.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) items: Option<u64>,
-    /// What in the bytes does not fit the layout, if anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) inconsistent: Option<String>,
-    /// The runtime's reading, for `check`'s open.
-    #[serde(skip)]
-    pub(crate) reading: Reading,
+/// One reading of an entry's bytes, as `show --json` writes it: the runtime's reading,
+/// with the fields it does not know left out.
+#[derive(Clone, Debug)]
+pub(crate) struct Guess(pub(crate) Reading);
+
+impl std::ops::Deref for Guess {
+    type Target = Reading;
+
+    fn deref(&self) -> &Reading {
+        &self.0
+    }
 }
 
-impl From<Reading> for Guess {
-    fn from(r: Reading) -> Guess {
-        Guess {
-            kind: r.kind,
-            description: r.description.clone(),
-            capacity: r.capacity,
-            elem_size: r.elem_size,
-            items: r.items,
-            inconsistent: r.inconsistent.clone(),
-            reading: r,
+impl Serialize for Guess {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = &self.0;
+        let mut out = serializer.serialize_struct("Guess", 6)?;
+        out.serialize_field("kind", r.kind)?;
+        out.serialize_field("description", &r.description)?;
+        for (key, value) in [
+            ("capacity", r.capacity),
+            ("elem_size", r.elem_size),
+            ("items", r.items),
+        ] {
+            match value {
+                Some(v) => out.serialize_field(key, &v)?,
+                None => out.skip_field(key)?,
+            }
         }
+        match &r.inconsistent {
+            Some(why) => out.serialize_field("inconsistent", why)?,
+            None => out.skip_field("inconsistent")?,
+        }
+        out.end()
     }
 }
 
@@ -53,7 +53,7 @@ impl From<Reading> for Guess {
 pub(crate) fn guess(name: &str, size: u64, head: &[u8], all_names: &Names) -> Vec<Guess> {
     inspect::readings(name, size, head, all_names)
         .into_iter()
-        .map(Guess::from)
+        .map(Guess)
         .collect()
 }
 

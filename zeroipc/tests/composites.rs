@@ -677,7 +677,6 @@ fn a_composite_is_added_whole_or_not_at_all_while_another_thread_adds_entries() 
     // A table of 8 slots: the lock's 4 parts fit only if they are added before the other
     // thread's arrays fill the table, and the arrays may come at any moment.
     const PARTS: [&str; 4] = ["l_state", "l_rmtx", "l_wmtx", "l"];
-    let mut outcomes = [0usize; 2];
     for _ in 0..200 {
         let name = unique_name("whole");
         let _cleanup = Cleanup(name.clone());
@@ -714,8 +713,5 @@ fn a_composite_is_added_whole_or_not_at_all_while_another_thread_adds_entries() 
                 "a failed create leaves no part behind: {names:?}"
             );
         }
-        outcomes[usize::from(created)] += 1;
     }
-    // Both outcomes are possible; the checks above hold for whichever happened.
-    assert_eq!(outcomes.iter().sum::<usize>(), 200, "{outcomes:?}");
 }
