@@ -11,7 +11,7 @@ mod nobody;
 use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, TryRecvError};
 use std::time::Duration;
 
 use common::{assert_code, golden, stdout, ShmFile, GOLDEN_FILES};
@@ -84,22 +84,20 @@ fn check_and_dump_never_die_of_a_signal_while_a_peer_shrinks_and_regrows_the_seg
     const RUNS: usize = 50;
     let image = golden(GOLDEN_FILES[0]);
     let seg = ShmFile::with_bytes(&image);
-    let stop = AtomicBool::new(false);
+    let (stop, stopped) = channel::<()>();
     let (mut sound, mut damaged) = (0, 0);
     std::thread::scope(|s| {
-        let peer = s.spawn(|| {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&seg.path)
-                .unwrap();
-            // Exit: told to stop by the loop below, which always does.
-            while !stop.load(Ordering::Relaxed) {
+        let (path, image) = (&seg.path, &image);
+        let peer = s.spawn(move || {
+            let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            // Exit: told to stop (or the sender dropped) by the loop below, which always does.
+            while stopped.try_recv() == Err(TryRecvError::Empty) {
                 // Keep the table's page and cut every structure off, for a moment; then the
                 // whole image again.
                 file.set_len(4096).unwrap();
                 std::thread::sleep(Duration::from_millis(2));
                 file.set_len(image.len() as u64).unwrap();
-                file.write_all_at(&image, 0).unwrap();
+                file.write_all_at(image, 0).unwrap();
                 std::thread::sleep(Duration::from_millis(1));
             }
         });
@@ -134,7 +132,7 @@ fn check_and_dump_never_die_of_a_signal_while_a_peer_shrinks_and_regrows_the_seg
                 }
             }
         }
-        stop.store(true, Ordering::Relaxed);
+        drop(stop);
         peer.join().unwrap();
         if let Some(failure) = failure {
             panic!("{failure}");

@@ -406,6 +406,15 @@ impl<T: Pod> ArrayReader<T> {
     }
 }
 
+impl<'a, T: Pod> IntoIterator for &'a ArrayReader<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
 impl<T> Clone for ArrayReader<T> {
     fn clone(&self) -> Self {
         ArrayReader {
