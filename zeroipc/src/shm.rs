@@ -324,18 +324,29 @@ impl Shm {
     /// memory: the mapping, and how many bytes were there to copy (fewer than `size` if the
     /// object shrank meanwhile; the rest stays zero). The object is never mapped, so however
     /// another process changes or shrinks it, the copy is all this process touches.
+    ///
+    /// Runs of zeros are not stored (the new memory is zero already), so the copy of a
+    /// large, mostly empty segment costs memory for its written parts only.
     fn copy(file: &File, size: usize) -> Result<(MmapRaw, usize)> {
         use std::os::unix::fs::FileExt;
+        const CHUNK: usize = 64 << 10;
         let mut map = MmapOptions::new()
             .len(size)
             .map_anon()
             .map_err(|source| Error::Io { op: "mmap", source })?;
+        let mut chunk = vec![0u8; CHUNK.min(size)];
         let mut done = 0;
         // Exit: the copy is full, or the object ended (a read of 0 bytes).
         while done < size {
-            match file.read_at(&mut map[done..], done as u64) {
+            let want = chunk.len().min(size - done);
+            match file.read_at(&mut chunk[..want], done as u64) {
                 Ok(0) => break,
-                Ok(n) => done += n,
+                Ok(n) => {
+                    if chunk[..n].iter().any(|&b| b != 0) {
+                        map[done..done + n].copy_from_slice(&chunk[..n]);
+                    }
+                    done += n;
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(source) => {
                     return Err(Error::Io {
@@ -560,6 +571,41 @@ fn c_name(name: &str) -> CString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_holds_every_byte_across_chunks_and_none_after_the_object_ends() {
+        struct Unlink(String);
+        impl Drop for Unlink {
+            fn drop(&mut self) {
+                let _ = unlink(&self.0);
+            }
+        }
+        let name = crate::test_util::unique_name();
+        let size = 300_000;
+        let shm = Shm::create(&name, size, 0o600).unwrap();
+        let _guard = Unlink(name.clone());
+        let marks = [
+            (0, 1u8),
+            (65_535, 2),
+            (65_536, 3),
+            (200_001, 4),
+            (size - 1, 5),
+        ];
+        let region = crate::region::Region::new(shm);
+        for (at, v) in marks {
+            region.write(at as u64, v).unwrap();
+        }
+        let copy =
+            crate::region::Region::new(Shm::open(&name, Duration::ZERO, Access::Copy).unwrap());
+        assert_eq!(copy.len(), size);
+        for at in [1, 4096, 65_537, 199_999, size - 2] {
+            assert_eq!(copy.read::<u8>(at as u64), Some(0));
+        }
+        for (at, v) in marks {
+            assert_eq!(copy.read::<u8>(at as u64), Some(v), "at {at}");
+        }
+        assert_eq!(copy.read::<u8>(size as u64), None);
+    }
 
     #[test]
     fn segment_names_follow_the_posix_rules() {
