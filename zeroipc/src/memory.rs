@@ -123,8 +123,8 @@ impl Memory {
     /// included, reaches the copy; a segment that changes while it is copied can give an
     /// inconsistent copy, which validation reports like any other damage.
     ///
-    /// The copy takes as much memory as the segment, is never written back, and holds no
-    /// attachment. Its writing calls are refused as those of [`Options::read_only`].
+    /// The copy takes memory for the segment's bytes that are not zero, is never written
+    /// back, and holds no attachment. Its writing calls are refused as those of [`Options::read_only`].
     ///
     /// # Errors
     ///
