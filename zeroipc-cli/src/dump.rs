@@ -101,8 +101,11 @@ pub(crate) struct Request<'a> {
 
 /// Prints the values; an error names what went wrong.
 pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
+    // A private copy (read permission is enough, and a peer that shrinks the segment
+    // cannot raise `SIGBUS` here), read through the structures' readers.
     let mem = Memory::options()
         .timeout(OPEN_TIMEOUT)
+        .private_copy(true)
         .open(&req.name.posix)
         .map_err(|e| format!("cannot open {}: {e}", req.name.posix))?;
     let stdout = io::stdout();
@@ -144,10 +147,10 @@ fn dump<T: bytemuck::Pod + Display>(
 ) -> Result<(), Failure> {
     let values = match req.structure {
         Structure::Array => return dump_array::<T>(mem, req, out),
-        Structure::Queue => Queue::<T>::open(mem, req.entry)
+        Structure::Queue => Queue::<T>::open_read(mem, req.entry)
             .map_err(|e| Failure::Open(format!("cannot open {:?} as a queue: {e}", req.entry)))?
             .snapshot(),
-        Structure::Stack => Stack::<T>::open(mem, req.entry)
+        Structure::Stack => Stack::<T>::open_read(mem, req.entry)
             .map_err(|e| Failure::Open(format!("cannot open {:?} as a stack: {e}", req.entry)))?
             .snapshot(),
     };
@@ -170,7 +173,7 @@ fn dump_array<T: bytemuck::Pod + Display>(
     req: &Request<'_>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let array = Array::<T>::open(mem, req.entry)
+    let array = Array::<T>::open_read(mem, req.entry)
         .map_err(|e| Failure::Open(format!("cannot open {:?} as an array: {e}", req.entry)))?;
     let range = req
         .range

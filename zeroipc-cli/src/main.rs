@@ -3,8 +3,10 @@
 //!
 //! Segments are read through their files in `/dev/shm` with plain reads, as untrusted bytes:
 //! nothing in a segment is used as a pointer, and a corrupt one is described, not crashed on.
-//! `check`, `dump` (and the verdict of `check`) also open the segment with the runtime, so
-//! they report what a program using the `zeroipc` crate would meet.
+//! `check` and `dump` also open the segment with the runtime, so they report what a program
+//! using the `zeroipc` crate would meet; the runtime opens a private copy of it
+//! (`Memory::open_copy`). Every command but `rm` needs only read permission on a segment,
+//! and none maps one: a peer that shrinks a segment meanwhile cannot crash it.
 
 mod check;
 mod dump;

@@ -104,7 +104,7 @@ fn check_names_each_problem_and_fails() {
         assert!(text.contains("FAIL  runtime_open"), "{}: {text}", case.what);
         assert!(text.contains("NOT SOUND"), "{}: {text}", case.what);
         // The rules are listed in the order the runtime applies them, so the first one
-        // broken is the one `Memory::open` reports (a zero magic it waits for, then says
+        // broken is the one `Memory::open_copy` reports (a zero magic it waits for, then says
         // `NotReady`).
         if case.what != "zero magic" {
             let first = text
@@ -117,7 +117,7 @@ fn check_names_each_problem_and_fails() {
                 .find(|l| l.contains("FAIL  runtime_open"))
                 .unwrap();
             assert!(
-                runtime.ends_with(&format!("Memory::open: {first}")),
+                runtime.ends_with(&format!("Memory::open_copy: {first}")),
                 "{}: {first:?} vs {runtime:?}",
                 case.what
             );

@@ -197,6 +197,14 @@ pub enum Error {
         /// The maximum it is at.
         max: i32,
     },
+    /// A writing call on a segment opened read-only ([`Options::read_only`](crate::Options::read_only)
+    /// or [`Memory::open_copy`](crate::Memory::open_copy)): creating a structure, or opening
+    /// one of the handles that can write. Refused before anything was written; read with the
+    /// structures' readers instead.
+    ReadOnly {
+        /// The segment's name.
+        segment: String,
+    },
     /// A system call failed.
     Io {
         /// What was being done.
@@ -350,6 +358,10 @@ impl fmt::Display for Error {
                 write!(f, "index {index} is out of bounds for length {len}")
             }
             Error::Timeout => write!(f, "the wait timed out"),
+            Error::ReadOnly { segment } => write!(
+                f,
+                "segment {segment:?} is open read-only: it can be read, not written"
+            ),
             Error::CountAtMaximum { name, max } => write!(
                 f,
                 "semaphore {name:?} is already at its maximum count {max}; post only what was waited for"

@@ -272,15 +272,50 @@ pub fn readings(name: &str, size: u64, head: &[u8], names: &Names) -> Vec<Readin
     found.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Every structure's reading of the entry `name` of an open segment, as [`readings`] gives
+/// them for its first bytes (copied out now): for any entry of any segment, a read-only one
+/// included, what it could be and what state it is in (a semaphore's count, a latch's, a
+/// queue's length...).
+///
+/// # Errors
+///
+/// [`Error::NotFound`](crate::Error::NotFound), or a validation error if the table is
+/// corrupt.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{inspect, Memory, Semaphore};
+/// # let name = format!("/zeroipc_doc_inspect_read_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// Semaphore::create(&mem, "slots", 3, 8)?;
+///
+/// let seen = Memory::options().read_only(true).open(&name)?;
+/// let readings = inspect::read(&seen, "slots")?;
+/// assert!(readings.iter().any(|r| r.kind == "semaphore"));
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+pub fn read(mem: &crate::Memory, name: &str) -> crate::Result<Vec<Reading>> {
+    let entry = mem.find(name)?;
+    let names = Names::new(mem.entries()?.map(|e| e.name().to_owned()).collect());
+    let head: Vec<u8> = (0..entry.size().min(BYTES_NEEDED))
+        .map_while(|i| mem.region().read::<u8>(entry.offset() + i))
+        .collect();
+    Ok(readings(name, entry.size(), &head, &names))
+}
+
 /// Opens the entry `name` of `mem` as the structure `reading` names, with the runtime's own
 /// `open` (for a structure of elements, with a stand-in element type of the reading's
 /// element size): what it finds (`Ok`, one line) or the error (`Err`, one line). `None`
 /// where the crate has no `open` for that kind, or no stand-in type of that size.
+///
+/// The check only validates and reads, so it works on a segment opened read-only too.
 pub fn check(mem: &crate::Memory, name: &str, reading: &Reading) -> Option<Result<String, String>> {
     let structure = crate::structures::STRUCTURES
         .iter()
         .find(|s| s.kind == reading.kind)?;
-    (structure.check?)(mem, name, reading)
+    (structure.check?)(&mem.for_reading(), name, reading)
 }
 
 /// Copies a `T` out of the start of `bytes`, whatever the slice's alignment; `None` if it

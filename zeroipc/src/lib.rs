@@ -75,11 +75,11 @@ pub use error::{Error, Result};
 #[cfg(not(loom))]
 pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
 #[cfg(not(loom))]
-pub use structures::array::{Array, Iter};
+pub use structures::array::{Array, ArrayReader, Iter};
 #[cfg(not(loom))]
-pub use structures::queue::Queue;
+pub use structures::queue::{Queue, QueueReader};
 #[cfg(not(loom))]
-pub use structures::stack::Stack;
+pub use structures::stack::{Stack, StackReader};
 #[cfg(not(loom))]
 pub use sync::{
     barrier::Barrier,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::layout;
 use crate::region::Region;
-use crate::shm::{self, Shm};
+use crate::shm::{self, Access, Shm};
 use crate::table::{Entry, Table};
 
 /// How long [`Memory::open`] waits for a segment whose creator has not published it yet.
@@ -17,6 +17,35 @@ pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(1);
 /// A `Memory` is cheap to clone: clones, and every structure handle made from it, share one
 /// mapping, which is unmapped when the last of them is dropped. Dropping never removes the
 /// segment itself; [`Memory::unlink`] does.
+///
+/// # Reading only
+///
+/// A segment opened with [`Options::read_only`] is opened `O_RDONLY` and mapped
+/// `PROT_READ`, so read permission on it is enough (a segment of mode `0o644` of another
+/// user). [`Memory::open_copy`] reads the segment into private memory instead of mapping it
+/// (see below). On either, the writing calls are refused with [`Error::ReadOnly`] before they
+/// touch anything: creating a structure, and opening any handle that has writing methods
+/// ([`Array::open`](crate::Array::open), [`Queue::open`](crate::Queue::open), a
+/// [`Mutex`](crate::Mutex)...), since most of those methods cannot return an error. Reading
+/// goes through types that have no writing methods:
+/// [`Array::open_read`](crate::Array::open_read), [`Queue::open_read`](crate::Queue::open_read)
+/// and [`Stack::open_read`](crate::Stack::open_read), and for any entry (the synchronisation
+/// primitives' states included) [`inspect::read`](crate::inspect::read) and
+/// [`inspect::check`](crate::inspect::check). A read-only `Memory` holds the attachment lock
+/// like any other (a shared lock needs read access only), so it counts as attached; a copy
+/// does not.
+///
+/// # A peer that shrinks the segment
+///
+/// A mapping is only as long as the object under it: if a process shrinks the segment with
+/// `ftruncate` (or replaces its pages), the kernel raises `SIGBUS` in every process that then
+/// touches a mapped page past the new end, which kills it unless it handles the signal. No
+/// check in this crate can prevent that: the pages vanish between two instructions. Only a
+/// process with write permission on the segment can shrink it, so a segment of mode `0o600`
+/// (the default) confines this to processes of its owner. A process that must survive any
+/// peer, such as a tool that inspects segments of others, reads a private copy with
+/// [`Memory::open_copy`]: that copy is made with `pread`, which returns short where the
+/// segment ended, and no other process can shrink it.
 ///
 /// # Examples
 ///
@@ -38,6 +67,8 @@ pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct Memory {
     region: Region,
     table: Table,
+    /// Whether the writing calls are refused ([`Error::ReadOnly`]).
+    read_only: bool,
 }
 
 impl Memory {
@@ -83,6 +114,29 @@ impl Memory {
     /// [`Error::MisalignedEntry`], [`Error::EntryInTable`], [`Error::OverlappingEntries`].
     pub fn open(name: &str) -> Result<Memory> {
         Options::new().open(name)
+    }
+
+    /// Opens a private copy of the segment `name`, read-only: the segment is opened
+    /// `O_RDONLY` (read permission is enough), its bytes are copied with `pread` into private
+    /// memory of this process, and the copy is validated and read as [`Memory::open`] would
+    /// the segment. Nothing another process does to the segment afterwards, shrinking it
+    /// included, reaches the copy; a segment that changes while it is copied can give an
+    /// inconsistent copy, which validation reports like any other damage.
+    ///
+    /// The copy takes memory for the segment's bytes that are not zero, is never written
+    /// back, and holds no attachment. Its writing calls are refused as those of [`Options::read_only`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Memory::open`].
+    pub fn open_copy(name: &str) -> Result<Memory> {
+        Options::new().private_copy(true).open(name)
+    }
+
+    /// Whether this segment was opened read-only ([`Options::read_only`] or
+    /// [`Memory::open_copy`]), so that its writing calls are refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Removes the segment called `name`. Processes that have it mapped keep using it; the
@@ -179,6 +233,7 @@ impl Memory {
         size: u64,
         init: impl FnOnce(&Region, u64) -> Option<()>,
     ) -> Result<Entry> {
+        self.writable()?;
         self.table.add(&self.region, name, size, |offset| {
             init(&self.region, offset)
         })
@@ -187,6 +242,7 @@ impl Memory {
     /// Adds the entries of a composite structure, each `(name, first bytes, size)` with the
     /// rest of its `size` zero, all or none, under one hold of the table's lock.
     pub(crate) fn add_parts(&self, parts: &[(&str, &[u8], usize)]) -> Result<Vec<Entry>> {
+        self.writable()?;
         let mut inits: Vec<_> = parts
             .iter()
             .map(|&(_, bytes, _)| move |offset| self.region.write_bytes(offset, bytes))
@@ -201,8 +257,35 @@ impl Memory {
         self.table.add_all(&self.region, &mut list)
     }
 
+    /// The mapping, for reading: what a reader, the table and the tools' readings use.
     pub(crate) fn region(&self) -> &Region {
         &self.region
+    }
+
+    /// The mapping, for a handle that can write: every writing call of the crate gets its
+    /// mapping here (the handles' `open` and `create`) or through [`Memory::add`], and so is
+    /// refused on a read-only segment before it touches anything.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] on a segment opened read-only.
+    pub(crate) fn writable(&self) -> Result<&Region> {
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                segment: self.name().to_owned(),
+            });
+        }
+        Ok(&self.region)
+    }
+
+    /// The same segment, for a reader to open a handle over it: the handle's `open` only
+    /// validates, and the reader that keeps it calls only its reading methods, so neither
+    /// writes, whatever the mapping. Never handed out, and never used to add entries.
+    pub(crate) fn for_reading(&self) -> Memory {
+        Memory {
+            read_only: false,
+            ..self.clone()
+        }
     }
 }
 
@@ -254,6 +337,8 @@ pub struct Options {
     mode: u32,
     timeout: Duration,
     replace_if_stale: bool,
+    read_only: bool,
+    private_copy: bool,
 }
 
 impl Default for Options {
@@ -270,6 +355,8 @@ impl Options {
             mode: 0o600,
             timeout: DEFAULT_OPEN_TIMEOUT,
             replace_if_stale: false,
+            read_only: false,
+            private_copy: false,
         }
     }
 
@@ -310,12 +397,47 @@ impl Options {
         self
     }
 
+    /// Whether [`open`](Options::open) opens the segment read-only: `O_RDONLY` and a
+    /// `PROT_READ` mapping, so that read permission on it is enough, with every writing call
+    /// refused ([`Error::ReadOnly`]); see [`Memory`]'s "Reading only". `create` and `replace`
+    /// with this option fail with [`Error::ReadOnly`].
+    #[must_use]
+    pub fn read_only(mut self, read_only: bool) -> Options {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Whether [`open`](Options::open) opens a private copy of the segment (read-only), as
+    /// [`Memory::open_copy`] does: for tools that must survive whatever a peer does to the
+    /// segment.
+    #[must_use]
+    pub fn private_copy(mut self, private_copy: bool) -> Options {
+        self.private_copy = private_copy;
+        self
+    }
+
+    fn access(&self) -> Access {
+        if self.private_copy {
+            Access::Copy
+        } else if self.read_only {
+            Access::ReadOnly
+        } else {
+            Access::ReadWrite
+        }
+    }
+
     /// Creates a segment; see [`Memory::create`].
     ///
     /// # Errors
     ///
-    /// As [`Memory::create`].
+    /// As [`Memory::create`]; [`Error::ReadOnly`] with [`read_only`](Options::read_only) or
+    /// [`private_copy`](Options::private_copy).
     pub fn create(&self, name: &str, size: usize) -> Result<Memory> {
+        if self.access() != Access::ReadWrite {
+            return Err(Error::ReadOnly {
+                segment: name.to_owned(),
+            });
+        }
         match self.create_new(name, size) {
             Err(Error::AlreadyExists { .. }) if self.replace_if_stale => {
                 shm::unlink_if_stale(name)?;
@@ -337,7 +459,11 @@ impl Options {
         let region = Region::new(Shm::create(name, size, self.mode)?);
         let table = Table::create(&region, self.max_entries)
             .unwrap_or_else(|_| unreachable!("the size was checked against the table above"));
-        Ok(Memory { region, table })
+        Ok(Memory {
+            region,
+            table,
+            read_only: false,
+        })
     }
 
     /// Removes any segment called `name`, then creates a new one: for replacing a stale
@@ -348,6 +474,11 @@ impl Options {
     ///
     /// As [`Memory::create`], and [`Error::Io`] if the old segment cannot be removed.
     pub fn replace(&self, name: &str, size: usize) -> Result<Memory> {
+        if self.access() != Access::ReadWrite {
+            return Err(Error::ReadOnly {
+                segment: name.to_owned(),
+            });
+        }
         match shm::unlink(name) {
             Ok(()) | Err(Error::NotFound { .. }) => {}
             Err(e) => return Err(e),
@@ -361,8 +492,13 @@ impl Options {
     ///
     /// As [`Memory::open`].
     pub fn open(&self, name: &str) -> Result<Memory> {
-        let region = Region::new(Shm::open(name, self.timeout)?);
+        let access = self.access();
+        let region = Region::new(Shm::open(name, self.timeout, access)?);
         let table = Table::open(&region, name, self.timeout)?;
-        Ok(Memory { region, table })
+        Ok(Memory {
+            region,
+            table,
+            read_only: access != Access::ReadWrite,
+        })
     }
 }

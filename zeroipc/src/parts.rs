@@ -71,6 +71,7 @@ pub(crate) fn part_name(name: &str, suffix: &str) -> String {
 
 /// Checks that the marker entry `name` of a composite structure exists and is 1 byte.
 pub(crate) fn open_marker(mem: &Memory, name: &str, kind: &str) -> Result<()> {
+    mem.writable()?;
     let entry = mem.find(name)?;
     if entry.size() != MARKER_SIZE as u64 {
         return Err(Error::corrupt(

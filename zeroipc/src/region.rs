@@ -13,7 +13,7 @@ use std::sync::Arc;
 use bytemuck::Pod;
 
 use crate::atomic::{self, AtomicI32, AtomicU32, AtomicU64};
-use crate::shm::Shm;
+use crate::shm::{Access, Shm};
 
 /// A mapping, shared by the `Memory` that made it and every handle into it.
 #[derive(Clone, Debug)]
@@ -71,8 +71,19 @@ impl Region {
         Some(value)
     }
 
-    /// Copies `value` into the mapping at `offset`; `None` if it does not fit there.
+    /// Whether the mapping takes writes: `false` for a `PROT_READ` mapping, where a write
+    /// would fault. The writing calls of `Memory` refuse first (`Error::ReadOnly`); the two
+    /// writes here check again.
+    pub(crate) fn writable(&self) -> bool {
+        self.shm.access() != Access::ReadOnly
+    }
+
+    /// Copies `value` into the mapping at `offset`; `None` if it does not fit there, or the
+    /// mapping is read-only.
     pub(crate) fn write<T: Pod>(&self, offset: u64, value: T) -> Option<()> {
+        if !self.writable() {
+            return None;
+        }
         let ptr = self.ptr::<T>(offset, 1)?;
         // SAFETY: `ptr` is in bounds and aligned for `T` (checked by `ptr`), the mapping is
         // alive and writable (mapped read-write); accesses to it are atomic, as in `read`.
@@ -80,9 +91,13 @@ impl Region {
         Some(())
     }
 
-    /// Copies `bytes` into the mapping at `offset`; `None` if they do not fit there.
+    /// Copies `bytes` into the mapping at `offset`; `None` if they do not fit there, or the
+    /// mapping is read-only.
     #[allow(dead_code)] // used by the structures that write names and blobs
     pub(crate) fn write_bytes(&self, offset: u64, bytes: &[u8]) -> Option<()> {
+        if !self.writable() {
+            return None;
+        }
         let ptr = self.ptr::<u8>(offset, bytes.len() as u64)?;
         // SAFETY: the destination range is in bounds (checked by `ptr`) and writable, and
         // reached atomically, as in `read`; the source is a private slice, so the two cannot

@@ -54,14 +54,32 @@ pub(crate) fn check_segment_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// How a segment is opened, and what its mapping is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// `O_RDWR` and a shared `PROT_READ | PROT_WRITE` mapping of the object.
+    ReadWrite,
+    /// `O_RDONLY` and a shared `PROT_READ` mapping of the object: writing to it faults.
+    ReadOnly,
+    /// `O_RDONLY`, and the object's bytes copied with `pread` into private anonymous memory,
+    /// which is what is mapped: no other process can change or shrink it, and writes to it
+    /// reach nobody.
+    Copy,
+}
+
 /// An open, mapped shared-memory object.
 #[derive(Debug)]
 pub(crate) struct Shm {
     name: String,
-    /// The object's descriptor, kept open for `flock`.
+    /// The object's descriptor, kept open for `flock` and the attachment lock.
     file: File,
-    /// The mapping of the whole object as it was when mapped; its length never changes.
+    /// The mapping of the whole object as it was when mapped (or of the copy); its length
+    /// never changes.
     map: MmapRaw,
+    /// The bytes of `map` that hold the segment: all of them, except for a copy of an object
+    /// that shrank while it was copied.
+    len: usize,
+    access: Access,
     /// Serialises `lock` between threads of this process, which share one descriptor and so
     /// one `flock`.
     local_lock: Mutex<()>,
@@ -167,8 +185,10 @@ impl Shm {
         match built {
             Ok(map) => Ok(Shm {
                 name: name.to_owned(),
+                len: map.len(),
                 file,
                 map,
+                access: Access::ReadWrite,
                 local_lock: Mutex::new(()),
             }),
             Err(e) => {
@@ -212,11 +232,19 @@ impl Shm {
 
     /// Opens an existing object. Its size is taken from the system (`fstat`); while it is
     /// still zero (a creator between `shm_open` and `ftruncate`), this waits up to `timeout`.
-    pub(crate) fn open(name: &str, timeout: Duration) -> Result<Shm> {
+    ///
+    /// `ReadOnly` and `Copy` open the object `O_RDONLY`, so read permission is enough. Every
+    /// access but `Copy` takes the attachment lock (a shared lock needs read access only); a
+    /// copy holds nothing of the object once copied, so it does not count as attached.
+    pub(crate) fn open(name: &str, timeout: Duration, access: Access) -> Result<Shm> {
         check_segment_name(name)?;
         let c_name = c_name(name);
+        let flags = match access {
+            Access::ReadWrite => libc::O_RDWR,
+            Access::ReadOnly | Access::Copy => libc::O_RDONLY,
+        };
         // SAFETY: `c_name` is a valid NUL-terminated string that outlives the call.
-        let fd = unsafe { libc::shm_open(c_name.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC, 0) };
+        let fd = unsafe { libc::shm_open(c_name.as_ptr(), flags | libc::O_CLOEXEC, 0) };
         if fd < 0 {
             let source = std::io::Error::last_os_error();
             return Err(if source.kind() == std::io::ErrorKind::NotFound {
@@ -253,6 +281,17 @@ impl Shm {
             }
             std::thread::sleep(Duration::from_millis(1));
         };
+        if access == Access::Copy {
+            let (map, len) = Self::copy(&file, size)?;
+            return Ok(Shm {
+                name: name.to_owned(),
+                file,
+                map,
+                len,
+                access,
+                local_lock: Mutex::new(()),
+            });
+        }
         // Exit: attached, or the time is up while a handle that replaces the segment holds
         // the attachment byte exclusively (it is about to remove this object).
         while !try_attach(&file, SHARED)? {
@@ -263,13 +302,61 @@ impl Shm {
             }
             std::thread::sleep(Duration::from_millis(1));
         }
-        let map = Self::map(&file, size)?;
+        let map = if access == Access::ReadOnly {
+            MmapOptions::new()
+                .len(size)
+                .map_raw_read_only(&file)
+                .map_err(|source| Error::Io { op: "mmap", source })?
+        } else {
+            Self::map(&file, size)?
+        };
         Ok(Shm {
             name: name.to_owned(),
+            len: map.len(),
             file,
             map,
+            access,
             local_lock: Mutex::new(()),
         })
+    }
+
+    /// Copies the first `size` bytes of `file` with `pread` into new private anonymous
+    /// memory: the mapping, and how many bytes were there to copy (fewer than `size` if the
+    /// object shrank meanwhile; the rest stays zero). The object is never mapped, so however
+    /// another process changes or shrinks it, the copy is all this process touches.
+    ///
+    /// Runs of zeros are not stored (the new memory is zero already), so the copy of a
+    /// large, mostly empty segment costs memory for its written parts only.
+    fn copy(file: &File, size: usize) -> Result<(MmapRaw, usize)> {
+        use std::os::unix::fs::FileExt;
+        const CHUNK: usize = 64 << 10;
+        let mut map = MmapOptions::new()
+            .len(size)
+            .map_anon()
+            .map_err(|source| Error::Io { op: "mmap", source })?;
+        let mut chunk = vec![0u8; CHUNK.min(size)];
+        let mut done = 0;
+        // Exit: the copy is full, or the object ended (a read of 0 bytes).
+        while done < size {
+            let want = chunk.len().min(size - done);
+            match file.read_at(&mut chunk[..want], done as u64) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if chunk[..n].iter().any(|&b| b != 0) {
+                        map[done..done + n].copy_from_slice(&chunk[..n]);
+                    }
+                    done += n;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(Error::Io {
+                        op: "pread",
+                        source,
+                    })
+                }
+            }
+        }
+        Ok((MmapRaw::from(map), done))
     }
 
     /// Whether any other handle holds the attachment byte: another `Memory` of this segment,
@@ -310,9 +397,15 @@ impl Shm {
         self.map.as_mut_ptr()
     }
 
-    /// The mapping's length in bytes: the object's size when it was mapped.
+    /// The segment's length in bytes: the object's size when it was mapped, or the bytes a
+    /// copy found.
     pub(crate) fn len(&self) -> usize {
-        self.map.len()
+        self.len
+    }
+
+    /// How the object was opened.
+    pub(crate) fn access(&self) -> Access {
+        self.access
     }
 
     /// Takes the advisory lock that serialises changes to the table, between processes
@@ -478,6 +571,41 @@ fn c_name(name: &str) -> CString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_holds_every_byte_across_chunks_and_none_after_the_object_ends() {
+        struct Unlink(String);
+        impl Drop for Unlink {
+            fn drop(&mut self) {
+                let _ = unlink(&self.0);
+            }
+        }
+        let name = crate::test_util::unique_name();
+        let size = 300_000;
+        let shm = Shm::create(&name, size, 0o600).unwrap();
+        let _guard = Unlink(name.clone());
+        let marks = [
+            (0, 1u8),
+            (65_535, 2),
+            (65_536, 3),
+            (200_001, 4),
+            (size - 1, 5),
+        ];
+        let region = crate::region::Region::new(shm);
+        for (at, v) in marks {
+            region.write(at as u64, v).unwrap();
+        }
+        let copy =
+            crate::region::Region::new(Shm::open(&name, Duration::ZERO, Access::Copy).unwrap());
+        assert_eq!(copy.len(), size);
+        for at in [1, 4096, 65_537, 199_999, size - 2] {
+            assert_eq!(copy.read::<u8>(at as u64), Some(0));
+        }
+        for (at, v) in marks {
+            assert_eq!(copy.read::<u8>(at as u64), Some(v), "at {at}");
+        }
+        assert_eq!(copy.read::<u8>(size as u64), None);
+    }
 
     #[test]
     fn segment_names_follow_the_posix_rules() {

@@ -31,6 +31,7 @@ impl Words {
     /// Finds the entry called `name` and checks that it holds exactly `size` bytes, the
     /// size of a `kind`.
     pub(crate) fn open(mem: &Memory, name: &str, size: usize, kind: &str) -> Result<Words> {
+        let region = mem.writable()?;
         let entry = mem.find(name)?;
         if entry.size() != size as u64 {
             return Err(Error::corrupt(
@@ -41,7 +42,7 @@ impl Words {
                 ),
             ));
         }
-        Words::at(mem.region(), name, entry.offset(), size)
+        Words::at(region, name, entry.offset(), size)
     }
 
     fn at(region: &Region, name: &str, offset: u64, size: usize) -> Result<Words> {

@@ -98,6 +98,7 @@ impl<T: Pod> Array<T> {
     /// entry at all; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Array<T>> {
         let () = crate::structures::ElementType::<T>::OK;
+        let region = mem.writable()?;
         let entry = mem.find(name)?;
         let capacity_mismatch = |capacity| Error::CapacityMismatch {
             name: name.to_owned(),
@@ -107,7 +108,6 @@ impl<T: Pod> Array<T> {
         if entry.size() < ARRAY_HEADER_SIZE as u64 {
             return Err(capacity_mismatch(0));
         }
-        let region = mem.region();
         let capacity: u64 = region
             .read(entry.offset())
             .ok_or_else(|| capacity_mismatch(0))?;
@@ -319,6 +319,117 @@ impl<T: Pod> Iterator for Iter<'_, T> {
 }
 
 impl<T: Pod> ExactSizeIterator for Iter<'_, T> {}
+
+// ---- Its reader, for read-only segments ----------------------------------------------
+
+impl<T: Pod> Array<T> {
+    /// Opens the array called `name` for reading only, on any segment: the one way to read
+    /// an array of a segment opened read-only ([`Options::read_only`](crate::Options::read_only),
+    /// [`Memory::open_copy`]), where [`Array::open`] is refused. The checks are those of
+    /// [`Array::open`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::open`], but never [`Error::ReadOnly`].
+    pub fn open_read(mem: &Memory, name: &str) -> Result<ArrayReader<T>> {
+        Ok(ArrayReader {
+            array: Array::open(&mem.for_reading(), name)?,
+        })
+    }
+}
+
+/// An array opened for reading only ([`Array::open_read`]): the reading methods of an
+/// [`Array`], and no others, so it can live on a `PROT_READ` mapping.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Array, Memory};
+/// # let name = format!("/zeroipc_doc_array_reader_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// Array::<u32>::create(&mem, "counts", 3)?.copy_from_slice(0, &[1, 2, 3])?;
+///
+/// let seen = Memory::options().read_only(true).open(&name)?;
+/// assert!(Array::<u32>::open(&seen, "counts").is_err()); // a handle that could write
+/// let counts = Array::<u32>::open_read(&seen, "counts")?;
+/// assert_eq!(counts.to_vec(), [1, 2, 3]);
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+pub struct ArrayReader<T> {
+    /// Kept private: only its reading methods are called.
+    array: Array<T>,
+}
+
+impl<T: Pod> ArrayReader<T> {
+    /// The table name of this array.
+    pub fn name(&self) -> &str {
+        self.array.name()
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.array.len()
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.array.is_empty()
+    }
+
+    /// A copy of element `index`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`].
+    pub fn get(&self, index: usize) -> Result<T> {
+        self.array.get(index)
+    }
+
+    /// Copies `dst.len()` elements, starting at element `start`, into `dst`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`] if the run reaches past the end; `dst` is then untouched.
+    pub fn copy_to_slice(&self, start: usize, dst: &mut [T]) -> Result<()> {
+        self.array.copy_to_slice(start, dst)
+    }
+
+    /// A copy of every element.
+    pub fn to_vec(&self) -> Vec<T> {
+        self.array.to_vec()
+    }
+
+    /// An iterator over copies of the elements, read one at a time as it advances.
+    pub fn iter(&self) -> Iter<'_, T> {
+        self.array.iter()
+    }
+}
+
+impl<'a, T: Pod> IntoIterator for &'a ArrayReader<T> {
+    type Item = T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
+    }
+}
+
+impl<T> Clone for ArrayReader<T> {
+    fn clone(&self) -> Self {
+        ArrayReader {
+            array: self.array.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for ArrayReader<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArrayReader")
+            .field("array", &self.array)
+            .finish()
+    }
+}
 
 // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 

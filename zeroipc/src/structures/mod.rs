@@ -197,10 +197,22 @@ mod tests {
                 .find(|r| r.kind == structure.kind)
                 .unwrap_or_else(|| panic!("{}: read as {readings:?}", structure.kind));
             assert_eq!(reading.inconsistent, None, "{}", structure.kind);
-            if structure.check.is_some() {
-                match crate::inspect::check(&seg.mem, &entry_name, reading) {
-                    Some(Ok(_)) => {}
-                    other => panic!("{}: check gave {other:?}", structure.kind),
+            // The same on a read-only mapping and on a private copy: a reading or a check
+            // that wrote would fault on the first (killing this test) and is refused here.
+            for access in [
+                crate::Memory::options().read_only(true),
+                crate::Memory::options().private_copy(true),
+            ] {
+                let seen = access.open(&seg.name).unwrap();
+                let again = crate::inspect::read(&seen, &entry_name).unwrap();
+                assert!(again.iter().any(|r| r.kind == structure.kind));
+                for mem in [&seg.mem, &seen] {
+                    if structure.check.is_some() {
+                        match crate::inspect::check(mem, &entry_name, reading) {
+                            Some(Ok(_)) => {}
+                            other => panic!("{}: check gave {other:?}", structure.kind),
+                        }
+                    }
                 }
             }
             kinds.push(structure.kind);

@@ -591,6 +591,7 @@ impl<T: Pod> Queue<T> {
     /// if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Queue<T>> {
         let () = crate::structures::ElementType::<T>::OK;
+        let region = mem.writable()?;
         let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         let wrong = if capacity < MIN_QUEUE_CAPACITY {
@@ -608,7 +609,7 @@ impl<T: Pod> Queue<T> {
             return Err(Error::corrupt(name, what));
         }
         ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
-        Self::from_parts(mem.region(), name, entry.offset(), capacity)
+        Self::from_parts(region, name, entry.offset(), capacity)
     }
 
     /// Builds the handle over a queue whose geometry the caller chose or validated:
@@ -789,6 +790,99 @@ impl<T> fmt::Debug for Queue<T> {
             .field("capacity", &self.capacity)
             .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
+    }
+}
+
+// ---- Its reader, for read-only segments ----------------------------------------------
+
+#[cfg(not(loom))]
+impl<T: Pod> Queue<T> {
+    /// Opens the queue called `name` for reading only, on any segment: the one way to read
+    /// a queue of a segment opened read-only
+    /// ([`Options::read_only`](crate::Options::read_only), [`Memory::open_copy`]), where
+    /// [`Queue::open`] is refused. The checks are those of [`Queue::open`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::open`], but never [`Error::ReadOnly`].
+    pub fn open_read(mem: &Memory, name: &str) -> Result<QueueReader<T>> {
+        Ok(QueueReader {
+            queue: Queue::open(&mem.for_reading(), name)?,
+        })
+    }
+}
+
+/// A queue opened for reading only ([`Queue::open_read`]): the methods of a [`Queue`]
+/// that leave it as it is, and no others, so it can live on a `PROT_READ` mapping.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Memory, Queue};
+/// # let name = format!("/zeroipc_doc_queue_reader_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// Queue::<u32>::create(&mem, "jobs", 8)?.push(7).unwrap();
+///
+/// let seen = Memory::options().read_only(true).open(&name)?;
+/// let jobs = Queue::<u32>::open_read(&seen, "jobs")?;
+/// assert_eq!(jobs.snapshot(), [7]);
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[cfg(not(loom))]
+pub struct QueueReader<T> {
+    /// Kept private: only its reading methods are called.
+    queue: Queue<T>,
+}
+
+#[cfg(not(loom))]
+impl<T: Pod> QueueReader<T> {
+    /// The table name of this queue.
+    pub fn name(&self) -> &str {
+        self.queue.name()
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
+    /// The number of elements at the moment of the call; see [`Queue::len`].
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether the queue held no elements at the moment of the call.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Whether every slot was taken at the moment of the call.
+    pub fn is_full(&self) -> bool {
+        self.queue.is_full()
+    }
+
+    /// Copies of the elements, oldest first, without popping them; see [`Queue::snapshot`].
+    pub fn snapshot(&self) -> Vec<T> {
+        self.queue.snapshot()
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> Clone for QueueReader<T> {
+    fn clone(&self) -> Self {
+        QueueReader {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> fmt::Debug for QueueReader<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueReader")
+            .field("queue", &self.queue)
+            .finish()
     }
 }
 

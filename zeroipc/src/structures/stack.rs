@@ -502,6 +502,7 @@ impl<T: Pod> Stack<T> {
     /// a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Stack<T>> {
         let () = crate::structures::ElementType::<T>::OK;
+        let region = mem.writable()?;
         let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         if capacity == 0 || capacity > MAX_STACK_CAPACITY {
@@ -511,7 +512,7 @@ impl<T: Pod> Stack<T> {
             ));
         }
         ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
-        let stack = Self::from_parts(mem.region(), name, entry.offset(), capacity)?;
+        let stack = Self::from_parts(region, name, entry.offset(), capacity)?;
         // Relaxed: a validity check of the value only.
         let top = stack.view().top.load(Ordering::Relaxed);
         if top < -1 || top >= capacity as i32 {
@@ -761,6 +762,104 @@ impl<T> fmt::Debug for Stack<T> {
             .field("capacity", &self.capacity)
             .field("segment", &self.data.region().shm().name())
             .finish_non_exhaustive()
+    }
+}
+
+// ---- Its reader, for read-only segments ----------------------------------------------
+
+#[cfg(not(loom))]
+impl<T: Pod> Stack<T> {
+    /// Opens the stack called `name` for reading only, on any segment: the one way to read
+    /// a stack of a segment opened read-only
+    /// ([`Options::read_only`](crate::Options::read_only), [`Memory::open_copy`]), where
+    /// [`Stack::open`] is refused. The checks are those of [`Stack::open`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Stack::open`], but never [`Error::ReadOnly`].
+    pub fn open_read(mem: &Memory, name: &str) -> Result<StackReader<T>> {
+        Ok(StackReader {
+            stack: Stack::open(&mem.for_reading(), name)?,
+        })
+    }
+}
+
+/// A stack opened for reading only ([`Stack::open_read`]): the methods of a [`Stack`]
+/// that leave it as it is, and no others, so it can live on a `PROT_READ` mapping.
+///
+/// # Examples
+///
+/// ```
+/// use zeroipc::{Memory, Stack};
+/// # let name = format!("/zeroipc_doc_stack_reader_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// Stack::<u32>::create(&mem, "undo", 8)?.push(7).unwrap();
+///
+/// let seen = Memory::open_copy(&name)?;
+/// let undo = Stack::<u32>::open_read(&seen, "undo")?;
+/// assert_eq!(undo.peek(), Some(7));
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[cfg(not(loom))]
+pub struct StackReader<T> {
+    /// Kept private: only its reading methods are called.
+    stack: Stack<T>,
+}
+
+#[cfg(not(loom))]
+impl<T: Pod> StackReader<T> {
+    /// The table name of this stack.
+    pub fn name(&self) -> &str {
+        self.stack.name()
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.stack.capacity()
+    }
+
+    /// The number of elements at the moment of the call; see [`Stack::len`].
+    pub fn len(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// Whether the stack held no elements at the moment of the call.
+    pub fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+
+    /// Whether every slot was taken at the moment of the call.
+    pub fn is_full(&self) -> bool {
+        self.stack.is_full()
+    }
+
+    /// A copy of the top element, without popping it; see [`Stack::peek`].
+    pub fn peek(&self) -> Option<T> {
+        self.stack.peek()
+    }
+
+    /// Copies of the elements, bottom first, without popping them; see [`Stack::snapshot`].
+    pub fn snapshot(&self) -> Vec<T> {
+        self.stack.snapshot()
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> Clone for StackReader<T> {
+    fn clone(&self) -> Self {
+        StackReader {
+            stack: self.stack.clone(),
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<T> fmt::Debug for StackReader<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StackReader")
+            .field("stack", &self.stack)
+            .finish()
     }
 }
 

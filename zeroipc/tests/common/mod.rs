@@ -4,6 +4,7 @@
 // Each test binary uses some of these; a test counter is not an algorithm under loom.
 #![allow(dead_code, unreachable_pub, clippy::disallowed_types)]
 
+pub mod nobody;
 pub mod scenario;
 
 use std::path::PathBuf;
