@@ -4,13 +4,15 @@
 //! Segments are read through their files in `/dev/shm` with plain reads, as untrusted bytes:
 //! nothing in a segment is used as a pointer, and a corrupt one is described, not crashed on.
 //! `check`, `dump` (and the verdict of `check`) also open the segment with the runtime, so
-//! they report what a program using the `zeroipc` crate would meet.
+//! they report what a program using the `zeroipc` crate would meet. `repair` is the one
+//! command that writes, through the runtime's `Memory::repair`.
 
 mod check;
 mod dump;
 mod guess;
 mod ls;
 mod map;
+mod repair;
 mod segment;
 mod show;
 mod view;
@@ -81,6 +83,18 @@ enum Command {
     Check {
         /// The segment's name.
         name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Repair what processes that died in the middle of an operation left half-way: queues
+    /// and stacks keep every fully published item, in order, and drop half-written slots; a
+    /// dead holder's mutex is unlocked. Refused while any other process is attached.
+    Repair {
+        /// The segment's name.
+        name: String,
+        /// Only this entry.
+        entry: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -160,6 +174,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Repair { name, entry, json } => {
+            let name = SegmentName::parse(&name)?;
+            let report = repair::run(&name, entry.as_deref())?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print(&repair::text(&report))?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Rm { names, force } => {
             let mut failed = false;
