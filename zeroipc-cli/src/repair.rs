@@ -12,7 +12,7 @@ use crate::segment::SegmentName;
 
 /// What one entry's repair found and changed.
 #[derive(Debug, Serialize)]
-pub(crate) struct Entry {
+pub(crate) struct Repaired {
     pub(crate) entry: String,
     pub(crate) kind: &'static str,
     pub(crate) changed: bool,
@@ -38,7 +38,7 @@ pub(crate) struct Skipped {
 pub(crate) struct Report {
     pub(crate) segment: String,
     pub(crate) changed: bool,
-    pub(crate) repaired: Vec<Entry>,
+    pub(crate) repaired: Vec<Repaired>,
     pub(crate) skipped: Vec<Skipped>,
 }
 
@@ -50,7 +50,7 @@ impl From<RepairReport> for Report {
             repaired: r
                 .repaired
                 .into_iter()
-                .map(|e| Entry {
+                .map(|e| Repaired {
                     changed: e.changed(),
                     entry: e.entry,
                     kind: e.kind,

@@ -43,9 +43,7 @@ struct Seg(String);
 
 impl Seg {
     fn new(tag: &str) -> Seg {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Seg(format!("/zeroipc_cli_{tag}_{}_{n}", std::process::id()))
+        Seg(format!("/{}_{tag}", common::unique_name()))
     }
 }
 
@@ -263,7 +261,37 @@ fn one_round<C: Channel>(test: &str, round: u64, rng: &mut Rng, tally: &mut Tall
     } // the parent keeps no handle: `zeroipc repair` must be alone
     let rec_mem = Memory::create(&records.0, 1 << 20).unwrap();
     let rec = Records::create(&rec_mem);
-    let roles = ["producer0", "producer1", "consumer0", "consumer1"];
+    let victim = run_and_kill(test, round, rng, (&seg, &records, &rec));
+
+    // Every worker is dead: repair, check, drain, new traffic.
+    let out = zeroipc(&["repair", &seg.0, "--json"]);
+    assert_code(&out, 0);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &report["repaired"][0];
+    assert_eq!(entry["entry"], "channel", "{report}");
+    let dropped = entry["dropped"].as_u64().unwrap();
+    tally.dropped += dropped;
+    tally.returned += entry["returned"].as_u64().unwrap();
+    if report["changed"] == true {
+        tally.wedged += 1;
+    }
+    assert_code(&zeroipc(&["check", &seg.0]), 0);
+    let drained = drain_and_reuse::<C>(&seg, round);
+    assert_code(&zeroipc(&["check", &seg.0]), 0);
+    account(&rec, round, (victim, dropped), &drained, tally);
+}
+
+const ROLES: [&str; 4] = ["producer0", "producer1", "consumer0", "consumer1"];
+
+/// Starts the four workers, kills one at a random moment after they start, and reaps them
+/// all; returns which one was killed.
+fn run_and_kill(
+    test: &str,
+    round: u64,
+    rng: &mut Rng,
+    (seg, records, rec): (&Seg, &Seg, &Records),
+) -> usize {
+    let roles = ROLES;
     let exe = std::env::current_exe().unwrap();
     let mut children: Vec<std::process::Child> = roles
         .iter()
@@ -302,22 +330,12 @@ fn one_round<C: Channel>(test: &str, round: u64, rng: &mut Rng, tally: &mut Tall
         );
     }
     drop(reap);
+    victim
+}
 
-    // Every worker is dead: repair, check, drain, new traffic.
-    let out = zeroipc(&["repair", &seg.0, "--json"]);
-    assert_code(&out, 0);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let entry = &report["repaired"][0];
-    assert_eq!(entry["entry"], "channel", "{report}");
-    let dropped = entry["dropped"].as_u64().unwrap();
-    tally.dropped += dropped;
-    tally.returned += entry["returned"].as_u64().unwrap();
-    if report["changed"] == true {
-        tally.wedged += 1;
-    }
-    let check = zeroipc(&["check", &seg.0]);
-    assert_code(&check, 0);
-
+/// Pops what the repaired structure holds, then sends new traffic through it; returns the
+/// ids drained.
+fn drain_and_reuse<C: Channel>(seg: &Seg, round: u64) -> Vec<usize> {
     let mem = Memory::open(&seg.0).unwrap();
     let ch = C::open(&mem);
     let mut drained = Vec::new();
@@ -336,12 +354,19 @@ fn one_round<C: Channel>(test: &str, round: u64, rng: &mut Rng, tally: &mut Tall
         assert_eq!(ch.pop(), Some(v), "round {round}");
     }
     assert_eq!(ch.pop(), None);
-    drop(ch);
-    drop(mem);
-    let check = zeroipc(&["check", &seg.0]);
-    assert_code(&check, 0);
+    drained
+}
 
-    // Exactly once.
+/// Exactly once: no item received twice, and every item marked pushed received, but for
+/// the slots the repair dropped and a killed consumer's one unmarked item.
+fn account(
+    rec: &Records,
+    round: u64,
+    (victim, dropped): (usize, u64),
+    drained: &[usize],
+    tally: &mut Tally,
+) {
+    let roles = ROLES;
     let mut received = HashSet::new();
     for c in 0..2 {
         assert_eq!(
@@ -358,7 +383,7 @@ fn one_round<C: Channel>(test: &str, round: u64, rng: &mut Rng, tally: &mut Tall
             }
         }
     }
-    for &id in &drained {
+    for &id in drained {
         assert!(id < 2 * ITEMS, "round {round}: drained an item nobody sent");
         assert!(
             received.insert(id),

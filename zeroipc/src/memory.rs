@@ -172,7 +172,7 @@ impl Memory {
     /// The format stores no types, so each entry is repaired as what its bytes and its name
     /// say it is: an entry whose bytes fit several structures that repair differently (a
     /// semaphore's four words can also read as a mutex or a barrier) and whose name hints
-    /// at none is not touched and is listed in [`RepairReport::skipped`]; repair it through
+    /// at none is not touched and is listed in [`RepairReport::skipped`](crate::RepairReport::skipped); repair it through
     /// its type (`Semaphore::repair`, ...). Entries of structures with nothing to repair
     /// (arrays, and the rest) are left out of the report.
     ///

@@ -711,10 +711,10 @@ impl<T: Pod> Stack<T> {
                 Ok(value) => return Ok(value),
                 Err(StackFail::Empty) => (None, view.watch(true)),
                 Err(StackFail::Busy { index, state }) => (Some(index), (&view.state[index], state)),
-                // The caller's time ran out while a peer finished with the slot it claimed.
-                Err(StackFail::Stuck { .. }) => return Err(Error::Timeout),
+                // The caller's time ran out while a peer finished with the slot it claimed
+                // (`Full` is a push's answer, never a pop's).
+                Err(StackFail::Stuck { .. } | StackFail::Full) => return Err(Error::Timeout),
                 Err(StackFail::Corrupt { top }) => return Err(self.top_out_of_range(top)),
-                Err(StackFail::Full) => return Err(Error::Timeout),
             };
             held = Some(match held {
                 None => now,
