@@ -27,6 +27,12 @@ const RECORDS: &str = "ZEROIPC_CLI_TEST_RECORDS";
 
 /// Items each producer sends in a round.
 const ITEMS: usize = 20_000;
+/// Words of an element: every word holds the item's number, so a consumer can tell a whole
+/// element from a half-written one. Large, so that a worker spends much of its time between
+/// claiming a slot and finishing with it, where a kill leaves work for the repair.
+const WORDS: usize = 512;
+/// An element.
+type Item = [u64; WORDS];
 /// Slots of the queue or stack: few, so that producers and consumers meet often.
 const CAPACITY: usize = 16;
 /// Rounds per structure.
@@ -57,58 +63,69 @@ impl Drop for Seg {
 trait Channel: Sized {
     fn create(mem: &Memory) -> Self;
     fn open(mem: &Memory) -> Self;
-    fn push_timeout(&self, v: u64, t: Duration) -> bool;
-    fn pop_timeout(&self, t: Duration) -> Option<u64>;
-    fn pop(&self) -> Option<u64>;
-    fn push(&self, v: u64) -> bool;
+    fn push_timeout(&self, v: Item, t: Duration) -> bool;
+    fn pop_timeout(&self, t: Duration) -> Option<Item>;
+    fn pop(&self) -> Option<Item>;
+    fn push(&self, v: Item) -> bool;
 }
 
-impl Channel for Queue<u64> {
+/// The number an element carries; panics on an element whose words differ (torn, or
+/// half-written).
+fn number(item: &Item) -> u64 {
+    assert!(
+        item.iter().all(|&w| w == item[0]),
+        "an element whose words differ: {:?}",
+        &item[..4]
+    );
+    item[0]
+}
+
+impl Channel for Queue<Item> {
     fn create(mem: &Memory) -> Self {
         Queue::create(mem, "channel", CAPACITY).unwrap()
     }
     fn open(mem: &Memory) -> Self {
         Queue::open(mem, "channel").unwrap()
     }
-    fn push_timeout(&self, v: u64, t: Duration) -> bool {
+    fn push_timeout(&self, v: Item, t: Duration) -> bool {
         Queue::push_timeout(self, v, t).is_ok()
     }
-    fn pop_timeout(&self, t: Duration) -> Option<u64> {
+    fn pop_timeout(&self, t: Duration) -> Option<Item> {
         match Queue::pop_timeout(self, t) {
             Ok(v) => Some(v),
             Err(Error::Timeout | Error::Stalled { .. }) => None,
             Err(e) => panic!("pop_timeout: {e}"),
         }
     }
-    fn pop(&self) -> Option<u64> {
+    fn pop(&self) -> Option<Item> {
         Queue::pop(self)
     }
-    fn push(&self, v: u64) -> bool {
+    fn push(&self, v: Item) -> bool {
         Queue::push(self, v).is_ok()
     }
 }
 
-impl Channel for Stack<u64> {
+impl Channel for Stack<Item> {
     fn create(mem: &Memory) -> Self {
         Stack::create(mem, "channel", CAPACITY).unwrap()
     }
     fn open(mem: &Memory) -> Self {
         Stack::open(mem, "channel").unwrap()
     }
-    fn push_timeout(&self, v: u64, t: Duration) -> bool {
+    fn push_timeout(&self, v: Item, t: Duration) -> bool {
         Stack::push_timeout(self, v, t).is_ok()
     }
-    fn pop_timeout(&self, t: Duration) -> Option<u64> {
+    fn pop_timeout(&self, t: Duration) -> Option<Item> {
         match Stack::pop_timeout(self, t) {
             Ok(v) => Some(v),
             Err(Error::Timeout | Error::Stalled { .. }) => None,
             Err(e) => panic!("pop_timeout: {e}"),
         }
     }
-    fn pop(&self) -> Option<u64> {
+    fn pop(&self) -> Option<Item> {
         Stack::pop(self)
     }
-    fn push(&self, v: u64) -> bool {
+    fn push(&self, v: Item) -> bool {
         Stack::push(self, v).is_ok()
     }
 }
@@ -174,7 +191,7 @@ fn worker<C: Channel>(role: &str) {
     let mut last = Instant::now();
     if kind == "producer" {
         for id in n * ITEMS..(n + 1) * ITEMS {
-            while !ch.push_timeout(id as u64 + 1, STEP) {
+            while !ch.push_timeout([id as u64 + 1; WORDS], STEP) {
                 if last.elapsed() > IDLE {
                     return; // wedged: a dead consumer holds the next slot
                 }
@@ -185,13 +202,17 @@ fn worker<C: Channel>(role: &str) {
     } else {
         let mine = &rec.received[n];
         while last.elapsed() < IDLE {
-            if let Some(v) = ch.pop_timeout(STEP) {
-                let id = (v as usize).wrapping_sub(1);
-                assert!(id < 2 * ITEMS, "received {v}, which nobody sends");
-                if mine.get(id).unwrap() != 0 {
+            if let Some(item) = ch.pop_timeout(STEP) {
+                // Marked first, checked after: the window between the pop's return and the
+                // mark is as short as can be.
+                let id = (item[0] as usize).wrapping_sub(1);
+                assert!(id < 2 * ITEMS, "received {}, which nobody sends", item[0]);
+                let again = mine.get(id).unwrap() != 0;
+                mine.set(id, 1).unwrap();
+                if again {
                     rec.twice.set(n, rec.twice.get(n).unwrap() + 1).unwrap();
                 }
-                mine.set(id, 1).unwrap();
+                number(&item);
                 last = Instant::now();
             }
         }
@@ -256,7 +277,7 @@ fn one_round<C: Channel>(test: &str, round: u64, rng: &mut Rng, tally: &mut Tall
     let seg = Seg::new("kill");
     let records = Seg::new("records");
     {
-        let mem = Memory::create(&seg.0, 1 << 16).unwrap();
+        let mem = Memory::create(&seg.0, 4 << 20).unwrap();
         C::create(&mem);
     } // the parent keeps no handle: `zeroipc repair` must be alone
     let rec_mem = Memory::create(&records.0, 1 << 20).unwrap();
@@ -339,8 +360,8 @@ fn drain_and_reuse<C: Channel>(seg: &Seg, round: u64) -> Vec<usize> {
     let mem = Memory::open(&seg.0).unwrap();
     let ch = C::open(&mem);
     let mut drained = Vec::new();
-    while let Some(v) = ch.pop() {
-        drained.push(v as usize - 1);
+    while let Some(item) = ch.pop() {
+        drained.push((number(&item) as usize).wrapping_sub(1));
         assert!(
             drained.len() <= CAPACITY,
             "round {round}: more than the capacity"
@@ -348,10 +369,10 @@ fn drain_and_reuse<C: Channel>(seg: &Seg, round: u64) -> Vec<usize> {
     }
     for v in 1..=100 {
         assert!(
-            ch.push(v),
+            ch.push([v; WORDS]),
             "round {round}: the repaired structure refused a push"
         );
-        assert_eq!(ch.pop(), Some(v), "round {round}");
+        assert_eq!(ch.pop(), Some([v; WORDS]), "round {round}");
     }
     assert_eq!(ch.pop(), None);
     drained
@@ -424,14 +445,14 @@ impl Drop for Reap<'_> {
 
 #[test]
 fn a_queue_whose_worker_was_killed_is_repaired_and_delivers_every_item_once() {
-    rounds::<Queue<u64>>(
+    rounds::<Queue<Item>>(
         "a_queue_whose_worker_was_killed_is_repaired_and_delivers_every_item_once",
     );
 }
 
 #[test]
 fn a_stack_whose_worker_was_killed_is_repaired_and_delivers_every_item_once() {
-    rounds::<Stack<u64>>(
+    rounds::<Stack<Item>>(
         "a_stack_whose_worker_was_killed_is_repaired_and_delivers_every_item_once",
     );
 }
