@@ -63,10 +63,10 @@ impl Drop for Seg {
 trait Channel: Sized {
     fn create(mem: &Memory) -> Self;
     fn open(mem: &Memory) -> Self;
-    fn push_timeout(&self, v: Item, t: Duration) -> bool;
+    fn push_timeout(&self, v: &Item, t: Duration) -> bool;
     fn pop_timeout(&self, t: Duration) -> Option<Item>;
     fn pop(&self) -> Option<Item>;
-    fn push(&self, v: Item) -> bool;
+    fn push(&self, v: &Item) -> bool;
 }
 
 /// The number an element carries; panics on an element whose words differ (torn, or
@@ -87,8 +87,8 @@ impl Channel for Queue<Item> {
     fn open(mem: &Memory) -> Self {
         Queue::open(mem, "channel").unwrap()
     }
-    fn push_timeout(&self, v: Item, t: Duration) -> bool {
-        Queue::push_timeout(self, v, t).is_ok()
+    fn push_timeout(&self, v: &Item, t: Duration) -> bool {
+        Queue::push_timeout(self, *v, t).is_ok()
     }
     fn pop_timeout(&self, t: Duration) -> Option<Item> {
         match Queue::pop_timeout(self, t) {
@@ -100,8 +100,8 @@ impl Channel for Queue<Item> {
     fn pop(&self) -> Option<Item> {
         Queue::pop(self)
     }
-    fn push(&self, v: Item) -> bool {
-        Queue::push(self, v).is_ok()
+    fn push(&self, v: &Item) -> bool {
+        Queue::push(self, *v).is_ok()
     }
 }
 
@@ -112,8 +112,8 @@ impl Channel for Stack<Item> {
     fn open(mem: &Memory) -> Self {
         Stack::open(mem, "channel").unwrap()
     }
-    fn push_timeout(&self, v: Item, t: Duration) -> bool {
-        Stack::push_timeout(self, v, t).is_ok()
+    fn push_timeout(&self, v: &Item, t: Duration) -> bool {
+        Stack::push_timeout(self, *v, t).is_ok()
     }
     fn pop_timeout(&self, t: Duration) -> Option<Item> {
         match Stack::pop_timeout(self, t) {
@@ -125,8 +125,8 @@ impl Channel for Stack<Item> {
     fn pop(&self) -> Option<Item> {
         Stack::pop(self)
     }
-    fn push(&self, v: Item) -> bool {
-        Stack::push(self, v).is_ok()
+    fn push(&self, v: &Item) -> bool {
+        Stack::push(self, *v).is_ok()
     }
 }
 
@@ -191,7 +191,7 @@ fn worker<C: Channel>(role: &str) {
     let mut last = Instant::now();
     if kind == "producer" {
         for id in n * ITEMS..(n + 1) * ITEMS {
-            while !ch.push_timeout([id as u64 + 1; WORDS], STEP) {
+            while !ch.push_timeout(&[id as u64 + 1; WORDS], STEP) {
                 if last.elapsed() > IDLE {
                     return; // wedged: a dead consumer holds the next slot
                 }
@@ -369,7 +369,7 @@ fn drain_and_reuse<C: Channel>(seg: &Seg, round: u64) -> Vec<usize> {
     }
     for v in 1..=100 {
         assert!(
-            ch.push([v; WORDS]),
+            ch.push(&[v; WORDS]),
             "round {round}: the repaired structure refused a push"
         );
         assert_eq!(ch.pop(), Some([v; WORDS]), "round {round}");

@@ -213,6 +213,18 @@ mod tests {
                     other => panic!("{}: check gave {other:?}", structure.kind),
                 }
             }
+            if structure.repair.is_some() {
+                // A structure nobody interrupted is sound: its repair finds it so, as what
+                // it is, and changes nothing.
+                let report = seg.mem.repair_entry(&entry_name).unwrap();
+                match report.repaired.as_slice() {
+                    [r] => {
+                        assert_eq!(r.kind, structure.kind);
+                        assert!(!r.changed(), "{}: {r:?}", structure.kind);
+                    }
+                    other => panic!("{}: repaired {other:?}", structure.kind),
+                }
+            }
             kinds.push(structure.kind);
         }
         let mut unique = kinds.clone();
