@@ -1084,7 +1084,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // The pop moved `top` back: the stuck slot is still on top, and the element below it
+        // The pop claimed nothing: the stuck slot is still on top, and the element below it
         // is still there.
         assert_eq!(view.top.load(Ordering::Relaxed), 1);
         view.state[1].store(READY, Ordering::Relaxed);
