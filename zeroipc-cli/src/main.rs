@@ -7,12 +7,14 @@
 //! using the `zeroipc` crate would meet; the runtime opens a private copy of it
 //! (`Memory::open_copy`). Every command but `rm` needs only read permission on a segment,
 //! and none maps one: a peer that shrinks a segment meanwhile cannot crash it.
+//! `repair` is the one command that writes, through the runtime's `Memory::repair`.
 
 mod check;
 mod dump;
 mod guess;
 mod ls;
 mod map;
+mod repair;
 mod segment;
 mod show;
 mod view;
@@ -83,6 +85,18 @@ enum Command {
     Check {
         /// The segment's name.
         name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Repair what processes that died in the middle of an operation left half-way: queues
+    /// and stacks keep every fully published item, in order, and drop half-written slots; a
+    /// dead holder's mutex is unlocked. Refused while any other process is attached.
+    Repair {
+        /// The segment's name.
+        name: String,
+        /// Only this entry.
+        entry: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -162,6 +176,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Command::Repair { name, entry, json } => {
+            let name = SegmentName::parse(&name)?;
+            let report = repair::run(&name, entry.as_deref())?;
+            if json {
+                print_json(&report)?;
+            } else {
+                print(&repair::text(&report))?;
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Rm { names, force } => {
             let mut failed = false;

@@ -205,6 +205,25 @@ pub enum Error {
         /// The segment's name.
         segment: String,
     },
+    /// A queue's or stack's next slot was claimed by a peer that had not finished with it
+    /// for the whole of the caller's wait: its counters say there is an item (or room), and
+    /// the slot says not yet. The peer may be slow, stopped, or dead; a dead one's claim
+    /// stays until a repair (see `Queue::repair`) undoes it.
+    Stalled {
+        /// The entry's name.
+        entry: String,
+        /// The position (a queue's free-running position, a stack's slot index) whose claim
+        /// did not finish.
+        position: u64,
+    },
+    /// A repair was refused because the segment is not the caller's alone; nothing was
+    /// changed.
+    InUse {
+        /// The segment's name.
+        name: String,
+        /// Why it is not alone.
+        reason: String,
+    },
     /// A system call failed.
     Io {
         /// What was being done.
@@ -366,6 +385,11 @@ impl fmt::Display for Error {
                 f,
                 "semaphore {name:?} is already at its maximum count {max}; post only what was waited for"
             ),
+            Error::Stalled { entry, position } => write!(
+                f,
+                "entry {entry:?} is stalled at position {position}: a peer claimed it and did not finish within the wait (a dead peer's claim stays until a repair)"
+            ),
+            Error::InUse { name, reason } => write!(f, "segment {name:?} is in use: {reason}"),
             Error::Io { op, source } => write!(f, "{op} failed: {source}"),
         }
     }
@@ -391,6 +415,14 @@ mod tests {
             Error::NotFound { name: "/x".into() },
             Error::BadMagic { found: 7 },
             Error::Timeout,
+            Error::Stalled {
+                entry: "jobs".into(),
+                position: 7,
+            },
+            Error::InUse {
+                name: "/x".into(),
+                reason: "another handle is attached".into(),
+            },
             Error::Field {
                 field: "temps",
                 source: Box::new(Error::NotFound {

@@ -58,6 +58,8 @@ mod parts;
 #[cfg(not(loom))]
 mod region;
 #[cfg(not(loom))]
+mod repair;
+#[cfg(not(loom))]
 mod shm;
 mod structures;
 mod sync;
@@ -74,6 +76,8 @@ pub use declare::{DeclaredEntry, SegmentOptions};
 pub use error::{Error, Result};
 #[cfg(not(loom))]
 pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
+#[cfg(not(loom))]
+pub use repair::{EntryRepair, RepairReport, Skipped};
 #[cfg(not(loom))]
 pub use structures::array::{Array, ArrayReader, Iter};
 #[cfg(not(loom))]

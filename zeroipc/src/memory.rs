@@ -216,6 +216,48 @@ impl Memory {
         self.region.shm().others_attached()
     }
 
+    /// Repairs every structure of the segment that peers which died in the middle of an
+    /// operation left half-way, and reports what it changed: queues and stacks keep every
+    /// item that was fully published, in order, and drop only slots that were never
+    /// finished ([`Queue::repair`](crate::Queue::repair),
+    /// [`Stack::repair`](crate::Stack::repair)); a mutex held by a dead holder is unlocked;
+    /// a barrier's arrivals, and a semaphore's count of waiters, go back to zero.
+    ///
+    /// The format stores no types, so each entry is repaired as what its bytes and its name
+    /// say it is: an entry whose bytes fit several structures that repair differently (a
+    /// semaphore's four words can also read as a mutex or a barrier) and whose name hints
+    /// at none is not touched and is listed in [`RepairReport::skipped`](crate::RepairReport::skipped); repair it through
+    /// its type (`Semaphore::repair`, ...). Entries of structures with nothing to repair
+    /// (arrays, and the rest) are left out of the report.
+    ///
+    /// Repair must be alone: it takes the segment's attachment byte exclusively for the whole
+    /// pass, which the system grants only while no other handle is attached (see
+    /// [`others_attached`](Memory::others_attached)); meanwhile an `open` of the segment
+    /// waits. Handles that share this `Memory`'s mapping (its clones, and the structures
+    /// opened on them) cannot be told apart from it: do not use them while it runs. Processes
+    /// of implementations that do not take the attachment lock are invisible to it, and a
+    /// repair under one of them that is alive may lose what it is doing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] on a segment opened read-only or a private copy;
+    /// [`Error::InUse`] while another handle is attached (nothing is changed); a validation
+    /// error if the table is corrupt; [`Error::Corrupt`] for a structure whose header cannot
+    /// be repaired (its geometry does not fit its entry), after the entries before it were
+    /// repaired; [`Error::Io`] if the system refuses the lock.
+    pub fn repair(&self) -> Result<crate::RepairReport> {
+        crate::repair::segment(self, None)
+    }
+
+    /// As [`repair`](Memory::repair), for the entry called `name` only.
+    ///
+    /// # Errors
+    ///
+    /// As [`repair`](Memory::repair), and [`Error::NotFound`] if there is no such entry.
+    pub fn repair_entry(&self, name: &str) -> Result<crate::RepairReport> {
+        crate::repair::segment(self, Some(name))
+    }
+
     /// The entry called `name`.
     ///
     /// # Errors

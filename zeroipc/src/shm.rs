@@ -380,6 +380,30 @@ impl Shm {
         Ok(false)
     }
 
+    /// Makes this handle the segment's only one for as long as the returned guard lives:
+    /// turns its shared lock on the attachment byte into an exclusive one, which the system
+    /// grants only while no other open file description holds a lock there (another
+    /// `Memory` of this segment in this process or another, of any implementation that
+    /// takes the lock). While it is held, an `open` of the segment waits; the guard turns
+    /// the lock back into a shared one when dropped. Handles that share this one's
+    /// descriptor (clones of its `Memory` and the structures opened on them) cannot be told
+    /// apart from it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] while another handle is attached (the shared lock is kept, nothing
+    /// changes); [`Error::Io`] if the system refuses the request.
+    pub(crate) fn alone(&self) -> Result<Alone<'_>> {
+        if try_attach(&self.file, EXCLUSIVE)? {
+            Ok(Alone { shm: self })
+        } else {
+            Err(Error::InUse {
+                name: self.name.clone(),
+                reason: "another handle is attached to it (a process that has it open)".to_owned(),
+            })
+        }
+    }
+
     fn map(file: &File, size: usize) -> Result<MmapRaw> {
         MmapOptions::new()
             .len(size)
@@ -463,7 +487,23 @@ impl Drop for ShmLock<'_> {
     }
 }
 
-/// Removes the object called `name`. Processes that have it mapped keep their mapping.
+/// The exclusive hold of a segment's attachment byte; see [`Shm::alone`].
+#[derive(Debug)]
+pub(crate) struct Alone<'a> {
+    shm: &'a Shm,
+}
+
+impl Drop for Alone<'_> {
+    fn drop(&mut self) {
+        // Turning an exclusive lock of this description into a shared one conflicts with
+        // nothing (no other lock can exist beside it), so it does not fail for that; any
+        // other failure leaves the lock exclusive until the descriptor closes, which only
+        // makes opens of the segment wait for this handle, and cannot be reported from
+        // `drop`.
+        let _ = try_attach(&self.shm.file, SHARED);
+    }
+}
+
 /// Removes the object `name` if no handle is attached to it (see [`ATTACH_OFFSET`]): it takes
 /// the attachment byte exclusively, which fails while anyone holds it, and removes the object
 /// while holding it, so that nobody attaches in between. `Ok(false)` if someone is attached
@@ -498,6 +538,7 @@ pub(crate) fn unlink_if_stale(name: &str) -> Result<bool> {
     Ok(true)
 }
 
+/// Removes the object called `name`. Processes that have it mapped keep their mapping.
 pub(crate) fn unlink(name: &str) -> Result<()> {
     check_segment_name(name)?;
     let c_name = c_name(name);

@@ -80,6 +80,32 @@ impl Words {
         &self.name
     }
 
+    /// This handle alone on the segment (see `Shm::alone`), for a repair.
+    pub(crate) fn alone(&self) -> Result<crate::shm::Alone<'_>> {
+        self.words.region().shm().alone()
+    }
+
+    /// Sets the word at byte `offset` to `want` if it is not already, and says so in
+    /// `report` as `field was -> want`, with `why` after it. For repairs, which hold the
+    /// segment alone.
+    pub(crate) fn reset_i32(
+        &self,
+        report: &mut crate::EntryRepair,
+        (offset, field): (usize, &str),
+        want: i32,
+        why: &str,
+    ) {
+        let word = self.i32(offset);
+        // Relaxed: the segment is the caller's alone; nobody reads the word meanwhile, and
+        // the next opener sees it after the attachment lock's hand-over.
+        let was = word.load(crate::atomic::Ordering::Relaxed);
+        if was != want {
+            // Relaxed: as above.
+            word.store(want, crate::atomic::Ordering::Relaxed);
+            report.reset.push(format!("{field} {was} -> {want}: {why}"));
+        }
+    }
+
     /// The segment's name.
     pub(crate) fn segment(&self) -> &str {
         self.words.region().shm().name()

@@ -5,7 +5,8 @@
 //! --test loom_stack`.
 //!
 //! A stack operation may have to wait for a peer that is in the middle of an operation on
-//! the same slot, and that wait is bounded (a second in a real segment, a few steps here).
+//! the same slot, and that wait is bounded (by the caller's time in a real segment, a few
+//! steps here).
 //! Loom explores schedules in which the peer does not run for that long, so operations can
 //! give up ("stuck") in these models. What must hold in every schedule: nothing is popped
 //! twice, nothing is popped that was not pushed, and when no operation gave up, everything

@@ -107,6 +107,9 @@ fn read_everything_and_refuse_every_write(mem: &Memory) {
     is_read_only("Signal::create", Signal::<u64>::create(mem, "new", 1));
     // An existing name is refused as read-only too, before the table is looked at.
     is_read_only("Array::create", Array::<u32>::create(mem, "array", 4));
+    // Repair writes: refused before any lock is asked for.
+    is_read_only("Memory::repair", mem.repair());
+    is_read_only("Memory::repair_entry", mem.repair_entry("queue"));
     // A segment cannot be created or replaced read-only.
     let ro = Memory::options().read_only(true);
     is_read_only("create", ro.create(&unique_name("ro_new"), 1 << 12));

@@ -58,6 +58,9 @@ pub(crate) struct Structure {
     pub(crate) read: fn(&crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading>,
     /// The check of an entry by opening it, where the crate can open it.
     pub(crate) check: Option<Check>,
+    /// The repair of an entry (see [`crate::Memory::repair`]), for a structure that a dead
+    /// peer can leave half-way through an operation.
+    pub(crate) repair: Option<crate::repair::Repair>,
     /// Makes one in a fresh segment and names the entry its reading must recognise: what the
     /// registry's test runs for every structure.
     #[cfg(test)]
@@ -76,6 +79,7 @@ impl Structure {
             hints: &[],
             read,
             check: None,
+            repair: None,
             #[cfg(test)]
             example: |_| Err(crate::Error::corrupt("", "no example")),
         }
@@ -90,6 +94,12 @@ impl Structure {
     /// The same, checked by `check`.
     pub(crate) const fn check(mut self, check: Check) -> Structure {
         self.check = Some(check);
+        self
+    }
+
+    /// The same, repaired by `repair`.
+    pub(crate) const fn repair(mut self, repair: crate::repair::Repair) -> Structure {
+        self.repair = Some(repair);
         self
     }
 
@@ -213,6 +223,18 @@ mod tests {
                             other => panic!("{}: check gave {other:?}", structure.kind),
                         }
                     }
+                }
+            }
+            if structure.repair.is_some() {
+                // A structure nobody interrupted is sound: its repair finds it so, as what
+                // it is, and changes nothing.
+                let report = seg.mem.repair_entry(&entry_name).unwrap();
+                match report.repaired.as_slice() {
+                    [r] => {
+                        assert_eq!(r.kind, structure.kind);
+                        assert!(!r.changed(), "{}: {r:?}", structure.kind);
+                    }
+                    other => panic!("{}: repaired {other:?}", structure.kind),
                 }
             }
             kinds.push(structure.kind);

@@ -355,6 +355,36 @@ impl<'a, T: Copy, S: Slots<T>> QueueView<'a, T, S> {
         (diff.max(0) as usize).min(self.capacity())
     }
 
+    /// The position a consumer is held at by a producer that claimed it and has not
+    /// published it (the counters say there is an item, the slot says not yet), or `None`.
+    /// A snapshot: a live producer is in that state for a moment during every push.
+    pub fn pop_stall(&self) -> Option<u32> {
+        // Relaxed: a snapshot for a report; nothing is read on the strength of it.
+        let head = self.head.load(Ordering::Relaxed);
+        // Relaxed: as above.
+        let tail = self.tail.load(Ordering::Relaxed);
+        // Relaxed: as above. The producer of `head` found the slot at `head` (its lag-0
+        // turn) and has not stored `head + 1`.
+        let seq = self.sequence[self.slot(head)].load(Ordering::Relaxed);
+        (tail.wrapping_sub(head) as i32 > 0 && seq == head).then_some(head)
+    }
+
+    /// The position whose consumer holds a producer up: the counters say there is room at
+    /// `tail`, but the consumer of the item one lap before it (`tail - capacity`) claimed it
+    /// and has not handed the slot back. `None` otherwise; a snapshot, as
+    /// [`pop_stall`](Self::pop_stall).
+    pub fn push_stall(&self) -> Option<u32> {
+        // Relaxed: a snapshot for a report, as in `pop_stall`.
+        let head = self.head.load(Ordering::Relaxed);
+        // Relaxed: as above.
+        let tail = self.tail.load(Ordering::Relaxed);
+        let before = tail.wrapping_sub(self.mask + 1);
+        // Relaxed: as above.
+        let seq = self.sequence[self.slot(tail)].load(Ordering::Relaxed);
+        let len = tail.wrapping_sub(head) as i32;
+        ((0..=self.mask as i32).contains(&len) && seq == before.wrapping_add(1)).then_some(before)
+    }
+
     /// The word a producer waiting for room watches, and its value now: the sequence number
     /// of the slot a few positions past its guess of `tail`, which changes once consumers
     /// have freed that many slots. Waking only then, rather than at the first free slot,
@@ -451,8 +481,13 @@ const _: () = {
 /// elements with one atomic claim, which is much cheaper per element when traffic is heavy.
 ///
 /// A process that dies between claiming a position and publishing it leaves a hole that
-/// consumers cannot pass: they see an empty queue from then on (`pop_timeout` times out),
-/// and the elements behind the hole stay in the segment. No operation hangs on it.
+/// consumers cannot pass, and one that dies between claiming an element and handing its
+/// slot back leaves a slot producers cannot pass. [`pop`](Queue::pop) and
+/// [`push`](Queue::push) answer "empty" and "full" there, as for a live peer that has not
+/// finished yet ([`is_stalled`](Queue::is_stalled) tells the two apart);
+/// [`pop_timeout`](Queue::pop_timeout) reports [`Error::Stalled`] once the same claim has
+/// held it up for its whole wait. No operation hangs on it, and
+/// [`repair`](Queue::repair), run when nobody else is attached, undoes such claims.
 ///
 /// The handle shares ownership of the mapping: it stays valid after the [`Memory`] it came
 /// from is dropped. Geometry (capacity, element size) is read once, at open, and kept in
@@ -496,6 +531,8 @@ pub struct Queue<T> {
     capacity: usize,
     /// This handle's guesses at `head` and `tail`; each clone has its own.
     hints: Hints,
+    /// The structure's offset in the segment, for `repair`.
+    offset: u64,
     name: String,
 }
 
@@ -641,6 +678,7 @@ impl<T: Pod> Queue<T> {
             data,
             capacity,
             hints,
+            offset,
             name: name.to_owned(),
         })
     }
@@ -718,7 +756,9 @@ impl<T: Pod> Queue<T> {
     ///
     /// # Errors
     ///
-    /// Hands `value` back if the queue stayed full for the whole `timeout`.
+    /// Hands `value` back if the queue stayed full for the whole `timeout`, which includes a
+    /// queue whose next slot a consumer claimed and has not handed back (a stall, which
+    /// [`is_stalled`](Queue::is_stalled) tells from a full queue).
     pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
         let view = self.view();
         let mut value = value;
@@ -740,20 +780,79 @@ impl<T: Pod> Queue<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`] if the queue stayed empty for the whole `timeout`.
+    /// [`Error::Stalled`] naming the position if, from the first look to the last, the
+    /// element at the front was claimed by a producer that had not published it (a peer
+    /// that stopped, or died, in the middle of a push: see [`repair`](Queue::repair));
+    /// [`Error::Timeout`] if the queue stayed empty for the whole `timeout` otherwise.
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T> {
         let view = self.view();
         let mut wait = Wait::new(timeout);
+        // The stall of the first look, kept while every later look sees the same one.
+        let mut held: Option<Option<u32>> = None;
         // Exit: an element was popped, or the time is up.
         loop {
             if let Some(value) = view.pop() {
                 return Ok(value);
             }
+            let now = view.pop_stall();
+            held = Some(match held {
+                None => now,
+                Some(first) => first.filter(|_| now == first),
+            });
             let (word, seen) = view.pop_watch();
             if !wait.wait(word, seen) {
-                return Err(Error::Timeout);
+                return Err(match held.flatten() {
+                    Some(position) if view.pop_stall() == Some(position) => Error::Stalled {
+                        entry: self.name.clone(),
+                        position: u64::from(position),
+                    },
+                    _ => Error::Timeout,
+                });
             }
         }
+    }
+
+    /// Whether a peer's unfinished claim holds this queue up at the moment of the call: the
+    /// element at the front claimed by a producer that has not published it, or the slot
+    /// the next push needs claimed by a consumer that has not handed it back. A live peer
+    /// is in that state for a moment during each of its operations; one that stays so is
+    /// stopped or dead (see [`repair`](Queue::repair)).
+    pub fn is_stalled(&self) -> bool {
+        let view = self.view();
+        view.pop_stall().is_some() || view.push_stall().is_some()
+    }
+
+    /// Undoes the claims that peers which died in the middle of an operation left in this
+    /// queue, and reports what it changed: every element that was fully published and not
+    /// taken stays, in order, including one a consumer claimed but never finished taking
+    /// (its pop did not return: it is put back, and counted in
+    /// [`EntryRepair::returned`](crate::EntryRepair)); a slot a producer claimed but never
+    /// finished publishing (its push did not return) is dropped
+    /// ([`EntryRepair::dropped`](crate::EntryRepair)). The elements kept are moved together
+    /// to end at `tail`, which does not change; `head` is set before them, and every
+    /// sequence number to what it is in a queue that was never interrupted. A queue with
+    /// nothing to undo is left as it is.
+    ///
+    /// It must be alone: it takes the segment's attachment byte exclusively, as
+    /// [`Memory::repair`] does, and is refused while any other handle is attached. Handles
+    /// that share this one's mapping (clones, and the `Memory` it came from) are not seen:
+    /// do not use them while it runs. Processes of implementations that do not take the
+    /// attachment lock are invisible to it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] while another handle is attached (nothing is changed);
+    /// [`Error::Io`] if the system refuses the lock.
+    pub fn repair(&self) -> Result<crate::EntryRepair> {
+        let region = self.data.region();
+        let _alone = region.shm().alone()?;
+        repair_at(
+            region,
+            &self.name,
+            self.offset,
+            self.capacity,
+            size_of::<T>(),
+        )
     }
 
     /// Copies of the elements in the queue, oldest first, without consuming them: for tools
@@ -777,6 +876,7 @@ impl<T> Clone for Queue<T> {
             data: self.data.clone(),
             capacity: self.capacity,
             hints: self.hints.snapshot(),
+            offset: self.offset,
             name: self.name.clone(),
         }
     }
@@ -886,11 +986,116 @@ impl<T> fmt::Debug for QueueReader<T> {
     }
 }
 
+/// The repair of the queue at `offset` of `region`, of `capacity` slots (a power of two
+/// from 2 to 2^31) of `elem` bytes: see [`Queue::repair`]. The caller holds the segment
+/// alone.
+///
+/// Every position a claim can be pending at lies in the lap before `tail`
+/// (`tail - capacity .. tail`): a producer cannot claim past `p + capacity` while the
+/// element of `p` is still in its slot, so each slot is looked at once, at its position in
+/// that lap. There, a sequence number of `p + 1` is an element published at `p` (still
+/// queued, or claimed by a consumer that did not finish: kept either way), `p + capacity`
+/// a slot consumed and free, and `p` a slot a producer claimed and never published
+/// (dropped); any other value no operation leaves (dropped).
+#[cfg(not(loom))]
+fn repair_at(
+    region: &Region,
+    name: &str,
+    offset: u64,
+    capacity: usize,
+    elem: usize,
+) -> Result<crate::EntryRepair> {
+    let outside = || Error::corrupt(name, "queue lies outside the segment");
+    let head_word = region
+        .atomic_u32(offset + QUEUE_HEAD_OFFSET as u64)
+        .ok_or_else(outside)?;
+    let tail_word = region
+        .atomic_u32(offset + QUEUE_TAIL_OFFSET as u64)
+        .ok_or_else(outside)?;
+    let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
+    let sequence = region
+        .atomic_u32_slice(offset + slots_offset, capacity as u64)
+        .ok_or_else(outside)?;
+    let data = region
+        .mapped::<u8>(
+            offset + layout::RING_HEADER_SIZE as u64,
+            (capacity * elem) as u64,
+        )
+        .ok_or_else(outside)?;
+    let cap = capacity as u32; // 2^31 at most
+    let slot = |p: u32| (p & (cap - 1)) as usize;
+
+    // Acquire: pairs with the Release stores of the peers' last operations (and of an
+    // earlier repair), so that what they wrote is seen; the segment is ours alone now.
+    let head = head_word.load(Ordering::Acquire);
+    // Acquire: as above.
+    let tail = tail_word.load(Ordering::Acquire);
+    let start = tail.wrapping_sub(cap);
+    let mut report = crate::EntryRepair::new(name, "queue");
+    let mut kept = Vec::new();
+    for p in (0..cap).map(|i| start.wrapping_add(i)) {
+        // Acquire: as above, for the element the sequence number publishes.
+        let seq = sequence[slot(p)].load(Ordering::Acquire);
+        if seq == p.wrapping_add(1) {
+            kept.push(p);
+            if (p.wrapping_sub(head) as i32) < 0 {
+                report.returned += 1;
+            }
+        } else if seq != p.wrapping_add(cap) {
+            report.dropped += 1;
+        }
+    }
+    let new_head = tail.wrapping_sub(kept.len() as u32);
+    report.kept = kept.len() as u64;
+
+    // Move the elements kept to the end of the lap, the newest first: each moves to the same
+    // or a later position in the lap, so none is overwritten before it has moved.
+    let mut buf = vec![0u8; elem];
+    for (j, &from) in kept.iter().enumerate().rev() {
+        let to = new_head.wrapping_add(j as u32);
+        if to != from {
+            data.load_run(slot(from) * elem, &mut buf)
+                .ok_or_else(outside)?;
+            data.store_run(slot(to) * elem, &buf).ok_or_else(outside)?;
+        }
+    }
+    // Each slot's sequence number as a queue with `head` at `new_head` has it: positions
+    // from `new_head` to `tail` published, the rest of the lap free for their producers.
+    let mut rewritten = 0u64;
+    for i in 0..cap {
+        let p = start.wrapping_add(i);
+        let want = if (p.wrapping_sub(new_head) as i32) < 0 {
+            p.wrapping_add(cap)
+        } else {
+            p.wrapping_add(1)
+        };
+        // Relaxed: ours alone; compared only.
+        if sequence[slot(p)].load(Ordering::Relaxed) != want {
+            // Release: pairs with the Acquire load of a claim after the repair, so the
+            // element moved above is seen with its sequence number.
+            sequence[slot(p)].store(want, Ordering::Release);
+            rewritten += 1;
+        }
+    }
+    if head != new_head {
+        // Release: as above; the next opener reads the counters after the segment's lock
+        // hand-over anyway.
+        head_word.store(new_head, Ordering::Release);
+        report.reset.push(format!("head {head} -> {new_head}"));
+    }
+    if rewritten > 0 {
+        report
+            .reset
+            .push(format!("{rewritten} slot sequence numbers rewritten"));
+    }
+    Ok(report)
+}
+
 // ---- Its declaration for the macro and its reading for tools (not under loom) ----------
 
 #[cfg(not(loom))]
 mod tools {
-    use super::{layout, ring, Memory, Pod, Queue, MIN_QUEUE_CAPACITY};
+    use super::{layout, ring, Error, Memory, Pod, Queue, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY};
 
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
@@ -916,7 +1121,42 @@ mod tools {
             .check(|mem, name, r| {
                 crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
             })
+            .repair(repair_entry)
             .example(|mem| crate::Queue::<u64>::create(mem, "q", 16).map(|_| "q".to_owned()));
+
+    /// The repair of an entry read as a queue: its header checked as `Queue::open` checks it
+    /// (whatever the element type), then [`super::repair_at`].
+    fn repair_entry(
+        mem: &Memory,
+        entry: &crate::table::Entry,
+    ) -> crate::Result<crate::EntryRepair> {
+        let name = entry.name();
+        let bytes: Option<[u8; layout::RING_HEADER_SIZE]> = mem.region().read(entry.offset());
+        let header = bytes
+            .and_then(|b| crate::inspect::RawRingHeader::read(&b))
+            .map(|h| h.as_queue());
+        let fits = header.filter(|q| {
+            let capacity = q.capacity as usize;
+            capacity.is_power_of_two()
+                && (MIN_QUEUE_CAPACITY..=MAX_QUEUE_CAPACITY).contains(&capacity)
+                && q.elem_size > 0
+                && layout::checked_ring_size(capacity, q.elem_size as usize)
+                    .is_some_and(|size| size as u64 == entry.size())
+        });
+        let Some(q) = fits else {
+            return Err(Error::corrupt(
+                name,
+                "not repaired: the queue's capacity and element size do not fit its entry",
+            ));
+        };
+        super::repair_at(
+            mem.region(),
+            name,
+            entry.offset(),
+            q.capacity as usize,
+            q.elem_size as usize,
+        )
+    }
 
     /// A queue: a power-of-two capacity and an element size whose geometry is exactly the
     /// entry's size; its fill level is the wrapping difference of the free-running counters.

@@ -16,8 +16,8 @@
 //! between its move of `top` and its last store leaves its slot in WRITING or READING for
 //! good. So an operation first looks at the slot it would take, and does not claim one that
 //! a peer still holds: the calls that do not wait fail at once, and the `_timeout` calls wait
-//! for the slot within the caller's time (a slot busy for `SLOT_PATIENCE`, a second, is
-//! reported as stuck). A slot taken by a peer between the look and the claim is waited for
+//! for the slot within the caller's time (a slot busy for the whole of it is reported as a
+//! stall). A slot taken by a peer between the look and the claim is waited for
 //! within the caller's time too (a few microseconds of spinning for the calls that do not
 //! wait); an operation that runs out of it moves `top` back if nobody has moved it since,
 //! and fails.
@@ -30,11 +30,9 @@ use std::marker::PhantomData;
 use crate::atomic::{fence, AtomicI32, AtomicU32, Ordering};
 use crate::structures::slots::Slots;
 use crate::wait::Wait;
-#[cfg(not(loom))]
-use crate::wait::SLOT_PATIENCE;
 
 #[cfg(not(loom))]
-use std::{fmt, time::Duration, time::Instant};
+use std::{fmt, time::Duration};
 
 #[cfg(not(loom))]
 use bytemuck::{Pod, Zeroable};
@@ -401,9 +399,11 @@ const _: () = {
 ///
 /// The stack is not lock-free in one respect, which the format fixes: an operation may have
 /// to wait for a peer that is in the middle of an operation on the same slot. That wait is
-/// bounded (a second): if the peer died there, the operation fails (`push` hands the value
-/// back, `pop` answers `None`, `pop_timeout` reports [`Error::Corrupt`]) instead of hanging,
-/// and so may later operations that reach the same slot.
+/// bounded by the caller's time: if the peer died there, the operation fails (`push` hands
+/// the value back, `pop` answers `None`, `pop_timeout` reports [`Error::Stalled`]) instead
+/// of hanging, and so may later operations that reach the same slot, until
+/// [`repair`](Stack::repair), run when nobody else is attached, undoes the dead peer's
+/// claim. [`is_stalled`](Stack::is_stalled) tells such a slot from an empty or full stack.
 ///
 /// The handle shares ownership of the mapping: it stays valid after the [`Memory`] it came
 /// from is dropped. Geometry is read once, at open; `top` is checked against that private
@@ -437,6 +437,8 @@ pub struct Stack<T> {
     data: Mapped<T>,
     /// Slots: 1 to `MAX_STACK_CAPACITY`. Read once, never re-read.
     capacity: usize,
+    /// The structure's offset in the segment, for `repair`.
+    offset: u64,
     name: String,
 }
 
@@ -540,6 +542,7 @@ impl<T: Pod> Stack<T> {
             state,
             data,
             capacity,
+            offset,
             name: name.to_owned(),
         })
     }
@@ -560,16 +563,23 @@ impl<T: Pod> Stack<T> {
         )
     }
 
-    fn error(&self, fail: StackFail) -> Error {
-        match fail {
-            StackFail::Full | StackFail::Empty | StackFail::Busy { .. } => Error::Timeout,
-            StackFail::Stuck { index, state } => Error::corrupt(
-                &self.name,
-                format!(
-                    "slot {index} stayed in state {state} for the whole wait: a process died or stopped in the middle of an operation on it"
-                ),
-            ),
-            StackFail::Corrupt { top } => self.top_out_of_range(top),
+    /// The slot a peer holds that the next push (`up`) or pop would take, if any.
+    fn busy(view: &StackView<'_, T, MappedSlots<'_, T>>, up: bool) -> Option<usize> {
+        match view.check_slot(up) {
+            Err(StackFail::Busy { index, .. }) => Some(index),
+            _ => None,
+        }
+    }
+
+    /// The answer of a `_timeout` call whose time ran out: [`Error::Stalled`] if the same
+    /// slot was held by a peer at the first look (`held`) and is still, else a time-out.
+    fn ran_out(&self, held: Option<usize>, now: Option<usize>) -> Error {
+        match (held, now) {
+            (Some(first), Some(last)) if first == last => Error::Stalled {
+                entry: self.name.clone(),
+                position: first as u64,
+            },
+            _ => Error::Timeout,
         }
     }
 
@@ -649,13 +659,12 @@ impl<T: Pod> Stack<T> {
     ///
     /// # Errors
     ///
-    /// Hands `value` back if the stack stayed full, or its next slot busy, for the whole
-    /// `timeout`; when that slot stayed busy for a second (a peer died mid-operation); or at
-    /// once if `top` is corrupt.
+    /// Hands `value` back if the stack stayed full, or its next slot busy (a peer in the
+    /// middle of a pop there, or one that died there: [`is_stalled`](Stack::is_stalled)
+    /// tells), for the whole `timeout`; or at once if `top` is corrupt.
     pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
         let view = self.view();
         let mut value = value;
-        let mut busy = Busy::default();
         // One wait for the whole call: for room, and for a slot a peer is finishing with.
         let mut wait = Wait::new(timeout);
         // Exit: the push succeeded, it failed for another reason than a full stack, or the
@@ -668,9 +677,6 @@ impl<T: Pod> Stack<T> {
                     view.watch(false)
                 }
                 Err((v, StackFail::Busy { index, state })) => {
-                    if busy.stuck(index) {
-                        return Err(v);
-                    }
                     value = v;
                     (&view.state[index], state)
                 }
@@ -687,58 +693,178 @@ impl<T: Pod> Stack<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::Timeout`] if the stack stayed empty, or its top slot busy, for the whole
-    /// `timeout`; [`Error::Corrupt`] if the top slot stayed busy for a second (a peer died
-    /// mid-operation), or `top` is out of range.
+    /// [`Error::Stalled`] naming the slot if, from the first look to the last, the top slot
+    /// was held by a peer in the middle of an operation on it (one that stopped or died
+    /// there: see [`repair`](Stack::repair)); [`Error::Timeout`] if the stack stayed empty,
+    /// or its top slot busy, for the whole `timeout` otherwise; [`Error::Corrupt`] at once if
+    /// `top` is out of range.
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T> {
         let view = self.view();
-        let mut busy = Busy::default();
         // One wait for the whole call: for an element, and for a slot a peer is finishing
         // with.
         let mut wait = Wait::new(timeout);
+        // The busy slot of the first look, kept while every later look sees the same one.
+        let mut held: Option<Option<usize>> = None;
         // Exit: an element was popped, the pop failed for another reason than an empty
         // stack, or the time is up.
         loop {
-            let (word, seen) = match view.pop(&mut wait) {
+            let (now, (word, seen)) = match view.pop(&mut wait) {
                 Ok(value) => return Ok(value),
-                Err(StackFail::Empty) => view.watch(true),
-                Err(StackFail::Busy { index, state }) if busy.stuck(index) => {
-                    return Err(self.error(StackFail::Stuck { index, state }))
-                }
-                Err(StackFail::Busy { index, state }) => (&view.state[index], state),
-                // The caller's time ran out while a peer finished with the slot it claimed.
-                Err(StackFail::Stuck { .. }) => return Err(Error::Timeout),
-                Err(fail) => return Err(self.error(fail)),
+                Err(StackFail::Empty) => (None, view.watch(true)),
+                Err(StackFail::Busy { index, state }) => (Some(index), (&view.state[index], state)),
+                // The caller's time ran out while a peer finished with the slot it claimed
+                // (`Full` is a push's answer, never a pop's).
+                Err(StackFail::Stuck { .. } | StackFail::Full) => return Err(Error::Timeout),
+                Err(StackFail::Corrupt { top }) => return Err(self.top_out_of_range(top)),
             };
+            held = Some(match held {
+                None => now,
+                Some(first) => first.filter(|_| now == first),
+            });
             if !wait.wait(word, seen) {
-                return Err(Error::Timeout);
+                return Err(self.ran_out(held.flatten(), Self::busy(&view, false)));
             }
         }
     }
+
+    /// Whether a peer's unfinished operation holds this stack up at the moment of the call:
+    /// the slot the next pop or push would take is in the middle of a push or pop. A live
+    /// peer is in that state for a moment during each of its operations; one that stays so
+    /// is stopped or dead (see [`repair`](Stack::repair)).
+    pub fn is_stalled(&self) -> bool {
+        let view = self.view();
+        Self::busy(&view, false).is_some() || Self::busy(&view, true).is_some()
+    }
+
+    /// Undoes the claims that peers which died in the middle of an operation left in this
+    /// stack, and reports what it changed: every element that was fully pushed and not
+    /// taken stays, bottom first, including one a pop claimed but never finished taking (it
+    /// did not return: the element is put back, and counted in
+    /// [`EntryRepair::returned`](crate::EntryRepair)); a slot a push claimed but never
+    /// finished writing (it did not return) is dropped
+    /// ([`EntryRepair::dropped`](crate::EntryRepair)). The elements kept are moved down to
+    /// the bottom slots, in their order, every slot state set to READY below `top` and EMPTY
+    /// above it, and `top` to the last element kept. A stack with nothing to undo is left as
+    /// it is.
+    ///
+    /// It must be alone, as [`Queue::repair`](crate::Queue::repair) says: refused while any
+    /// other handle is attached.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] while another handle is attached (nothing is changed);
+    /// [`Error::Io`] if the system refuses the lock.
+    pub fn repair(&self) -> Result<crate::EntryRepair> {
+        let region = self.data.region();
+        let _alone = region.shm().alone()?;
+        repair_at(
+            region,
+            &self.name,
+            self.offset,
+            self.capacity,
+            size_of::<T>(),
+        )
+    }
 }
 
-/// How long a waiting operation has found the same slot busy.
+/// The repair of the stack at `offset` of `region`, of `capacity` slots (1 to
+/// `MAX_STACK_CAPACITY`) of `elem` bytes: see [`Stack::repair`]. The caller holds the
+/// segment alone.
+///
+/// A slot READY holds a pushed element (below `top`, or above it where a pop moved `top`
+/// and never took it); READING, an element a pop took and never finished with: both kept.
+/// WRITING is a push that never finished, EMPTY at or below `top` a push that claimed its
+/// index and never started, and any other state is none an operation leaves: those are
+/// dropped.
 #[cfg(not(loom))]
-#[derive(Default)]
-struct Busy {
-    /// The slot, and when it was first found busy.
-    since: Option<(usize, Instant)>,
-}
+fn repair_at(
+    region: &Region,
+    name: &str,
+    offset: u64,
+    capacity: usize,
+    elem: usize,
+) -> Result<crate::EntryRepair> {
+    let outside = || Error::corrupt(name, "stack lies outside the segment");
+    let top_word = region
+        .atomic_i32(offset + STACK_TOP_OFFSET as u64)
+        .ok_or_else(outside)?;
+    let reserved_word = region
+        .atomic_u32(offset + STACK_RESERVED_OFFSET as u64)
+        .ok_or_else(outside)?;
+    let states_offset = layout::ring_slots_offset(capacity, elem) as u64;
+    let state = region
+        .atomic_u32_slice(offset + states_offset, capacity as u64)
+        .ok_or_else(outside)?;
+    let data = region
+        .mapped::<u8>(
+            offset + layout::RING_HEADER_SIZE as u64,
+            (capacity * elem) as u64,
+        )
+        .ok_or_else(outside)?;
 
-#[cfg(not(loom))]
-impl Busy {
-    /// Notes that slot `index` is busy now; whether it has been for [`SLOT_PATIENCE`] or
-    /// more, which no live peer takes: then the peer died or stopped mid-operation.
-    fn stuck(&mut self, index: usize) -> bool {
-        let now = Instant::now();
-        match self.since {
-            Some((i, since)) if i == index => now.saturating_duration_since(since) >= SLOT_PATIENCE,
-            _ => {
-                self.since = Some((index, now));
-                false
+    // Acquire: pairs with the Release stores of the peers' last operations (and of an
+    // earlier repair), so that what they wrote is seen; the segment is ours alone now.
+    let top = top_word.load(Ordering::Acquire);
+    let mut report = crate::EntryRepair::new(name, "stack");
+    let mut kept = Vec::new();
+    for (index, word) in state.iter().enumerate() {
+        let below = index as i64 <= i64::from(top);
+        // Acquire: as above, for the element a READY state publishes.
+        match word.load(Ordering::Acquire) {
+            READY => {
+                kept.push(index);
+                if !below {
+                    report.returned += 1;
+                }
             }
+            READING => {
+                kept.push(index);
+                report.returned += 1;
+            }
+            EMPTY if !below => {}
+            _ => report.dropped += 1,
         }
     }
+    report.kept = kept.len() as u64;
+    // Move the elements kept down, the lowest first: each moves to the same or a lower
+    // slot, so none is overwritten before it has moved.
+    let mut buf = vec![0u8; elem];
+    for (to, &from) in kept.iter().enumerate() {
+        if to != from {
+            data.load_run(from * elem, &mut buf).ok_or_else(outside)?;
+            data.store_run(to * elem, &buf).ok_or_else(outside)?;
+        }
+    }
+    let mut rewritten = 0u64;
+    for (index, word) in state.iter().enumerate() {
+        let want = if index < kept.len() { READY } else { EMPTY };
+        // Relaxed: ours alone; compared only.
+        if word.load(Ordering::Relaxed) != want {
+            // Release: pairs with the Acquire compare-and-swap of the first operation on the
+            // slot after the repair, so the element moved above is seen with its state.
+            word.store(want, Ordering::Release);
+            rewritten += 1;
+        }
+    }
+    let new_top = kept.len() as i32 - 1; // capacity <= i32::MAX
+    if top != new_top {
+        // Release: as above.
+        top_word.store(new_top, Ordering::Release);
+        report.reset.push(format!("top {top} -> {new_top}"));
+    }
+    if rewritten > 0 {
+        report
+            .reset
+            .push(format!("{rewritten} slot states rewritten"));
+    }
+    // Relaxed: ours alone; the format wants zero there.
+    let reserved = reserved_word.load(Ordering::Relaxed);
+    if reserved != 0 {
+        // Relaxed: as above.
+        reserved_word.store(0, Ordering::Relaxed);
+        report.reset.push(format!("reserved {reserved} -> 0"));
+    }
+    Ok(report)
 }
 
 #[cfg(not(loom))]
@@ -749,6 +875,7 @@ impl<T> Clone for Stack<T> {
             state: self.state.clone(),
             data: self.data.clone(),
             capacity: self.capacity,
+            offset: self.offset,
             name: self.name.clone(),
         }
     }
@@ -867,7 +994,7 @@ impl<T> fmt::Debug for StackReader<T> {
 
 #[cfg(not(loom))]
 mod tools {
-    use super::{layout, ring, Memory, Pod, Stack};
+    use super::{layout, ring, Error, Memory, Pod, Stack, MAX_STACK_CAPACITY};
 
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
@@ -880,7 +1007,42 @@ mod tools {
             .check(|mem, name, r| {
                 crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
             })
+            .repair(repair_entry)
             .example(|mem| crate::Stack::<u16>::create(mem, "s", 5).map(|_| "s".to_owned()));
+
+    /// The repair of an entry read as a stack: its geometry checked as `Stack::open` checks
+    /// it (whatever the element type; `top` is what repair sets right), then
+    /// [`super::repair_at`].
+    fn repair_entry(
+        mem: &Memory,
+        entry: &crate::table::Entry,
+    ) -> crate::Result<crate::EntryRepair> {
+        let name = entry.name();
+        let bytes: Option<[u8; layout::RING_HEADER_SIZE]> = mem.region().read(entry.offset());
+        let header = bytes
+            .and_then(|b| crate::inspect::RawRingHeader::read(&b))
+            .map(|h| h.as_stack());
+        let fits = header.filter(|s| {
+            let capacity = s.capacity as usize;
+            (1..=MAX_STACK_CAPACITY).contains(&capacity)
+                && s.elem_size > 0
+                && layout::checked_ring_size(capacity, s.elem_size as usize)
+                    .is_some_and(|size| size as u64 == entry.size())
+        });
+        let Some(s) = fits else {
+            return Err(Error::corrupt(
+                name,
+                "not repaired: the stack's capacity and element size do not fit its entry",
+            ));
+        };
+        super::repair_at(
+            mem.region(),
+            name,
+            entry.offset(),
+            s.capacity as usize,
+            s.elem_size as usize,
+        )
+    }
 
     /// A stack: a capacity and an element size whose geometry is exactly the entry's size.
     fn read_entry(p: &crate::inspect::Probe<'_>) -> Option<crate::inspect::Reading> {
@@ -932,6 +1094,7 @@ pub(crate) use tools::STRUCTURE;
 mod tests {
     use super::*;
     use crate::test_util::Segment;
+    use std::time::Instant;
 
     /// A stack of 4 whose element 0 is pushed and whose slot 1 a peer claimed (moving `top`
     /// to 1) and left in `state`, as a peer that died mid-operation does.
@@ -945,7 +1108,7 @@ mod tests {
     }
 
     /// Far above what the calls below take when they keep their word (microseconds to
-    /// milliseconds), far below the second of the slot patience they used to spend.
+    /// milliseconds).
     const PROMPT: Duration = Duration::from_millis(400);
 
     #[test]
@@ -971,7 +1134,7 @@ mod tests {
         let start = Instant::now();
         assert!(matches!(
             s.pop_timeout(Duration::from_millis(1)),
-            Err(Error::Timeout)
+            Err(Error::Stalled { position: 1, .. })
         ));
         assert!(
             start.elapsed() < PROMPT,
@@ -1005,7 +1168,7 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_left_busy_fails_the_operation_and_gives_the_index_back() {
+    fn a_slot_left_busy_for_the_whole_wait_is_a_stall_and_claims_nothing() {
         let seg = Segment::new(1 << 16);
         let s = Stack::<u32>::create(&seg.mem, "s", 4).unwrap();
         s.push(1).unwrap();
@@ -1013,11 +1176,14 @@ mod tests {
         let view = s.view();
         view.top.store(1, Ordering::Relaxed);
         view.state[1].store(WRITING, Ordering::Relaxed);
-        match s.pop_timeout(Duration::from_secs(5)) {
-            Err(Error::Corrupt { what, .. }) => assert!(what.contains("slot 1"), "{what}"),
+        assert!(s.is_stalled());
+        match s.pop_timeout(Duration::from_millis(50)) {
+            Err(Error::Stalled { entry, position }) => {
+                assert_eq!((entry.as_str(), position), ("s", 1));
+            }
             other => panic!("{other:?}"),
         }
-        // The pop moved `top` back: the stuck slot is still on top, and the element below it
+        // The pop claimed nothing: the stuck slot is still on top, and the element below it
         // is still there.
         assert_eq!(view.top.load(Ordering::Relaxed), 1);
         view.state[1].store(READY, Ordering::Relaxed);

@@ -373,6 +373,36 @@ impl Barrier {
             Passage::TimedOut => Err(Error::Timeout),
         }
     }
+
+    /// Takes back the arrivals of the current generation, and reports it: with nobody else
+    /// attached, nobody waits at the barrier, so they are the arrivals of participants that
+    /// died waiting (or of a leader that died opening it). The generation is not changed.
+    ///
+    /// It must be alone, as [`Memory::repair`] says: refused while any other handle is
+    /// attached.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] while another handle is attached (nothing is changed);
+    /// [`Error::Io`] if the system refuses the lock.
+    pub fn repair(&self) -> Result<crate::EntryRepair> {
+        let _alone = self.words.alone()?;
+        Ok(repair_words(&self.words))
+    }
+}
+
+/// The repair of a barrier's words, whose caller holds the segment alone: see
+/// [`Barrier::repair`].
+#[cfg(not(loom))]
+fn repair_words(words: &Words) -> crate::EntryRepair {
+    let mut report = crate::EntryRepair::new(words.name(), "barrier");
+    words.reset_i32(
+        &mut report,
+        (BARRIER_ARRIVED_OFFSET, "arrived"),
+        0,
+        "nobody is attached, so nobody waits",
+    );
+    report
 }
 
 #[cfg(not(loom))]
@@ -438,6 +468,10 @@ mod tools {
                         )
                     },
                 ))
+            })
+            .repair(|mem, entry| {
+                let words = crate::words::Words::open(mem, entry.name(), BARRIER_SIZE, "barrier")?;
+                Ok(super::repair_words(&words))
             })
             .example(|mem| Barrier::create(mem, "barrier", 3).map(|_| "barrier".to_owned()));
 

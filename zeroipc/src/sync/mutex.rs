@@ -105,6 +105,23 @@ impl Mutex {
     pub fn try_lock(&self) -> Option<MutexGuard<'_>> {
         self.sem.try_wait().then(|| MutexGuard { mutex: self })
     }
+
+    /// Unlocks a mutex whose holder died holding it, and sets its count of waiters back to
+    /// 0; reports what it changed. With nobody else attached, nobody holds the lock or
+    /// waits for it, so unlocked is the only right state; whatever the dead holder was
+    /// doing to the data the lock guards is not undone.
+    ///
+    /// It must be alone, as [`Memory::repair`] says: refused while any other handle is
+    /// attached, and so while a [`MutexGuard`] of another handle is held. Do not call it
+    /// while a guard of this handle is held.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] while another handle is attached (nothing is changed);
+    /// [`Error::Io`] if the system refuses the lock.
+    pub fn repair(&self) -> Result<crate::EntryRepair> {
+        self.sem.repair_as_mutex()
+    }
 }
 
 impl fmt::Debug for Mutex {
@@ -179,6 +196,10 @@ pub(crate) const STRUCTURE: crate::structures::Structure =
                 Mutex::open(mem, name),
                 |m| (if m.is_locked() { "locked" } else { "unlocked" }).to_owned(),
             ))
+        })
+        .repair(|mem, entry| {
+            let words = crate::words::Words::open(mem, entry.name(), MUTEX_SIZE, "mutex")?;
+            Ok(crate::sync::semaphore::repair_words(&words, "mutex"))
         })
         .example(|mem| Mutex::create(mem, "mtx").map(|_| "mtx".to_owned()));
 

@@ -373,6 +373,68 @@ impl Semaphore {
             max,
         })
     }
+
+    /// Sets back what processes that died while using this semaphore can be known to have
+    /// left, and reports it: the `waiting` count goes to 0 (with nobody else attached,
+    /// nobody waits), and a count outside `0..=max_count` into it.
+    ///
+    /// What it cannot know: the format keeps no record of who holds a permit, so a permit
+    /// taken by a process that died is not given back; the count stays as the dead holder
+    /// left it. Give it back with [`post`](Semaphore::post) if the program knows it (a
+    /// [`Mutex`](crate::Mutex), which has one permit, is unlocked by its own
+    /// [`repair`](crate::Mutex::repair)).
+    ///
+    /// It must be alone, as [`Memory::repair`] says: refused while any other handle is
+    /// attached.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InUse`] while another handle is attached (nothing is changed);
+    /// [`Error::Io`] if the system refuses the lock.
+    pub fn repair(&self) -> Result<crate::EntryRepair> {
+        let _alone = self.words.alone()?;
+        Ok(repair_words(&self.words, "semaphore"))
+    }
+
+    /// [`Mutex::repair`](crate::Mutex::repair).
+    pub(crate) fn repair_as_mutex(&self) -> Result<crate::EntryRepair> {
+        let _alone = self.words.alone()?;
+        Ok(repair_words(&self.words, "mutex"))
+    }
+}
+
+/// The repair of a semaphore's (`kind` "semaphore") or a mutex's (`kind` "mutex") words,
+/// whose caller holds the segment alone: see [`Semaphore::repair`] and
+/// [`Mutex::repair`](crate::Mutex::repair).
+#[cfg(not(loom))]
+pub(crate) fn repair_words(words: &Words, kind: &'static str) -> crate::EntryRepair {
+    let mut report = crate::EntryRepair::new(words.name(), kind);
+    words.reset_i32(
+        &mut report,
+        (SEMAPHORE_WAITING_OFFSET, "waiting"),
+        0,
+        "nobody is attached, so nobody waits",
+    );
+    // Relaxed: the segment is the caller's alone.
+    let max = words
+        .i32(SEMAPHORE_MAX_COUNT_OFFSET)
+        .load(Ordering::Relaxed);
+    // Relaxed: as above.
+    let count = words.i32(SEMAPHORE_COUNT_OFFSET).load(Ordering::Relaxed);
+    let count_field = (SEMAPHORE_COUNT_OFFSET, "count");
+    if kind == "mutex" {
+        words.reset_i32(&mut report, count_field, 1, "unlocked, its holder is gone");
+    } else if count < 0 {
+        words.reset_i32(&mut report, count_field, 0, "a count is never negative");
+    } else if max > 0 && count > max {
+        words.reset_i32(
+            &mut report,
+            count_field,
+            max,
+            "a count is at most max_count",
+        );
+    }
+    report
 }
 
 /// Checks the count and maximum of a semaphore (or mutex) read at open.
@@ -465,6 +527,11 @@ mod tools {
                         )
                     },
                 ))
+            })
+            .repair(|mem, entry| {
+                let words =
+                    crate::words::Words::open(mem, entry.name(), SEMAPHORE_SIZE, "semaphore")?;
+                Ok(super::repair_words(&words, "semaphore"))
             })
             .example(|mem| Semaphore::create(mem, "sem", 2, 5).map(|_| "sem".to_owned()));
 
