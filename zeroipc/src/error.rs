@@ -405,6 +405,88 @@ impl std::error::Error for Error {
     }
 }
 
+/// Why a push that waits ([`Queue::push_timeout`](crate::Queue::push_timeout),
+/// [`Stack::push_timeout`](crate::Stack::push_timeout)) gave up: the value it hands back, and
+/// the reason, an [`Error`]: [`Error::Timeout`] when the structure stayed full for the whole
+/// wait, [`Error::Stalled`] when there was room by the counters but the slot the push needs
+/// stayed claimed by a peer that had not finished with it (a slow, stopped or dead peer), or
+/// a validation error for a header found corrupt.
+///
+/// `?` turns it into its [`Error`], dropping the value.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use zeroipc::{Error, Memory, Queue};
+/// # let name = format!("/zeroipc_doc_push_timeout_{}", std::process::id());
+/// let mem = Memory::create(&name, 1 << 16)?;
+/// let jobs = Queue::<u32>::create(&mem, "jobs", 2)?;
+/// jobs.push_timeout(1, Duration::ZERO)?;
+/// jobs.push_timeout(2, Duration::ZERO)?;
+///
+/// let full = jobs.push_timeout(3, Duration::from_millis(1)).unwrap_err();
+/// assert!(matches!(full.error(), Error::Timeout));
+/// assert_eq!(full.into_inner(), 3);
+/// # Memory::unlink(&name)?;
+/// # Ok::<(), zeroipc::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct PushTimeoutError<T> {
+    value: T,
+    error: Error,
+}
+
+impl<T> PushTimeoutError<T> {
+    pub(crate) fn new(value: T, error: Error) -> PushTimeoutError<T> {
+        PushTimeoutError { value, error }
+    }
+
+    /// The value that was not pushed.
+    pub fn value(&self) -> &T {
+        &self.value
+    }
+
+    /// Why it was not pushed.
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// Whether a peer's unfinished claim held the push up (the error is
+    /// [`Error::Stalled`]), rather than a full structure or a corrupt one.
+    pub fn is_stalled(&self) -> bool {
+        matches!(self.error, Error::Stalled { .. })
+    }
+
+    /// The value that was not pushed, taken back.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The value and the reason, apart.
+    pub fn into_parts(self) -> (T, Error) {
+        (self.value, self.error)
+    }
+}
+
+impl<T> fmt::Display for PushTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the value was not pushed: {}", self.error)
+    }
+}
+
+impl<T: fmt::Debug> std::error::Error for PushTimeoutError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<T> From<PushTimeoutError<T>> for Error {
+    fn from(e: PushTimeoutError<T>) -> Error {
+        e.error
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

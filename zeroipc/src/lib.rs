@@ -73,7 +73,7 @@ mod words;
 
 #[cfg(not(loom))]
 pub use declare::{DeclaredEntry, SegmentOptions};
-pub use error::{Error, Result};
+pub use error::{Error, PushTimeoutError, Result};
 #[cfg(not(loom))]
 pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
 #[cfg(not(loom))]

@@ -146,7 +146,10 @@ fn waits_time_out_and_hand_the_value_back() {
     ));
     q.push_timeout(1, Duration::ZERO).unwrap();
     q.push_timeout(2, Duration::ZERO).unwrap();
-    assert_eq!(q.push_timeout(3, Duration::from_millis(20)), Err(3));
+    let full = q.push_timeout(3, Duration::from_millis(20)).unwrap_err();
+    assert!(matches!(full.error(), Error::Timeout), "{full:?}");
+    assert!(!full.is_stalled());
+    assert_eq!(full.into_inner(), 3);
     assert_eq!(q.pop_timeout(Duration::ZERO).unwrap(), 1);
 }
 

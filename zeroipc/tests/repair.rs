@@ -87,7 +87,12 @@ fn a_slot_a_consumer_never_handed_back_is_a_stall_for_producers() {
     poke(&c.0, offset + fields::QUEUE_HEAD_OFFSET as u64, 1);
     assert_eq!(q.push(3), Err(3));
     assert!(q.is_stalled());
-    assert_eq!(q.push_timeout(3, SHORT), Err(3));
+    let stalled = q.push_timeout(3, SHORT).unwrap_err();
+    assert!(
+        matches!(stalled.error(), Error::Stalled { entry, position: 0 } if entry == "q"),
+        "{stalled:?}"
+    );
+    assert_eq!(stalled.into_inner(), 3);
     // Repair puts the element back: nobody received it.
     let report = q.repair().unwrap();
     assert_eq!((report.kept, report.returned, report.dropped), (2, 1, 0));

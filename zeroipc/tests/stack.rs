@@ -84,7 +84,9 @@ fn waits_time_out_and_hand_the_value_back() {
         Err(Error::Timeout)
     ));
     s.push_timeout(1, Duration::ZERO).unwrap();
-    assert_eq!(s.push_timeout(2, Duration::from_millis(20)), Err(2));
+    let full = s.push_timeout(2, Duration::from_millis(20)).unwrap_err();
+    assert!(matches!(full.error(), Error::Timeout), "{full:?}");
+    assert_eq!(full.into_inner(), 2);
     assert_eq!(s.pop_timeout(Duration::ZERO).unwrap(), 1);
 }
 
@@ -267,7 +269,12 @@ fn a_top_corrupted_after_open_fails_operations_instead_of_indexing_with_it() {
             s.pop_timeout(Duration::from_secs(10)),
             Err(Error::Corrupt { .. })
         ));
-        assert_eq!(s.push_timeout(5, Duration::from_secs(10)), Err(5));
+        let refused = s.push_timeout(5, Duration::from_secs(10)).unwrap_err();
+        assert!(
+            matches!(refused.error(), Error::Corrupt { .. }),
+            "{refused:?}"
+        );
+        assert_eq!(refused.into_inner(), 5);
     }
     // Put right, it works again, with the element it held.
     file.write_at(&0i32.to_le_bytes(), offset).unwrap();

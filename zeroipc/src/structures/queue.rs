@@ -34,7 +34,7 @@ use bytemuck::{Pod, Zeroable};
 
 #[cfg(not(loom))]
 use crate::{
-    error::{Error, Result},
+    error::{Error, PushTimeoutError, Result},
     layout,
     memory::Memory,
     region::{Mapped, Region},
@@ -756,22 +756,32 @@ impl<T: Pod> Queue<T> {
     ///
     /// # Errors
     ///
-    /// Hands `value` back if the queue stayed full for the whole `timeout`, which includes a
-    /// queue whose next slot a consumer claimed and has not handed back (a stall, which
-    /// [`is_stalled`](Queue::is_stalled) tells from a full queue).
-    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
+    /// Hands `value` back in a [`PushTimeoutError`] whose error is [`Error::Stalled`]
+    /// naming the position if, from the first look to the last, the slot the push needs was
+    /// claimed by a consumer that had not handed it back (a peer that stopped, or died, in
+    /// the middle of a pop: see [`repair`](Queue::repair)), or [`Error::Timeout`] if the
+    /// queue stayed full for the whole `timeout` otherwise.
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
         let view = self.view();
         let mut value = value;
         let mut wait = Wait::new(timeout);
+        // The stall of the first look, kept while every later look sees the same one.
+        let mut held: Option<Option<u32>> = None;
         // Exit: the push succeeded, or the time is up.
         loop {
             match view.push(value) {
                 Ok(()) => return Ok(()),
                 Err(v) => value = v,
             }
+            let now = view.push_stall();
+            held = Some(match held {
+                None => now,
+                Some(first) => first.filter(|_| now == first),
+            });
             let (word, seen) = view.push_watch();
             if !wait.wait(word, seen) {
-                return Err(value);
+                let error = self.ran_out(held.flatten(), view.push_stall());
+                return Err(PushTimeoutError::new(value, error));
             }
         }
     }
@@ -801,14 +811,21 @@ impl<T: Pod> Queue<T> {
             });
             let (word, seen) = view.pop_watch();
             if !wait.wait(word, seen) {
-                return Err(match held.flatten() {
-                    Some(position) if view.pop_stall() == Some(position) => Error::Stalled {
-                        entry: self.name.clone(),
-                        position: u64::from(position),
-                    },
-                    _ => Error::Timeout,
-                });
+                return Err(self.ran_out(held.flatten(), view.pop_stall()));
             }
+        }
+    }
+
+    /// The answer of a `_timeout` call whose time ran out: [`Error::Stalled`] if the same
+    /// position was held up by a peer at the first look (`held`) and still is (`now`), else
+    /// a time-out.
+    fn ran_out(&self, held: Option<u32>, now: Option<u32>) -> Error {
+        match (held, now) {
+            (Some(first), Some(last)) if first == last => Error::Stalled {
+                entry: self.name.clone(),
+                position: u64::from(first),
+            },
+            _ => Error::Timeout,
         }
     }
 

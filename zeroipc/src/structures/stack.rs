@@ -39,7 +39,7 @@ use bytemuck::{Pod, Zeroable};
 
 #[cfg(not(loom))]
 use crate::{
-    error::{Error, Result},
+    error::{Error, PushTimeoutError, Result},
     layout,
     memory::Memory,
     region::{Mapped, Region},
@@ -659,31 +659,48 @@ impl<T: Pod> Stack<T> {
     ///
     /// # Errors
     ///
-    /// Hands `value` back if the stack stayed full, or its next slot busy (a peer in the
-    /// middle of a pop there, or one that died there: [`is_stalled`](Stack::is_stalled)
-    /// tells), for the whole `timeout`; or at once if `top` is corrupt.
-    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), T> {
+    /// Hands `value` back in a [`PushTimeoutError`] whose error is [`Error::Stalled`]
+    /// naming the slot if, from the first look to the last, the slot the push lands in was
+    /// held by a peer in the middle of a pop there (one that stopped or died there: see
+    /// [`repair`](Stack::repair)); [`Error::Timeout`] if the stack stayed full, or its next
+    /// slot busy, for the whole `timeout` otherwise; [`Error::Corrupt`] at once if `top` is
+    /// out of range.
+    pub fn push_timeout(&self, value: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
         let view = self.view();
         let mut value = value;
         // One wait for the whole call: for room, and for a slot a peer is finishing with.
         let mut wait = Wait::new(timeout);
-        // Exit: the push succeeded, it failed for another reason than a full stack, or the
-        // time is up.
+        // The busy slot of the first look, kept while every later look sees the same one.
+        let mut held: Option<Option<usize>> = None;
+        // Exit: the push succeeded, it failed for another reason than a full stack or a busy
+        // slot, or the time is up.
         loop {
-            let (word, seen) = match view.push(value, &mut wait) {
+            let (now, (word, seen)) = match view.push(value, &mut wait) {
                 Ok(()) => return Ok(()),
                 Err((v, StackFail::Full)) => {
                     value = v;
-                    view.watch(false)
+                    (None, view.watch(false))
                 }
                 Err((v, StackFail::Busy { index, state })) => {
                     value = v;
-                    (&view.state[index], state)
+                    (Some(index), (&view.state[index], state))
                 }
-                Err((v, _)) => return Err(v),
+                // The caller's time ran out while a peer finished with the slot it claimed
+                // (`Empty` is a pop's answer, never a push's).
+                Err((v, StackFail::Stuck { .. } | StackFail::Empty)) => {
+                    return Err(PushTimeoutError::new(v, Error::Timeout));
+                }
+                Err((v, StackFail::Corrupt { top })) => {
+                    return Err(PushTimeoutError::new(v, self.top_out_of_range(top)));
+                }
             };
+            held = Some(match held {
+                None => now,
+                Some(first) => first.filter(|_| now == first),
+            });
             if !wait.wait(word, seen) {
-                return Err(value);
+                let error = self.ran_out(held.flatten(), Self::busy(&view, true));
+                return Err(PushTimeoutError::new(value, error));
             }
         }
     }
@@ -1143,7 +1160,12 @@ mod tests {
         );
         s.view().state[2].store(READING, Ordering::Relaxed);
         let start = Instant::now();
-        assert_eq!(s.push_timeout(9, Duration::from_millis(1)), Err(9));
+        let stalled = s.push_timeout(9, Duration::from_millis(1)).unwrap_err();
+        assert!(
+            matches!(stalled.error(), Error::Stalled { position: 2, .. }),
+            "{stalled:?}"
+        );
+        assert_eq!(stalled.into_inner(), 9);
         assert!(
             start.elapsed() < PROMPT,
             "push_timeout took {:?}",
@@ -1204,7 +1226,12 @@ mod tests {
                 s.pop_timeout(Duration::from_secs(5)),
                 Err(Error::Corrupt { .. })
             ));
-            assert_eq!(s.push_timeout(8, Duration::from_secs(5)), Err(8));
+            let refused = s.push_timeout(8, Duration::from_secs(5)).unwrap_err();
+            assert!(
+                matches!(refused.error(), Error::Corrupt { .. }),
+                "{refused:?}"
+            );
+            assert_eq!(refused.into_inner(), 8);
             assert!(s.len() <= 4);
             assert!(s.snapshot().len() <= 4);
         }
