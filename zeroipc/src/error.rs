@@ -438,6 +438,7 @@ pub struct PushTimeoutError<T> {
 }
 
 impl<T> PushTimeoutError<T> {
+    #[cfg(not(loom))]
     pub(crate) fn new(value: T, error: Error) -> PushTimeoutError<T> {
         PushTimeoutError { value, error }
     }
