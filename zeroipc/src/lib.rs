@@ -77,7 +77,16 @@ pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
 #[cfg(not(loom))]
 pub use structures::array::{Array, Iter};
 #[cfg(not(loom))]
+pub use structures::bytes_ring::Ring;
+pub use structures::map::{hash_bytes, MapKey};
+#[cfg(not(loom))]
+pub use structures::map::{Map, MapIter};
+#[cfg(not(loom))]
+pub use structures::pool::{Pool, PoolIndex};
+#[cfg(not(loom))]
 pub use structures::queue::Queue;
+#[cfg(not(loom))]
+pub use structures::set::{Set, SetIter};
 #[cfg(not(loom))]
 pub use structures::stack::Stack;
 #[cfg(not(loom))]

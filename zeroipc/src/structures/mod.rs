@@ -2,9 +2,15 @@
 
 #[cfg(not(loom))]
 pub(crate) mod array;
+#[cfg(not(loom))]
+pub(crate) mod bytes_ring;
+pub(crate) mod map;
+pub(crate) mod pool;
 pub(crate) mod queue;
 #[cfg(not(loom))]
 pub(crate) mod ring;
+#[cfg(not(loom))]
+pub(crate) mod set;
 pub(crate) mod slots;
 pub(crate) mod stack;
 
@@ -130,6 +136,10 @@ pub(crate) const STRUCTURES: &[Structure] = &[
     crate::parts::MARKER,
     crate::sync::signal::STRUCTURE,
     array::STRUCTURE,
+    map::STRUCTURE,
+    set::STRUCTURE,
+    pool::STRUCTURE,
+    bytes_ring::STRUCTURE,
 ];
 
 /// Runs `$f::<[u8; N]>$args` for the element size `$n` (a stand-in element type of that
