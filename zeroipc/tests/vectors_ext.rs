@@ -296,3 +296,44 @@ fn the_byte_hash_gives_the_readme_values() {
         assert_eq!(hash_bytes(bytes), hash, "{bytes:?}");
     }
 }
+
+/// The 78 keys of the README's "Test vectors" table, each hashed by this crate as its type
+/// says: every one gives the C++ implementation's hash.
+#[test]
+fn every_test_vector_of_the_readme_hashes_as_in_cpp() {
+    let readme = std::fs::read_to_string(common::vectors_dir().join("README-ext.md")).unwrap();
+    let table = &readme[readme.find("### Test vectors").unwrap()..];
+    let table = &table[..table.find("## Bytes that are not fixed").unwrap()];
+    let mut checked = 0;
+    for row in table
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains('`'))
+    {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (ty, bytes, hash) = (cells[1], cells[3], cells[4]);
+        let bytes: Vec<u8> = bytes
+            .trim_matches('`')
+            .split(' ')
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect();
+        let hash = u64::from_str_radix(hash.trim_matches('`'), 16).unwrap();
+        let ours = match ty {
+            "i8" | "char" => i8::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "bool" => u8::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "i16" => i16::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "i32" => i32::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "u32" => u32::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "i64" => i64::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "u64" => u64::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "f64" => f64::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "f32" => f32::from_le_bytes(bytes[..].try_into().unwrap()).cpp_hash(),
+            "pair" => <[u8; 8]>::try_from(&bytes[..]).unwrap().cpp_hash(),
+            "s12" => <[u8; 12]>::try_from(&bytes[..]).unwrap().cpp_hash(),
+            "s3" => <[u8; 3]>::try_from(&bytes[..]).unwrap().cpp_hash(),
+            other => panic!("a type the README adds: {other}"),
+        };
+        assert_eq!(ours, hash, "{row}");
+        checked += 1;
+    }
+    assert_eq!(checked, 78);
+}
