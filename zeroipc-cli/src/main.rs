@@ -55,8 +55,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the values of an array, or the contents of a queue or stack, without changing
-    /// them.
+    /// Print the values of an array, or the contents of a queue, stack, map, set, pool or
+    /// ring, without changing them.
     Dump {
         /// The segment's name.
         name: String,
@@ -69,6 +69,9 @@ enum Command {
         /// from a snapshot that leaves them as they are.
         #[arg(long = "as", value_enum, default_value = "array")]
         structure: Structure,
+        /// A map's value type (`--type` is its key type); the key type when not given.
+        #[arg(long = "value-type", value_enum, value_name = "TYPE")]
+        value_ty: Option<ElemType>,
         /// Which elements: A..B, A..=B, A.., ..B or a single index.
         #[arg(long, value_parser = IndexRange::parse)]
         range: Option<IndexRange>,
@@ -133,6 +136,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             entry,
             ty,
             structure,
+            value_ty,
             range,
             index,
         } => {
@@ -141,6 +145,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 name: &name,
                 entry: &entry,
                 ty,
+                value_ty,
                 structure,
                 range,
                 index,

@@ -298,6 +298,26 @@ impl<T: Pod> Ring<T> {
         n
     }
 
+    /// Copies of the unread elements, oldest first, without reading them: for tools that
+    /// show a live ring. Best-effort: if the consumer reads meanwhile and the producer
+    /// refills the space, a copy may mix old and new bytes.
+    pub fn snapshot(&self) -> Vec<T> {
+        // Acquire: as in `read`, so the producer's bytes are seen.
+        let write = self.write_pos.atomic().load(Ordering::Acquire);
+        // Acquire: pairs with the consumer's Release store; where reading starts.
+        let read = self.read_pos.atomic().load(Ordering::Acquire);
+        let Some(used) = self.unread(write, read) else {
+            return Vec::new();
+        };
+        let mut out = vec![T::zeroed(); (used / size_of::<T>() as u64) as usize];
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
+        let len = bytes.len();
+        self.copy(read, len, |data, at, range| {
+            data.load_run(at, &mut bytes[range]);
+        });
+        out
+    }
+
     /// Runs `step(data, at, range)` for the one or two runs of `len` bytes from position
     /// `pos`: `range` of the caller's bytes go to (or come from) data offset `at`.
     fn copy(
