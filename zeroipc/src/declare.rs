@@ -256,13 +256,6 @@ impl Params {
 /// the key must be a power of two, the size function.
 macro_rules! declare_elements {
     ($ty:ident, $key:ident, $power_of_two:literal, $size:path $(,)?) => {
-        $crate::declare::declare_elements!(@ $ty, $key, $power_of_two, $size(N, size_of::<T>()));
-    };
-    // An entry size that depends on more than the element's size (its alignment): `$size::<T>(n)`.
-    ($ty:ident, $key:ident, $power_of_two:literal, sized_by $size:ident $(,)?) => {
-        $crate::declare::declare_elements!(@ $ty, $key, $power_of_two, $size::<T>(N));
-    };
-    (@ $ty:ident, $key:ident, $power_of_two:literal, $size:expr) => {
         impl<T, const N: usize> $crate::declare::Declare<N> for $ty<T> {
             type Element = T;
             const KEYS: &'static [&'static str] = &[stringify!($key)];
@@ -275,7 +268,7 @@ macro_rules! declare_elements {
             const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= $crate::structures::MAX_ELEMENT_ALIGN;
             const SIZE: usize = {
                 let () = $crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
-                $size
+                $size(N, size_of::<T>())
             };
 
             fn declare(

@@ -165,8 +165,10 @@ pub use zeroipc_derive::segment;
 #[doc(hidden)]
 pub mod __loom {
     pub use crate::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+    pub use crate::structures::map::{MapFail, MapView};
+    pub use crate::structures::pool::{PoolFail, PoolView};
     pub use crate::structures::queue::{Hints, QueueView};
-    pub use crate::structures::slots::{CellSlots, Slots};
+    pub use crate::structures::slots::{CellRecords, CellSlots, Records, Slots};
     pub use crate::structures::stack::{StackFail, StackView};
     pub use crate::sync::barrier::{BarrierView, Passage};
     pub use crate::sync::event::EventView;

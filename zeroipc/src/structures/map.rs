@@ -1045,7 +1045,7 @@ impl<K: MapKey, V: Pod> Iterator for MapIter<'_, K, V> {
 #[cfg(not(loom))]
 mod tools {
     use super::{
-        map_size, map_slot_size, Map, MapKey, Memory, Pod, MAP_CAPACITY_OFFSET, MAP_HEADER_SIZE,
+        map_size, map_slot_size, Map, MapKey, Memory, MAP_CAPACITY_OFFSET, MAP_HEADER_SIZE,
         MAP_KEY_SIZE_OFFSET, MAP_SIZE_OFFSET, MAP_VALUE_SIZE_OFFSET,
     };
     use crate::declare::{Declare, Element, Mode, Params};
@@ -1053,8 +1053,8 @@ mod tools {
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
     // Only for keys and values a map takes: a declared `Map<String, u32>` fails to compile
-    // on the missing `MapKey` (or `Pod`), with that trait's message.
-    impl<K: MapKey, V: Pod, const N: usize> Declare<N> for Map<K, V> {
+    // on the missing `MapKey` (or `Element`), with that trait's message.
+    impl<K: MapKey, V: Element, const N: usize> Declare<N> for Map<K, V> {
         type Element = K;
         const KEYS: &'static [&'static str] = &["capacity"];
         const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];

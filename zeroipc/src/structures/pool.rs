@@ -687,11 +687,12 @@ mod tools {
 
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
-    crate::declare::declare_elements!(Pool, capacity, false, sized_by declared_size);
+    // A node's size depends on the element's alignment as well as its size.
+    crate::declare::declare_elements!(Pool, capacity, false, declared_size::<T>);
 
-    /// The size of a declared pool of `capacity` nodes of `T`.
-    const fn declared_size<T>(capacity: usize) -> usize {
-        pool_size(capacity, pool_node_size(size_of::<T>(), align_of::<T>()))
+    /// The size of a declared pool of `capacity` nodes of `T` (of `elem_size` bytes).
+    const fn declared_size<T>(capacity: usize, elem_size: usize) -> usize {
+        pool_size(capacity, pool_node_size(elem_size, align_of::<T>()))
     }
 
     // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
