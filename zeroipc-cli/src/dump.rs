@@ -134,47 +134,15 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
 /// Runs `$body` with `$t` the Rust type of the element type `$ty`.
 macro_rules! with_type {
     ($ty:expr, $t:ident => $body:expr) => {
+        with_type!(@ $ty, $t, $body; F32 f32, F64 f64, I8 i8, I16 i16, I32 i32, I64 i64,
+            U8 u8, U16 u16, U32 u32, U64 u64)
+    };
+    (@ $ty:expr, $t:ident, $body:expr; $($variant:ident $rust:ty),*) => {
         match $ty {
-            ElemType::F32 => {
-                type $t = f32;
+            $(ElemType::$variant => {
+                type $t = $rust;
                 $body
-            }
-            ElemType::F64 => {
-                type $t = f64;
-                $body
-            }
-            ElemType::I8 => {
-                type $t = i8;
-                $body
-            }
-            ElemType::I16 => {
-                type $t = i16;
-                $body
-            }
-            ElemType::I32 => {
-                type $t = i32;
-                $body
-            }
-            ElemType::I64 => {
-                type $t = i64;
-                $body
-            }
-            ElemType::U8 => {
-                type $t = u8;
-                $body
-            }
-            ElemType::U16 => {
-                type $t = u16;
-                $body
-            }
-            ElemType::U32 => {
-                type $t = u32;
-                $body
-            }
-            ElemType::U64 => {
-                type $t = u64;
-                $body
-            }
+            })*
         }
     };
 }

@@ -173,24 +173,11 @@ fn four_processes_on_one_pool_never_hold_one_node_twice() {
                     held.push((node, stamp));
                 }
             } else if !held.is_empty() {
-                let (node, stamp) = held.swap_remove(0);
-                assert_eq!(
-                    pool.get(&node).unwrap(),
-                    stamp,
-                    "node {} held twice",
-                    node.get()
-                );
-                pool.free(node).unwrap();
+                give_back(&pool, held.swap_remove(0));
             }
         }
-        for (node, stamp) in held {
-            assert_eq!(
-                pool.get(&node).unwrap(),
-                stamp,
-                "node {} held twice",
-                node.get()
-            );
-            pool.free(node).unwrap();
+        for node in held {
+            give_back(&pool, node);
         }
         return;
     }
@@ -212,49 +199,51 @@ fn four_processes_on_one_pool_never_hold_one_node_twice() {
     assert_eq!(nodes, (0..POOL_NODES as u32).collect::<Vec<_>>());
 }
 
+/// Frees a node after checking that it still holds this child's stamp: a node another child
+/// was handed meanwhile would hold that child's.
+fn give_back(pool: &Pool<u64>, (node, stamp): (zeroipc::PoolIndex, u64)) {
+    assert_eq!(
+        pool.get(&node).unwrap(),
+        stamp,
+        "node {} held twice",
+        node.get()
+    );
+    pool.free(node).unwrap();
+}
+
 const RING_ITEMS: u64 = 1_000_000;
 
 #[test]
 fn a_ring_between_two_processes_delivers_a_million_elements_in_order() {
-    match child_role().as_deref() {
-        Some("producer") => {
-            let mem = Memory::open(&std::env::var(SEGMENT_VAR).unwrap()).unwrap();
-            let ring = Ring::<u64>::open(&mem, "ring").unwrap();
-            let end = Instant::now() + Duration::from_secs(120);
-            let mut next = 0;
-            let mut batch = Vec::new();
-            while next < RING_ITEMS {
-                batch.clear();
-                batch.extend(next..(next + 100).min(RING_ITEMS));
-                let n = ring.write(&batch);
-                next += n as u64;
-                if n == 0 {
-                    assert!(Instant::now() < end, "the consumer stalled");
-                    std::thread::yield_now();
+    let role = child_role();
+    if let Some(role) = role.as_deref() {
+        let mem = Memory::open(&std::env::var(SEGMENT_VAR).unwrap()).unwrap();
+        let ring = Ring::<u64>::open(&mem, "ring").unwrap();
+        let end = Instant::now() + Duration::from_secs(120);
+        // The producer's next element, or the consumer's expected one.
+        let mut next = 0;
+        let mut buf = [0u64; 100];
+        while next < RING_ITEMS {
+            let n = if role == "producer" {
+                let len = (RING_ITEMS - next).min(100) as usize;
+                for (i, slot) in buf[..len].iter_mut().enumerate() {
+                    *slot = next + i as u64;
                 }
-            }
-            return;
-        }
-        Some("consumer") => {
-            let mem = Memory::open(&std::env::var(SEGMENT_VAR).unwrap()).unwrap();
-            let ring = Ring::<u64>::open(&mem, "ring").unwrap();
-            let end = Instant::now() + Duration::from_secs(120);
-            let mut expected = 0;
-            let mut buf = [0u64; 64];
-            while expected < RING_ITEMS {
+                ring.write(&buf[..len])
+            } else {
                 let n = ring.read(&mut buf);
-                for &v in &buf[..n] {
-                    assert_eq!(v, expected, "out of order");
-                    expected += 1;
+                for (i, &v) in buf[..n].iter().enumerate() {
+                    assert_eq!(v, next + i as u64, "out of order");
                 }
-                if n == 0 {
-                    assert!(Instant::now() < end, "the producer stalled");
-                    std::thread::yield_now();
-                }
+                n
+            };
+            next += n as u64;
+            if n == 0 {
+                assert!(Instant::now() < end, "the {role}'s peer stalled");
+                std::thread::yield_now();
             }
-            return;
         }
-        _ => {}
+        return;
     }
     let name = unique_name("mp_ring");
     let _cleanup = Cleanup(name.clone());

@@ -93,6 +93,7 @@ const _: () = {
 /// # Memory::unlink(&name)?;
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct Ring<T> {
     write_pos: Mapped<AtomicU64>,
     read_pos: Mapped<AtomicU64>,
@@ -339,24 +340,8 @@ impl<T: Pod> Ring<T> {
 /// The checks of a ring's `open` for elements of `elem_size` bytes: its offset and its
 /// capacity in bytes.
 fn check_header(mem: &Memory, name: &str, elem_size: usize) -> Result<(u64, u64)> {
-    let entry = mem.find(name)?;
-    let header: RingHeader = if entry.size() < BYTES_RING_HEADER_SIZE as u64 {
-        None
-    } else {
-        mem.region().read(entry.offset())
-    }
-    .ok_or_else(|| Error::CapacityMismatch {
-        name: name.to_owned(),
-        capacity: 0,
-        entry_size: entry.size(),
-    })?;
-    if header.elem_size as usize != elem_size {
-        return Err(Error::ElementSizeMismatch {
-            name: name.to_owned(),
-            expected: elem_size as u64,
-            found: u64::from(header.elem_size),
-        });
-    }
+    let (entry, header) = crate::structures::read_header::<RingHeader>(mem, name)?;
+    crate::structures::expect_elem_size(name, elem_size, header.elem_size)?;
     let capacity = u64::from(header.capacity);
     if capacity == 0 || capacity % elem_size as u64 != 0 {
         return Err(Error::corrupt(
@@ -374,26 +359,10 @@ fn check_header(mem: &Memory, name: &str, elem_size: usize) -> Result<(u64, u64)
     Ok((entry.offset(), capacity))
 }
 
-impl<T> Clone for Ring<T> {
-    fn clone(&self) -> Self {
-        Ring {
-            write_pos: self.write_pos.clone(),
-            read_pos: self.read_pos.clone(),
-            data: self.data.clone(),
-            capacity: self.capacity,
-            name: self.name.clone(),
-            _elem: PhantomData,
-        }
-    }
-}
-
 impl<T> fmt::Debug for Ring<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ring")
-            .field("name", &self.name)
-            .field("capacity_bytes", &self.capacity)
-            .field("segment", &self.data.region().shm().name())
-            .finish_non_exhaustive()
+        let region = self.data.region();
+        crate::structures::debug_handle(f, "Ring", &self.name, self.capacity as usize, region)
     }
 }
 

@@ -715,6 +715,16 @@ impl<K: MapKey, V: Pod> Table<K, V> {
         self.capacity
     }
 
+    /// Runs `op` on the view with a wait of `timeout` for each slot a peer is writing, and
+    /// turns its failure into this table's error.
+    pub(crate) fn run<X>(
+        &self,
+        timeout: Duration,
+        op: impl FnOnce(&View<'_, K, V>, &mut Wait) -> Result<X, MapFail>,
+    ) -> Result<X> {
+        op(&self.view(), &mut Wait::new(timeout)).map_err(|f| self.error(f))
+    }
+
     /// The error for a failed operation.
     pub(crate) fn error(&self, fail: MapFail) -> Error {
         match fail {
@@ -744,26 +754,9 @@ pub(crate) fn check_header(
     sizes: (usize, usize),
     slot_size: usize,
 ) -> Result<(u64, usize)> {
-    let entry = mem.find(name)?;
-    let header: MapHeader = if entry.size() < MAP_HEADER_SIZE as u64 {
-        None
-    } else {
-        mem.region().read(entry.offset())
-    }
-    .ok_or_else(|| Error::CapacityMismatch {
-        name: name.to_owned(),
-        capacity: 0,
-        entry_size: entry.size(),
-    })?;
-    for (found, expected) in [(header.key_size, sizes.0), (header.value_size, sizes.1)] {
-        if found as usize != expected {
-            return Err(Error::ElementSizeMismatch {
-                name: name.to_owned(),
-                expected: expected as u64,
-                found: u64::from(found),
-            });
-        }
-    }
+    let (entry, header) = crate::structures::read_header::<MapHeader>(mem, name)?;
+    crate::structures::expect_elem_size(name, sizes.0, header.key_size)?;
+    crate::structures::expect_elem_size(name, sizes.1, header.value_size)?;
     let capacity = header.capacity as usize;
     if capacity == 0 {
         return Err(Error::corrupt(name, format!("{kind} capacity is 0")));
@@ -790,11 +783,8 @@ pub(crate) fn check_header(
 #[cfg(not(loom))]
 impl<K, V> Table<K, V> {
     pub(crate) fn debug(&self, f: &mut fmt::Formatter<'_>, ty: &str) -> fmt::Result {
-        f.debug_struct(ty)
-            .field("name", &self.name)
-            .field("capacity", &self.capacity)
-            .field("segment", &self.slots.region().shm().name())
-            .finish_non_exhaustive()
+        let region = self.slots.region();
+        crate::structures::debug_handle(f, ty, &self.name, self.capacity, region)
     }
 }
 
@@ -833,6 +823,7 @@ impl<K, V> Table<K, V> {
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
 #[cfg(not(loom))]
+#[derive(Clone)]
 pub struct Map<K, V> {
     table: Table<K, V>,
 }
@@ -913,9 +904,7 @@ impl<K: MapKey, V: Pod> Map<K, V> {
     ///
     /// As [`insert`](Map::insert), [`Error::Timeout`] after `timeout`.
     pub fn insert_timeout(&self, key: K, value: V, timeout: Duration) -> Result<Option<V>> {
-        let view = self.table.view();
-        view.insert(key, value, &mut Wait::new(timeout))
-            .map_err(|f| self.table.error(f))
+        self.table.run(timeout, |v, w| v.insert(key, value, w))
     }
 
     /// The value of `key`, if the map holds it.
@@ -933,10 +922,7 @@ impl<K: MapKey, V: Pod> Map<K, V> {
     ///
     /// As [`get`](Map::get).
     pub fn get_timeout(&self, key: &K, timeout: Duration) -> Result<Option<V>> {
-        self.table
-            .view()
-            .get(key, &mut Wait::new(timeout))
-            .map_err(|f| self.table.error(f))
+        self.table.run(timeout, |v, w| v.get(key, w))
     }
 
     /// Removes `key`; its value if the map held it.
@@ -954,10 +940,7 @@ impl<K: MapKey, V: Pod> Map<K, V> {
     ///
     /// As [`get`](Map::get).
     pub fn remove_timeout(&self, key: &K, timeout: Duration) -> Result<Option<V>> {
-        self.table
-            .view()
-            .remove(key, &mut Wait::new(timeout))
-            .map_err(|f| self.table.error(f))
+        self.table.run(timeout, |v, w| v.remove(key, w))
     }
 
     /// Whether the map holds `key`.
@@ -976,25 +959,13 @@ impl<K: MapKey, V: Pod> Map<K, V> {
     ///
     /// As [`get`](Map::get).
     pub fn contains_key_timeout(&self, key: &K, timeout: Duration) -> Result<bool> {
-        self.table
-            .view()
-            .contains_key(key, &mut Wait::new(timeout))
-            .map_err(|f| self.table.error(f))
+        self.table.run(timeout, |v, w| v.contains_key(key, w))
     }
 
     /// The keys and values, by value, in slot order. Best-effort under concurrent writers:
     /// a slot a peer is writing when the iterator reaches it is left out.
     pub fn iter(&self) -> MapIter<'_, K, V> {
         MapIter { map: self, next: 0 }
-    }
-}
-
-#[cfg(not(loom))]
-impl<K, V> Clone for Map<K, V> {
-    fn clone(&self) -> Self {
-        Map {
-            table: self.table.clone(),
-        }
     }
 }
 

@@ -342,6 +342,7 @@ impl PoolIndex {
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
 #[cfg(not(loom))]
+#[derive(Clone)]
 pub struct Pool<T> {
     free_head: Mapped<AtomicU64>,
     allocated: Mapped<AtomicU32>,
@@ -595,24 +596,8 @@ fn check_header(
     elem_size: usize,
     node_size: usize,
 ) -> Result<(u64, usize)> {
-    let entry = mem.find(name)?;
-    let header: PoolHeader = if entry.size() < POOL_HEADER_SIZE as u64 {
-        None
-    } else {
-        mem.region().read(entry.offset())
-    }
-    .ok_or_else(|| Error::CapacityMismatch {
-        name: name.to_owned(),
-        capacity: 0,
-        entry_size: entry.size(),
-    })?;
-    if header.elem_size as usize != elem_size {
-        return Err(Error::ElementSizeMismatch {
-            name: name.to_owned(),
-            expected: elem_size as u64,
-            found: u64::from(header.elem_size),
-        });
-    }
+    let (entry, header) = crate::structures::read_header::<PoolHeader>(mem, name)?;
+    crate::structures::expect_elem_size(name, elem_size, header.elem_size)?;
     let capacity = header.capacity as usize;
     if capacity == 0 || capacity >= MAX_POOL_CAPACITY {
         return Err(Error::corrupt(
@@ -653,27 +638,10 @@ fn check_header(
 }
 
 #[cfg(not(loom))]
-impl<T> Clone for Pool<T> {
-    fn clone(&self) -> Self {
-        Pool {
-            free_head: self.free_head.clone(),
-            allocated: self.allocated.clone(),
-            nodes: self.nodes.clone(),
-            capacity: self.capacity,
-            name: self.name.clone(),
-            _elem: PhantomData,
-        }
-    }
-}
-
-#[cfg(not(loom))]
 impl<T> fmt::Debug for Pool<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool")
-            .field("name", &self.name)
-            .field("capacity", &self.capacity)
-            .field("segment", &self.nodes.region().shm().name())
-            .finish_non_exhaustive()
+        let region = self.nodes.region();
+        crate::structures::debug_handle(f, "Pool", &self.name, self.capacity, region)
     }
 }
 

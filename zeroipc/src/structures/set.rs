@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::memory::Memory;
 use crate::structures::map::{MapKey, Table};
-use crate::wait::{Wait, SLOT_PATIENCE};
+use crate::wait::SLOT_PATIENCE;
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
 
@@ -58,6 +58,7 @@ pub const fn set_size<T>(capacity: usize) -> usize {
 /// # Memory::unlink(&name)?;
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct Set<T> {
     table: Table<T, ()>,
 }
@@ -123,11 +124,8 @@ impl<T: MapKey> Set<T> {
     ///
     /// As [`Map::insert`](crate::Map::insert).
     pub fn insert_timeout(&self, value: T, timeout: Duration) -> Result<bool> {
-        let view = self.table.view();
-        match view.insert(value, (), &mut Wait::new(timeout)) {
-            Ok(old) => Ok(old.is_none()),
-            Err(f) => Err(self.table.error(f)),
-        }
+        let old = self.table.run(timeout, |v, w| v.insert(value, (), w))?;
+        Ok(old.is_none())
     }
 
     /// Whether the set holds `value`.
@@ -146,9 +144,7 @@ impl<T: MapKey> Set<T> {
     ///
     /// As [`Map::get`](crate::Map::get).
     pub fn contains_timeout(&self, value: &T, timeout: Duration) -> Result<bool> {
-        let view = self.table.view();
-        view.contains_key(value, &mut Wait::new(timeout))
-            .map_err(|f| self.table.error(f))
+        self.table.run(timeout, |v, w| v.contains_key(value, w))
     }
 
     /// Removes `value`; `false` if the set did not hold it.
@@ -166,25 +162,14 @@ impl<T: MapKey> Set<T> {
     ///
     /// As [`Map::get`](crate::Map::get).
     pub fn remove_timeout(&self, value: &T, timeout: Duration) -> Result<bool> {
-        let view = self.table.view();
-        match view.remove(value, &mut Wait::new(timeout)) {
-            Ok(old) => Ok(old.is_some()),
-            Err(f) => Err(self.table.error(f)),
-        }
+        let old = self.table.run(timeout, |v, w| v.remove(value, w))?;
+        Ok(old.is_some())
     }
 
     /// The elements, by value, in slot order; best-effort under concurrent writers, as
     /// [`Map::iter`](crate::Map::iter).
     pub fn iter(&self) -> SetIter<'_, T> {
         SetIter { set: self, next: 0 }
-    }
-}
-
-impl<T> Clone for Set<T> {
-    fn clone(&self) -> Self {
-        Set {
-            table: self.table.clone(),
-        }
     }
 }
 
