@@ -147,11 +147,8 @@ fn a_pool_link_past_the_capacity_is_an_error_and_changes_nothing() {
     let (name, _a, _b) = broken(pool, |b, at| put_u32(b, at + 24 + 16 + 8, 9));
     let mem = Memory::open(&name).unwrap();
     let p = Pool::<u64>::open(&mem, "x").unwrap();
-    corrupt_say_pool(p.allocate().unwrap_err());
+    corrupt_says(p.allocate().unwrap_err(), "links to node 9");
     assert_eq!(p.len(), 1);
-    fn corrupt_say_pool(e: Error) {
-        corrupt_says(e, "links to node 9");
-    }
 }
 
 #[test]

@@ -102,7 +102,7 @@ fn the_reference_maps_hold_every_listed_slot() {
     let m = Map::<u64, f64>::open(&mem, "m_u64_f64").unwrap();
     assert_eq!((m.len(), m.capacity()), (11, 32));
     for i in 0..=10u64 {
-        assert_eq!(m.get(&(1000 + i)).unwrap(), Some(i as f64 * 0.5));
+        assert_eq!(m.get(&(1000 + i)).unwrap(), Some(f64::from(i as u8) * 0.5));
     }
     assert_eq!(m.iter().count(), 11);
 
@@ -214,7 +214,7 @@ fn the_reference_ring_holds_its_unread_elements_at_its_positions() {
 
 #[test]
 fn the_scenario_written_here_gives_the_reference_bytes() {
-    let (mem, _cleanup) = segment("ext_write", 1 << 20);
+    let (mem, cleanup) = segment("ext_write", 1 << 20);
     let m = Map::<i32, i32>::create(&mem, "m_i32", 64).unwrap();
     for k in 1..=20 {
         assert_eq!(m.insert(k, k * 10).unwrap(), None);
@@ -225,7 +225,7 @@ fn the_scenario_written_here_gives_the_reference_bytes() {
     assert_eq!(m.insert(7, 777).unwrap(), Some(70));
     let m = Map::<u64, f64>::create(&mem, "m_u64_f64", 32).unwrap();
     for i in 0..=10u64 {
-        m.insert(1000 + i, i as f64 * 0.5).unwrap();
+        m.insert(1000 + i, f64::from(i as u8) * 0.5).unwrap();
     }
     let m = Map::<f64, i32>::create(&mem, "m_f64_i32", 16).unwrap();
     for (k, v) in [(0.5, 1), (1.5, 2), (2.5, 3), (-0.0, 4)] {
@@ -259,12 +259,12 @@ fn the_scenario_written_here_gives_the_reference_bytes() {
         p.set(&node, v).unwrap();
     }
     let r = Ring::<f32>::create(&mem, "ring_f32", 64).unwrap();
-    let values: Vec<f32> = (0..10).map(|i| i as f32 + 0.5).collect();
+    let values: Vec<f32> = (0..10u8).map(|i| f32::from(i) + 0.5).collect();
     assert_eq!(r.write(&values), 10);
     assert_eq!(r.read(&mut [0.0; 3]), 3);
 
     let image = golden(FILE);
-    let path = common::shm_path(&_cleanup.0);
+    let path = common::shm_path(&cleanup.0);
     let written = std::fs::read(path).unwrap();
     // The table's entries for these structures, then the structures themselves.
     let table = 32..32 + 9 * 48;

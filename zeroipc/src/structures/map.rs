@@ -141,7 +141,7 @@ pub const fn checked_map_size(capacity: usize, slot_size: usize) -> Option<usize
 /// The multiplier of the C++ implementation's hash of integer keys.
 const INTEGER_MULTIPLIER: u64 = 2_654_435_761;
 
-/// libstdc++'s `_Hash_bytes` for a 64-bit `size_t` (MurmurHash64A, little-endian) with the
+/// libstdc++'s `_Hash_bytes` for a 64-bit `size_t` (`MurmurHash64A`, little-endian) with the
 /// seed `std::hash<std::string_view>` passes, `0xc70f6907`: how the C++ implementation,
 /// built with GCC's standard library, hashes keys that are not integers.
 ///
@@ -309,6 +309,7 @@ pub struct MapView<'a, K, V, R> {
 }
 
 #[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
+#[allow(clippy::len_without_is_empty)] // the handles have `is_empty`
 impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
     /// Offset of the state word in a slot.
     pub const STATE_OFFSET: usize = 0;

@@ -140,6 +140,7 @@ fn join(index: u32, generation: u32) -> u64 {
 }
 
 #[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
+#[allow(clippy::len_without_is_empty)] // the handles have `is_empty`
 impl<'a, R: Records> PoolView<'a, R> {
     /// # Panics
     ///
@@ -545,6 +546,7 @@ impl<T: Pod> Pool<T> {
     /// node that is the head of the free list (freed already). A node freed twice is caught
     /// only then: the format keeps no mark on a free node, so freeing a node that is free
     /// but deeper in the list corrupts it (a later `allocate` hands the node out twice).
+    #[allow(clippy::needless_pass_by_value)] // taken, so the caller's handle is gone
     pub fn free(&self, index: PoolIndex) -> Result<()> {
         self.view().free(index.0).map_err(|f| self.error(f))
     }
