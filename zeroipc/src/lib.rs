@@ -138,7 +138,8 @@ pub use table::Entry;
 /// Arguments: `#[zeroipc::segment(max_entries = N)]` sets the table's slots (default 64, what
 /// the other implementations expect); `crate = "path"` names this crate where it is
 /// re-exported under another path. Field keys: `len = N` for an [`Array`], `capacity = N`
-/// for a [`Queue`] (a power of two) or a [`Stack`]; `count = N` and `max = N` for a
+/// for a [`Queue`] (a power of two), a [`Stack`], a [`Map`], a [`Set`], a [`Pool`] or a
+/// [`Ring`] (in elements); `count = N` and `max = N` for a
 /// [`Semaphore`] (both optional: 0 permits, no bound), `count = N` for a [`Latch`],
 /// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`];
 /// and `name = "..."` for a table name other than the field's.
