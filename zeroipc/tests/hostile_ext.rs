@@ -115,6 +115,28 @@ fn a_full_map_is_an_error_and_leaves_the_map_as_it_was() {
     assert_eq!(m.insert(2, 21).unwrap(), None);
 }
 
+#[test]
+fn a_set_header_that_breaks_a_rule_is_refused_at_open() {
+    let set = |mem: &Memory| {
+        Set::<u64>::create(mem, "x", 8).unwrap().insert(5).unwrap();
+    };
+    let cases: [(usize, u32, &str); 4] = [
+        (0, 9, "size 9 is above its capacity"),
+        (4, 3, "CapacityMismatch"),
+        (8, 4, "ElementSizeMismatch"),
+        (12, 1, "ElementSizeMismatch"),
+    ];
+    for (field, value, what) in cases {
+        let (name, _a, _b) = broken(set, |b, at| put_u32(b, at + field, value));
+        let mem = Memory::open(&name).unwrap();
+        let e = Set::<u64>::open(&mem, "x").unwrap_err();
+        assert!(
+            format!("{e:?}").contains(what) || e.to_string().contains(what),
+            "{e:?}"
+        );
+    }
+}
+
 fn pool(mem: &Memory) {
     let p = Pool::<u64>::create(mem, "x", 4).unwrap();
     let _ = p.allocate().unwrap();
@@ -177,12 +199,13 @@ fn ring(mem: &Memory) {
 
 #[test]
 fn a_ring_header_or_positions_that_break_a_rule_are_refused_at_open() {
-    let cases: [(usize, u32, &str); 5] = [
+    let cases: [(usize, u32, &str); 6] = [
         (16, 0, "not a whole, non-zero number"),
         (16, 30, "not a whole, non-zero number"),
         (16, 28, "CapacityMismatch"),
         (20, 8, "ElementSizeMismatch"),
         (0, 99, "break its rules"),
+        (8, 99, "break its rules"),
     ];
     for (field, value, what) in cases {
         let (name, _a, _b) = broken(ring, |b, at| put_u32(b, at + field, value));
