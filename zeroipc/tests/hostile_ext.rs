@@ -65,7 +65,9 @@ fn a_map_header_that_breaks_a_rule_is_refused_at_open() {
         (8, 8, "ElementSizeMismatch"),
         (12, 2, "ElementSizeMismatch"),
     ];
-    refused_at_open(map, &cases, |mem| Map::<u32, u32>::open(mem, "x").map(|_| ()));
+    refused_at_open(map, &cases, |mem| {
+        Map::<u32, u32>::open(mem, "x").map(|_| ())
+    });
 }
 
 #[test]

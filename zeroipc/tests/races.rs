@@ -164,7 +164,7 @@ fn threads_updating_and_reading_one_map_handle_see_whole_values() {
                     v.iter().all(|&w| w == v[0] && is_pattern(w)),
                     "torn value {v:x?}"
                 );
-                for (_, v) in map.iter() {
+                for (_, v) in &map {
                     assert!(v.iter().all(|&w| w == v[0]), "torn value {v:x?}");
                 }
             }
