@@ -4,7 +4,7 @@ use std::fmt::Display;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use zeroipc::{Array, Memory, Queue, Stack};
+use zeroipc::{Array, Map, MapKey, Memory, Pool, Queue, Ring, Set, Stack};
 
 use crate::check::OPEN_TIMEOUT;
 use crate::segment::SegmentName;
@@ -24,14 +24,20 @@ pub(crate) enum ElemType {
     U64,
 }
 
-/// The structure the entry holds. Queues and stacks are read without being changed: a
-/// snapshot of the elements they hold, a queue's oldest first, a stack's bottom first.
+/// The structure the entry holds. Queues, stacks and rings are read without being changed:
+/// a snapshot of the elements they hold, a queue's and a ring's oldest first, a stack's
+/// bottom first. A map prints `key<TAB>value` lines and a set its elements, in slot order; a
+/// pool every node's data, allocated or not (the format does not mark free nodes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, ValueEnum)]
 pub(crate) enum Structure {
     #[default]
     Array,
     Queue,
     Stack,
+    Map,
+    Set,
+    Pool,
+    Ring,
 }
 
 /// Which elements to print: `start..end`, either end optional.
@@ -94,6 +100,8 @@ pub(crate) struct Request<'a> {
     pub(crate) name: &'a SegmentName,
     pub(crate) entry: &'a str,
     pub(crate) ty: ElemType,
+    /// A map's value type (its key type is `ty`); `ty` when not given.
+    pub(crate) value_ty: Option<ElemType>,
     pub(crate) structure: Structure,
     pub(crate) range: Option<IndexRange>,
     pub(crate) index: bool,
@@ -110,18 +118,12 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
         .map_err(|e| format!("cannot open {}: {e}", req.name.posix))?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = match req.ty {
-        ElemType::F32 => dump::<f32>(&mem, req, &mut out),
-        ElemType::F64 => dump::<f64>(&mem, req, &mut out),
-        ElemType::I8 => dump::<i8>(&mem, req, &mut out),
-        ElemType::I16 => dump::<i16>(&mem, req, &mut out),
-        ElemType::I32 => dump::<i32>(&mem, req, &mut out),
-        ElemType::I64 => dump::<i64>(&mem, req, &mut out),
-        ElemType::U8 => dump::<u8>(&mem, req, &mut out),
-        ElemType::U16 => dump::<u16>(&mem, req, &mut out),
-        ElemType::U32 => dump::<u32>(&mem, req, &mut out),
-        ElemType::U64 => dump::<u64>(&mem, req, &mut out),
+    let result = if req.structure == Structure::Map {
+        with_type!(req.ty, K => dump_map_key::<K>(&mem, req, &mut out))
+    } else {
+        with_type!(req.ty, T => dump::<T>(&mem, req, &mut out))
     };
+
     let result = result.and_then(|()| out.flush().map_err(Failure::Write));
     match result {
         Ok(()) => Ok(()),
@@ -132,28 +134,51 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
     }
 }
 
-/// Elements copied out of the segment at a time.
-const CHUNK: usize = 1 << 16;
-
-enum Failure {
-    Open(String),
-    Write(io::Error),
+/// Runs `$body` with `$t` the Rust type of the element type `$ty`.
+macro_rules! with_type {
+    ($ty:expr, $t:ident => $body:expr) => {
+        with_type!(@ $ty, $t, $body; F32 f32, F64 f64, I8 i8, I16 i16, I32 i32, I64 i64,
+            U8 u8, U16 u16, U32 u32, U64 u64)
+    };
+    (@ $ty:expr, $t:ident, $body:expr; $($variant:ident $rust:ty),*) => {
+        match $ty {
+            $(ElemType::$variant => {
+                type $t = $rust;
+                $body
+            })*
+        }
+    };
 }
+use with_type;
 
-fn dump<T: bytemuck::Pod + Display>(
+fn dump_map_key<K: MapKey + Display>(
     mem: &Memory,
     req: &Request<'_>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let values = match req.structure {
-        Structure::Array => return dump_array::<T>(mem, req, out),
-        Structure::Queue => Queue::<T>::open_read(mem, req.entry)
-            .map_err(|e| Failure::Open(format!("cannot open {:?} as a queue: {e}", req.entry)))?
-            .snapshot(),
-        Structure::Stack => Stack::<T>::open_read(mem, req.entry)
-            .map_err(|e| Failure::Open(format!("cannot open {:?} as a stack: {e}", req.entry)))?
-            .snapshot(),
-    };
+    with_type!(req.value_ty.unwrap_or(req.ty), V => dump_map::<K, V>(mem, req, out))
+}
+
+fn dump_map<K: MapKey + Display, V: bytemuck::Pod + Display>(
+    mem: &Memory,
+    req: &Request<'_>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let map = Map::<K, V>::open_read(mem, req.entry)
+        .map_err(|e| Failure::Open(format!("cannot open {:?} as a map: {e}", req.entry)))?;
+    let pairs: Vec<String> = map
+        .snapshot()
+        .iter()
+        .map(|(k, v)| format!("{k}\t{v}"))
+        .collect();
+    write_range(&pairs, req, out)
+}
+
+fn write_range(
+    values: &[impl Display],
+    req: &Request<'_>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let range = req
         .range
         .unwrap_or(IndexRange {
@@ -166,6 +191,48 @@ fn dump<T: bytemuck::Pod + Display>(
         write_value(out, req.index, range.start + i, v).map_err(Failure::Write)?;
     }
     Ok(())
+}
+
+/// Elements copied out of the segment at a time.
+const CHUNK: usize = 1 << 16;
+
+enum Failure {
+    Open(String),
+    Write(io::Error),
+}
+
+fn dump<T: MapKey + Display>(
+    mem: &Memory,
+    req: &Request<'_>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let values = match req.structure {
+        Structure::Array => return dump_array::<T>(mem, req, out),
+        Structure::Queue => Queue::<T>::open_read(mem, req.entry)
+            .map_err(|e| Failure::Open(format!("cannot open {:?} as a queue: {e}", req.entry)))?
+            .snapshot(),
+        Structure::Stack => Stack::<T>::open_read(mem, req.entry)
+            .map_err(|e| Failure::Open(format!("cannot open {:?} as a stack: {e}", req.entry)))?
+            .snapshot(),
+        Structure::Set => Set::<T>::open_read(mem, req.entry)
+            .map_err(|e| Failure::Open(format!("cannot open {:?} as a set: {e}", req.entry)))?
+            .iter()
+            .collect(),
+        Structure::Ring => Ring::<T>::open_read(mem, req.entry)
+            .map_err(|e| Failure::Open(format!("cannot open {:?} as a ring: {e}", req.entry)))?
+            .snapshot(),
+        Structure::Pool => {
+            let pool = Pool::<T>::open_read(mem, req.entry).map_err(|e| {
+                Failure::Open(format!("cannot open {:?} as a pool: {e}", req.entry))
+            })?;
+            (0..pool.capacity() as u32)
+                .map(|i| pool.get(i))
+                .collect::<Result<_, _>>()
+                .map_err(|e| Failure::Open(e.to_string()))?
+        }
+        Structure::Map => unreachable!("maps are dumped by `dump_map`"),
+    };
+    write_range(&values, req, out)
 }
 
 fn dump_array<T: bytemuck::Pod + Display>(

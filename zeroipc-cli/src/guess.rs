@@ -61,8 +61,11 @@ pub(crate) fn guess(name: &str, size: u64, head: &[u8], all_names: &Names) -> Ve
 mod tests {
     use super::*;
 
+    /// The words, then zeros up to `BYTES_NEEDED`: what a tool reads of an entry.
     fn words(w: &[u32]) -> Vec<u8> {
-        w.iter().flat_map(|v| v.to_le_bytes()).collect()
+        let mut head: Vec<u8> = w.iter().flat_map(|v| v.to_le_bytes()).collect();
+        head.resize(head.len().max(BYTES_NEEDED as usize), 0);
+        head
     }
 
     fn kinds(name: &str, size: u64, head: &[u8]) -> Vec<&'static str> {
@@ -75,14 +78,16 @@ mod tests {
     #[test]
     fn golden_structures_are_recognised() {
         let mut sensor = 1000u64.to_le_bytes().to_vec();
-        sensor.extend([0; 8]);
+        sensor.extend([0; 16]);
         assert_eq!(kinds("sensor_data", 4008, &sensor), ["array"]);
         let events = words(&[10, 50, 128, 4]);
         assert_eq!(kinds("events", 1040, &events), ["queue"]);
         let g = &guess("events", 1040, &events, &Names::new(vec![]))[0];
         assert_eq!(g.items, Some(40));
         let stack = words(&[19, 64, 8, 0]);
-        assert_eq!(kinds("stack", 784, &stack), ["stack"]);
+        // A set of 64 slots of 8-byte, 4-aligned elements has the same size and a header
+        // these words fit; the name hints at the stack.
+        assert_eq!(kinds("stack", 784, &stack), ["stack", "set"]);
         assert_eq!(
             guess("stack", 784, &stack, &Names::new(vec![]))[0].items,
             Some(20)

@@ -59,8 +59,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the values of an array, or the contents of a queue or stack, without changing
-    /// them.
+    /// Print the values of an array, or the contents of a queue, stack, map, set, pool or
+    /// ring, without changing them.
     Dump {
         /// The segment's name.
         name: String,
@@ -73,6 +73,9 @@ enum Command {
         /// from a snapshot that leaves them as they are.
         #[arg(long = "as", value_enum, default_value = "array")]
         structure: Structure,
+        /// A map's value type (`--type` is its key type); the key type when not given.
+        #[arg(long = "value-type", value_enum, value_name = "TYPE")]
+        value_ty: Option<ElemType>,
         /// Which elements: A..B, A..=B, A.., ..B or a single index.
         #[arg(long, value_parser = IndexRange::parse)]
         range: Option<IndexRange>,
@@ -149,6 +152,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             entry,
             ty,
             structure,
+            value_ty,
             range,
             index,
         } => {
@@ -157,6 +161,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 name: &name,
                 entry: &entry,
                 ty,
+                value_ty,
                 structure,
                 range,
                 index,

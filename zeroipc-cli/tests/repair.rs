@@ -61,6 +61,9 @@ impl Drop for Seg {
 
 /// What a worker does with the structure.
 trait Channel: Sized {
+    /// The entry's name, hinting at its kind: the bytes of a queue or a stack may also fit
+    /// a map or a set, and repair acts only on a structure it can tell.
+    const NAME: &'static str;
     fn create(mem: &Memory) -> Self;
     fn open(mem: &Memory) -> Self;
     fn push_timeout(&self, v: &Item, t: Duration) -> bool;
@@ -81,11 +84,13 @@ fn number(item: &Item) -> u64 {
 }
 
 impl Channel for Queue<Item> {
+    const NAME: &'static str = "job_queue";
+
     fn create(mem: &Memory) -> Self {
-        Queue::create(mem, "channel", CAPACITY).unwrap()
+        Queue::create(mem, Self::NAME, CAPACITY).unwrap()
     }
     fn open(mem: &Memory) -> Self {
-        Queue::open(mem, "channel").unwrap()
+        Queue::open(mem, Self::NAME).unwrap()
     }
     fn push_timeout(&self, v: &Item, t: Duration) -> bool {
         Queue::push_timeout(self, *v, t).is_ok()
@@ -106,11 +111,13 @@ impl Channel for Queue<Item> {
 }
 
 impl Channel for Stack<Item> {
+    const NAME: &'static str = "job_stack";
+
     fn create(mem: &Memory) -> Self {
-        Stack::create(mem, "channel", CAPACITY).unwrap()
+        Stack::create(mem, Self::NAME, CAPACITY).unwrap()
     }
     fn open(mem: &Memory) -> Self {
-        Stack::open(mem, "channel").unwrap()
+        Stack::open(mem, Self::NAME).unwrap()
     }
     fn push_timeout(&self, v: &Item, t: Duration) -> bool {
         Stack::push_timeout(self, *v, t).is_ok()
@@ -289,7 +296,7 @@ fn one_round<C: Channel>(test: &str, round: u64, rng: &mut Rng, tally: &mut Tall
     assert_code(&out, 0);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let entry = &report["repaired"][0];
-    assert_eq!(entry["entry"], "channel", "{report}");
+    assert_eq!(entry["entry"], C::NAME, "{report}");
     let dropped = entry["dropped"].as_u64().unwrap();
     tally.dropped += dropped;
     tally.returned += entry["returned"].as_u64().unwrap();
@@ -462,10 +469,10 @@ fn a_stack_whose_worker_was_killed_is_repaired_and_delivers_every_item_once() {
 /// A queue of 8 holding 1, 2, a slot claimed at position 2 and never published, then 4.
 fn queue_with_a_hole(seg: &Seg) -> Memory {
     let mem = Memory::create(&seg.0, 1 << 16).unwrap();
-    let q = Queue::<u64>::create(&mem, "q", 8).unwrap();
+    let q = Queue::<u64>::create(&mem, "jobs", 8).unwrap();
     q.push(1).unwrap();
     q.push(2).unwrap();
-    let tail = mem.find("q").unwrap().offset() + 4;
+    let tail = mem.find("jobs").unwrap().offset() + 4;
     let path = format!("/dev/shm{}", seg.0);
     let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
     std::os::unix::fs::FileExt::write_all_at(&file, &3u32.to_le_bytes(), tail).unwrap();
@@ -482,12 +489,12 @@ fn repair_prints_what_it_changed_and_leaves_a_sound_queue() {
     let text = stdout(&out);
     assert!(text.contains(&format!("segment {}", seg.0)), "{text}");
     assert!(
-        text.contains("q (queue): 3 kept (0 put back), 1 half-written dropped; head 0 -> 1"),
+        text.contains("jobs (queue): 3 kept (0 put back), 1 half-written dropped; head 0 -> 1"),
         "{text}"
     );
     assert_code(&zeroipc(&["check", &seg.0]), 0);
     // A second run finds it sound.
-    let again = zeroipc(&["repair", &seg.0, "q"]);
+    let again = zeroipc(&["repair", &seg.0, "jobs"]);
     assert_code(&again, 0);
     assert!(
         stdout(&again).contains("sound, unchanged"),
@@ -495,7 +502,7 @@ fn repair_prints_what_it_changed_and_leaves_a_sound_queue() {
         stdout(&again)
     );
     let mem = Memory::open(&seg.0).unwrap();
-    let q = Queue::<u64>::open(&mem, "q").unwrap();
+    let q = Queue::<u64>::open(&mem, "jobs").unwrap();
     assert_eq!(q.snapshot(), vec![1, 2, 4]);
 }
 
@@ -509,7 +516,7 @@ fn repair_json_reports_each_entry() {
     assert_eq!(v["segment"], seg.0);
     assert_eq!(v["changed"], true);
     let q = &v["repaired"][0];
-    assert_eq!(q["entry"], "q");
+    assert_eq!(q["entry"], "jobs");
     assert_eq!(q["kind"], "queue");
     assert_eq!(q["kept"], 3);
     assert_eq!(q["returned"], 0);

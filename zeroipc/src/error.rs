@@ -189,6 +189,11 @@ pub enum Error {
     },
     /// A wait ran out of time.
     Timeout,
+    /// A map or set has no free slot for a new key on the key's probe path.
+    Full {
+        /// The entry's name.
+        name: String,
+    },
     /// A semaphore's count is already at its maximum (`max_count`, or `i32::MAX` for an
     /// unbounded one), so a post would break the bound; nothing was changed.
     CountAtMaximum {
@@ -380,6 +385,10 @@ impl fmt::Display for Error {
             Error::ReadOnly { segment } => write!(
                 f,
                 "segment {segment:?} is open read-only: it can be read, not written"
+            ),
+            Error::Full { name } => write!(
+                f,
+                "{name:?} is full: every slot on the key's probe path holds another key (size the structure for every key it will ever hold)"
             ),
             Error::CountAtMaximum { name, max } => write!(
                 f,

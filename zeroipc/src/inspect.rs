@@ -166,7 +166,7 @@ pub fn words(bytes: &[u8]) -> Vec<u32> {
 // ---- What an entry's bytes could be ------------------------------------------------------
 
 /// How many bytes of an entry [`readings`] looks at: its first words.
-pub const BYTES_NEEDED: u64 = 16;
+pub const BYTES_NEEDED: u64 = 24;
 
 /// One reading of an entry's bytes as one kind of structure.
 ///
@@ -183,8 +183,10 @@ pub struct Reading {
     pub description: String,
     /// Element count (arrays) or slot count (queues, stacks).
     pub capacity: Option<u64>,
-    /// Bytes per element.
+    /// Bytes per element (a map's key).
     pub elem_size: Option<u64>,
+    /// Bytes per value, for a map.
+    pub value_size: Option<u64>,
     /// Elements a queue or stack holds now.
     pub items: Option<u64>,
     /// What in the bytes does not fit the layout, if anything.
@@ -198,6 +200,7 @@ impl Reading {
             description,
             capacity: None,
             elem_size: None,
+            value_size: None,
             items: None,
             inconsistent: None,
         }

@@ -74,11 +74,25 @@ pub const fn table_entry_offset(index: u32) -> usize {
 pub use crate::parts::MARKER_SIZE;
 #[cfg(not(loom))]
 pub use crate::structures::array::{array_size, checked_array_size, ARRAY_HEADER_SIZE};
+#[cfg(not(loom))]
+pub use crate::structures::bytes_ring::{
+    bytes_ring_size, checked_bytes_ring_size, BYTES_RING_HEADER_SIZE,
+};
+pub use crate::structures::map::{
+    checked_map_size, map_key_offset, map_size, map_slot_align, map_slot_size, map_value_offset,
+    MAP_HEADER_SIZE, MAX_MAP_CAPACITY,
+};
+pub use crate::structures::pool::{
+    checked_pool_size, pool_next_offset, pool_node_align, pool_node_size, pool_size,
+    MAX_POOL_CAPACITY, POOL_HEADER_SIZE,
+};
 pub use crate::structures::queue::{queue_capacity, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY};
 #[cfg(not(loom))]
 pub use crate::structures::ring::{
     checked_ring_size, checked_ring_slots_offset, ring_size, ring_slots_offset, RING_HEADER_SIZE,
 };
+#[cfg(not(loom))]
+pub use crate::structures::set::{set_size, set_slot_size};
 pub use crate::structures::stack::MAX_STACK_CAPACITY;
 pub use crate::sync::barrier::BARRIER_SIZE;
 pub use crate::sync::event::EVENT_SIZE;
@@ -98,9 +112,24 @@ pub use crate::sync::signal::signal_state_size;
 /// reach inside a structure, and what a program using the structures through their types
 /// never does. Each is defined in its structure's file.
 pub mod fields {
+    #[cfg(not(loom))]
+    pub use crate::structures::bytes_ring::{
+        BYTES_RING_CAPACITY_OFFSET, BYTES_RING_ELEM_SIZE_OFFSET, BYTES_RING_READ_POS_OFFSET,
+        BYTES_RING_WRITE_POS_OFFSET,
+    };
+    pub use crate::structures::map::{
+        MAP_CAPACITY_OFFSET, MAP_DELETED, MAP_EMPTY, MAP_INSERTING, MAP_KEY_SIZE_OFFSET,
+        MAP_OCCUPIED, MAP_SIZE_OFFSET, MAP_VALUE_SIZE_OFFSET,
+    };
+    pub use crate::structures::pool::{
+        POOL_ALLOCATED_OFFSET, POOL_CAPACITY_OFFSET, POOL_ELEM_SIZE_OFFSET, POOL_FREE_HEAD_OFFSET,
+        POOL_NULL, POOL_PADDING_OFFSET,
+    };
     pub use crate::structures::queue::{
         QUEUE_CAPACITY_OFFSET, QUEUE_ELEM_SIZE_OFFSET, QUEUE_HEAD_OFFSET, QUEUE_TAIL_OFFSET,
     };
+    #[cfg(not(loom))]
+    pub use crate::structures::set::{SET_ELEM_SIZE_OFFSET, SET_RESERVED_OFFSET};
     pub use crate::structures::stack::{
         STACK_CAPACITY_OFFSET, STACK_ELEM_SIZE_OFFSET, STACK_RESERVED_OFFSET, STACK_TOP_OFFSET,
     };

@@ -81,7 +81,16 @@ pub use repair::{EntryRepair, RepairReport, Skipped};
 #[cfg(not(loom))]
 pub use structures::array::{Array, ArrayReader, Iter};
 #[cfg(not(loom))]
+pub use structures::bytes_ring::{Ring, RingReader};
+pub use structures::map::{hash_bytes, MapKey};
+#[cfg(not(loom))]
+pub use structures::map::{Map, MapIter, MapReader};
+#[cfg(not(loom))]
+pub use structures::pool::{Pool, PoolIndex, PoolReader};
+#[cfg(not(loom))]
 pub use structures::queue::{Queue, QueueReader};
+#[cfg(not(loom))]
+pub use structures::set::{Set, SetIter, SetReader};
 #[cfg(not(loom))]
 pub use structures::stack::{Stack, StackReader};
 #[cfg(not(loom))]
@@ -133,7 +142,8 @@ pub use table::Entry;
 /// Arguments: `#[zeroipc::segment(max_entries = N)]` sets the table's slots (default 64, what
 /// the other implementations expect); `crate = "path"` names this crate where it is
 /// re-exported under another path. Field keys: `len = N` for an [`Array`], `capacity = N`
-/// for a [`Queue`] (a power of two) or a [`Stack`]; `count = N` and `max = N` for a
+/// for a [`Queue`] (a power of two), a [`Stack`], a [`Map`], a [`Set`], a [`Pool`] or a
+/// [`Ring`] (in elements); `count = N` and `max = N` for a
 /// [`Semaphore`] (both optional: 0 permits, no bound), `count = N` for a [`Latch`],
 /// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`];
 /// and `name = "..."` for a table name other than the field's.
@@ -160,8 +170,10 @@ pub use zeroipc_derive::segment;
 #[doc(hidden)]
 pub mod __loom {
     pub use crate::atomic::{AtomicI32, AtomicU32, AtomicU64, AtomicUsize};
+    pub use crate::structures::map::{MapFail, MapView};
+    pub use crate::structures::pool::{PoolFail, PoolView};
     pub use crate::structures::queue::{Hints, QueueView};
-    pub use crate::structures::slots::{CellSlots, Slots};
+    pub use crate::structures::slots::{CellRecords, CellSlots, Records, Slots};
     pub use crate::structures::stack::{StackFail, StackView};
     pub use crate::sync::barrier::{BarrierView, Passage};
     pub use crate::sync::event::EventView;

@@ -232,6 +232,14 @@ impl<T> Mapped<T> {
     pub(crate) fn region(&self) -> &Region {
         &self.region
     }
+
+    /// The first value's address: followed by `len` values of `T` in bounds, aligned for
+    /// `T`, in a mapping that lives while `self` does. Reaching through it is the caller's
+    /// `unsafe`, under the rules of the type's docs.
+    #[allow(dead_code)] // used by the structures of strided records (map, set, pool)
+    pub(crate) fn as_ptr(&self) -> *mut T {
+        self.ptr.as_ptr()
+    }
 }
 
 impl<T: SharedAtomic> Mapped<T> {

@@ -130,3 +130,45 @@ fn snapshots_race_with_pushes_and_pops() {
         });
     });
 }
+
+/// Values of 32 bytes, which no single access copies: a read of a map's value claims its
+/// slot, as an update does, so a reader never sees half of one value and half of another.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn threads_updating_and_reading_one_map_handle_see_whole_values() {
+    let (mem, _guard) = common::segment("race_map", 1 << 20);
+    let map = zeroipc::Map::<u32, [u64; 4]>::create(&mem, "m", 16).unwrap();
+    for key in 0..4 {
+        map.insert(key, [0; 4]).unwrap();
+    }
+    // More rounds than the other tests: a torn read needs a reader and a writer on one slot
+    // at the same instant.
+    let rounds = ROUNDS * 50;
+    let start = Barrier::new(3);
+    thread::scope(|s| {
+        for writer in 0..2u8 {
+            let (map, start) = (&map, &start);
+            s.spawn(move || {
+                start.wait();
+                for round in 0..rounds {
+                    let k = (round % 127) as u8 * 2 + writer + 1;
+                    map.insert(round as u32 % 4, [pattern(k); 4]).unwrap();
+                }
+            });
+        }
+        s.spawn(|| {
+            start.wait();
+            for round in 0..rounds {
+                let v = map.get(&(round as u32 % 4)).unwrap().unwrap();
+                assert!(
+                    v.iter().all(|&w| w == v[0] && is_pattern(w)),
+                    "torn value {v:x?}"
+                );
+                for (_, v) in &map {
+                    assert!(v.iter().all(|&w| w == v[0]), "torn value {v:x?}");
+                }
+            }
+        });
+    });
+    assert_eq!(map.len(), 4);
+}

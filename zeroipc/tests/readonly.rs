@@ -11,8 +11,8 @@ use std::process::Command;
 use common::nobody::{nobody, run_as, Exposed};
 use common::{child_role, shm_path, unique_name, Cleanup, CHILD_ROLE};
 use zeroipc::{
-    inspect, Array, Barrier, Error, Event, Latch, Memory, Monitor, Mutex, Once, Queue, RwLock,
-    Semaphore, Signal, Stack,
+    inspect, Array, Barrier, Error, Event, Latch, Map, Memory, Monitor, Mutex, Once, Pool, Queue,
+    Ring, RwLock, Semaphore, Set, Signal, Stack,
 };
 
 const SEGMENT: &str = "ZEROIPC_TEST_SEGMENT";
@@ -37,6 +37,19 @@ fn segment_of_every_structure() -> (String, Cleanup) {
     stack.push(7).unwrap();
     Semaphore::create(&mem, "semaphore", 3, 8).unwrap();
     Mutex::create(&mem, "mutex").unwrap();
+    let map = Map::<u32, f64>::create(&mem, "map", 8).unwrap();
+    map.insert(3, 0.5).unwrap();
+    map.insert(9, -2.0).unwrap();
+    Set::<u16>::create(&mem, "set", 8)
+        .unwrap()
+        .insert(42)
+        .unwrap();
+    let pool = Pool::<u64>::create(&mem, "pool", 4).unwrap();
+    let node = pool.allocate().unwrap().unwrap();
+    pool.set(&node, 77).unwrap();
+    Ring::<u32>::create(&mem, "ring", 8)
+        .unwrap()
+        .write(&[5, 6, 7]);
     Latch::create(&mem, "latch", 2).unwrap();
     Barrier::create(&mem, "barrier", 2).unwrap();
     Event::create(&mem, "event", true).unwrap();
@@ -66,6 +79,20 @@ fn read_everything_and_refuse_every_write(mem: &Memory) {
     assert_eq!((queue.len(), queue.snapshot()), (2, vec![1, 2]));
     let stack = Stack::<i16>::open_read(mem, "stack").unwrap();
     assert_eq!((stack.peek(), stack.snapshot()), (Some(7), vec![-5, 7]));
+    let mut pairs = Map::<u32, f64>::open_read(mem, "map").unwrap().snapshot();
+    pairs.sort_by_key(|&(k, _)| k);
+    assert_eq!(pairs, [(3, 0.5), (9, -2.0)]);
+    let set = Set::<u16>::open_read(mem, "set").unwrap();
+    assert_eq!(
+        (set.iter().collect::<Vec<_>>(), set.contains(&42).unwrap()),
+        (vec![42], true)
+    );
+    let pool = Pool::<u64>::open_read(mem, "pool").unwrap();
+    assert_eq!((pool.len(), pool.get(0).unwrap()), (1, 77));
+    assert_eq!(
+        Ring::<u32>::open_read(mem, "ring").unwrap().snapshot(),
+        [5, 6, 7]
+    );
     let sem = inspect::read(mem, "semaphore").unwrap();
     assert!(sem.iter().any(|r| r.kind == "semaphore"), "{sem:?}");
     for entry in mem.entries().unwrap() {
@@ -89,6 +116,14 @@ fn read_everything_and_refuse_every_write(mem: &Memory) {
     is_read_only("Monitor::open", Monitor::open(mem, "monitor"));
     is_read_only("Once::open", Once::open(mem, "once"));
     is_read_only("Signal::open", Signal::<u64>::open(mem, "signal"));
+    is_read_only("Map::open", Map::<u32, f64>::open(mem, "map"));
+    is_read_only("Set::open", Set::<u16>::open(mem, "set"));
+    is_read_only("Pool::open", Pool::<u64>::open(mem, "pool"));
+    is_read_only("Ring::open", Ring::<u32>::open(mem, "ring"));
+    is_read_only("Map::create", Map::<u32, f64>::create(mem, "new", 4));
+    is_read_only("Set::create", Set::<u16>::create(mem, "new", 4));
+    is_read_only("Pool::create", Pool::<u64>::create(mem, "new", 4));
+    is_read_only("Ring::create", Ring::<u32>::create(mem, "new", 4));
     is_read_only("Array::create", Array::<u32>::create(mem, "new", 4));
     is_read_only("Queue::create", Queue::<u64>::create(mem, "new", 4));
     is_read_only(

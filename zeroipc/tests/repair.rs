@@ -36,10 +36,10 @@ fn peek(name: &str, at: u64) -> u32 {
 /// A queue of 8 `u64`s holding 1, 2, then a slot a producer claimed at position 2 and never
 /// published, then 4: the hole a producer that died mid-push leaves.
 fn queue_with_a_hole(mem: &Memory, name: &str) -> Queue<u64> {
-    let q = Queue::<u64>::create(mem, "q", 8).unwrap();
+    let q = Queue::<u64>::create(mem, "jobs", 8).unwrap();
     q.push(1).unwrap();
     q.push(2).unwrap();
-    let offset = mem.find("q").unwrap().offset();
+    let offset = mem.find("jobs").unwrap().offset();
     // The producer of position 2 moved `tail` on and died: sequence of slot 2 stays 2.
     poke(name, offset + fields::QUEUE_TAIL_OFFSET as u64, 3);
     q.push(4).unwrap();
@@ -57,17 +57,17 @@ fn a_half_written_slot_is_reported_as_a_stall_naming_the_entry_and_position() {
     assert!(q.is_stalled());
     match q.pop_timeout(SHORT) {
         Err(Error::Stalled { entry, position }) => {
-            assert_eq!((entry.as_str(), position), ("q", 2));
+            assert_eq!((entry.as_str(), position), ("jobs", 2));
         }
         other => panic!("{other:?}"),
     }
     let message = Error::Stalled {
-        entry: "q".into(),
+        entry: "jobs".into(),
         position: 2,
     }
     .to_string();
     assert!(
-        message.contains("\"q\"") && message.contains("position 2"),
+        message.contains("\"jobs\"") && message.contains("position 2"),
         "{message}"
     );
     // An empty queue is no stall: a time-out, as before.
@@ -79,17 +79,17 @@ fn a_half_written_slot_is_reported_as_a_stall_naming_the_entry_and_position() {
 #[test]
 fn a_slot_a_consumer_never_handed_back_is_a_stall_for_producers() {
     let (mem, c) = segment("rp_full", 1 << 16);
-    let q = Queue::<u64>::create(&mem, "q", 2).unwrap();
+    let q = Queue::<u64>::create(&mem, "jobs", 2).unwrap();
     q.push(1).unwrap();
     q.push(2).unwrap();
-    let offset = mem.find("q").unwrap().offset();
+    let offset = mem.find("jobs").unwrap().offset();
     // A consumer claimed position 0 (moved `head` on) and died before handing slot 0 back.
     poke(&c.0, offset + fields::QUEUE_HEAD_OFFSET as u64, 1);
     assert_eq!(q.push(3), Err(3));
     assert!(q.is_stalled());
     let stalled = q.push_timeout(3, SHORT).unwrap_err();
     assert!(
-        matches!(stalled.error(), Error::Stalled { entry, position: 0 } if entry == "q"),
+        matches!(stalled.error(), Error::Stalled { entry, position: 0 } if entry == "jobs"),
         "{stalled:?}"
     );
     assert_eq!(stalled.into_inner(), 3);
@@ -107,7 +107,7 @@ fn repair_alone_drops_only_the_half_written_slot_and_keeps_the_order() {
     let (mem, c) = segment("rp_queue", 1 << 16);
     let q = queue_with_a_hole(&mem, &c.0);
     let report = q.repair().unwrap();
-    assert_eq!(report.entry, "q");
+    assert_eq!(report.entry, "jobs");
     assert_eq!(report.kind, "queue");
     assert_eq!((report.kept, report.returned, report.dropped), (3, 0, 1));
     assert!(report.changed());
@@ -212,7 +212,7 @@ fn memory_repair_goes_over_every_structure_it_can_tell() {
         .iter()
         .map(|r| (r.entry.as_str(), r.kind))
         .collect();
-    assert_eq!(kinds, [("q", "queue"), ("lock", "mutex")]);
+    assert_eq!(kinds, [("jobs", "queue"), ("lock", "mutex")]);
     assert_eq!(report.dropped(), 1);
     assert_eq!(report.skipped.len(), 1);
     assert_eq!(report.skipped[0].entry, "xyz");
@@ -224,7 +224,7 @@ fn memory_repair_goes_over_every_structure_it_can_tell() {
     assert!(!m.is_locked());
     assert_eq!(q.snapshot(), vec![1, 2, 4]);
     // One entry only.
-    let one = mem.repair_entry("q").unwrap();
+    let one = mem.repair_entry("jobs").unwrap();
     assert_eq!(one.repaired.len(), 1);
     assert!(!one.changed());
     assert!(matches!(
@@ -265,7 +265,7 @@ fn repair_is_refused_while_another_process_is_attached_and_changes_nothing() {
         q.repair().map(drop),
         m.repair().map(drop),
         mem.repair().map(drop),
-        mem.repair_entry("q").map(drop),
+        mem.repair_entry("jobs").map(drop),
     ] {
         match refused {
             Err(Error::InUse { name, reason }) => {

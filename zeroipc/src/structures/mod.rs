@@ -2,9 +2,15 @@
 
 #[cfg(not(loom))]
 pub(crate) mod array;
+#[cfg(not(loom))]
+pub(crate) mod bytes_ring;
+pub(crate) mod map;
+pub(crate) mod pool;
 pub(crate) mod queue;
 #[cfg(not(loom))]
 pub(crate) mod ring;
+#[cfg(not(loom))]
+pub(crate) mod set;
 pub(crate) mod slots;
 pub(crate) mod stack;
 
@@ -40,6 +46,63 @@ impl<T> ElementType<T> {
         let () = Self::NOT_ZERO_SIZED;
         let () = Self::ALIGN_OK;
     };
+}
+
+// ---- What opening a structure shares -------------------------------------------------------
+
+/// Finds the entry called `name` and copies its header `H` (the structure's first bytes)
+/// out of the segment.
+///
+/// # Errors
+///
+/// [`Error::NotFound`](crate::Error::NotFound); [`Error::CapacityMismatch`](crate::Error::CapacityMismatch)
+/// if the entry is too small for a header; a validation error if the table is corrupt.
+#[cfg(not(loom))]
+pub(crate) fn read_header<H: bytemuck::Pod>(
+    mem: &crate::Memory,
+    name: &str,
+) -> crate::Result<(crate::Entry, H)> {
+    let entry = mem.find(name)?;
+    let too_small = || crate::Error::CapacityMismatch {
+        name: name.to_owned(),
+        capacity: 0,
+        entry_size: entry.size(),
+    };
+    if entry.size() < size_of::<H>() as u64 {
+        return Err(too_small());
+    }
+    let header = mem.region().read(entry.offset()).ok_or_else(too_small)?;
+    Ok((entry, header))
+}
+
+/// [`Error::ElementSizeMismatch`](crate::Error::ElementSizeMismatch) unless the size a
+/// header stores, `found`, is `expected`.
+#[cfg(not(loom))]
+pub(crate) fn expect_elem_size(name: &str, expected: usize, found: u32) -> crate::Result<()> {
+    if found as usize == expected {
+        return Ok(());
+    }
+    Err(crate::Error::ElementSizeMismatch {
+        name: name.to_owned(),
+        expected: expected as u64,
+        found: u64::from(found),
+    })
+}
+
+/// A handle's `Debug`: its type, table name, capacity and segment.
+#[cfg(not(loom))]
+pub(crate) fn debug_handle(
+    f: &mut std::fmt::Formatter<'_>,
+    ty: &str,
+    name: &str,
+    capacity: usize,
+    region: &crate::region::Region,
+) -> std::fmt::Result {
+    f.debug_struct(ty)
+        .field("name", &name)
+        .field("capacity", &capacity)
+        .field("segment", &region.shm().name())
+        .finish_non_exhaustive()
 }
 
 // ---- The registry, for tools ---------------------------------------------------------------
@@ -140,6 +203,10 @@ pub(crate) const STRUCTURES: &[Structure] = &[
     crate::parts::MARKER,
     crate::sync::signal::STRUCTURE,
     array::STRUCTURE,
+    map::STRUCTURE,
+    set::STRUCTURE,
+    pool::STRUCTURE,
+    bytes_ring::STRUCTURE,
 ];
 
 /// Runs `$f::<[u8; N]>$args` for the element size `$n` (a stand-in element type of that

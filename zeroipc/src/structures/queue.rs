@@ -1135,6 +1135,7 @@ mod tools {
 
     pub(crate) const STRUCTURE: crate::structures::Structure =
         crate::structures::Structure::new("queue", read_entry)
+            .hints(&["queue", "jobs", "events", "tasks", "inbox", "fifo"])
             .check(|mem, name, r| {
                 crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
             })

@@ -3,10 +3,7 @@
 //! checks of such a header against its entry and its element type are written once, here.
 //! Each structure keeps its own rule for which capacities are valid.
 
-use bytemuck::Pod;
-
 use crate::error::{Error, Result};
-use crate::memory::Memory;
 use crate::table::Entry;
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
@@ -47,26 +44,7 @@ pub const fn checked_ring_size(capacity: usize, elem_size: usize) -> Option<usiz
     slots.checked_add(words)
 }
 
-/// Finds the entry called `name` and copies its header `H` out of the segment.
-///
-/// # Errors
-///
-/// [`Error::NotFound`]; [`Error::CapacityMismatch`] if the entry is too small for a header;
-/// a validation error if the table is corrupt.
-pub(crate) fn read_header<H: Pod>(mem: &Memory, name: &str) -> Result<(Entry, H)> {
-    debug_assert_eq!(size_of::<H>(), RING_HEADER_SIZE);
-    let entry = mem.find(name)?;
-    let too_small = || Error::CapacityMismatch {
-        name: name.to_owned(),
-        capacity: 0,
-        entry_size: entry.size(),
-    };
-    if entry.size() < RING_HEADER_SIZE as u64 {
-        return Err(too_small());
-    }
-    let header = mem.region().read(entry.offset()).ok_or_else(too_small)?;
-    Ok((entry, header))
-}
+pub(crate) use crate::structures::read_header;
 
 /// Checks a header's element size against `T`, and the size its capacity implies
 /// (`16 + align8(capacity * elem_size) + 4 * capacity`) against the entry's.
@@ -80,13 +58,7 @@ pub(crate) fn check_geometry<T>(
     capacity: usize,
     elem_size: u32,
 ) -> Result<()> {
-    if elem_size as usize != size_of::<T>() {
-        return Err(Error::ElementSizeMismatch {
-            name: name.to_owned(),
-            expected: size_of::<T>() as u64,
-            found: u64::from(elem_size),
-        });
-    }
+    crate::structures::expect_elem_size(name, size_of::<T>(), elem_size)?;
     match checked_ring_size(capacity, size_of::<T>()) {
         Some(size) if size as u64 == entry.size() => Ok(()),
         _ => Err(Error::CapacityMismatch {

@@ -9,6 +9,7 @@
 //! `unsafe` lives here because element data is reached through raw pointers: another process
 //! may write a mapping at any time, so no reference to element data is ever formed.
 
+use crate::atomic::AtomicU32;
 #[cfg(not(loom))]
 use crate::region::Mapped;
 
@@ -117,5 +118,207 @@ impl<T: Copy> Slots<T> for &CellSlots<T> {
             // SAFETY: as in `write`, for a read.
             unsafe { p.read() }
         })
+    }
+}
+
+// ---- Records: slots with a word of their own (maps, sets, pools) ---------------------------
+
+/// The storage of a structure whose slots are records: `len()` records of `stride` bytes,
+/// each with one atomic `u32` (a map's slot state, a pool node's `next`) beside plain fields
+/// (a key, a value, a node's data), as the C++ implementation lays them out. The record's
+/// word is reached atomically; a field moves by copy, in or out, only while the algorithm
+/// gives the caller the record (or, for a map's key, once the key can no longer change).
+#[allow(unreachable_pub)] // `pub` for the loom tests (`crate::__loom`)
+#[allow(clippy::len_without_is_empty)] // a structure of records has at least one
+pub trait Records {
+    /// The number of records.
+    fn len(&self) -> usize;
+
+    /// The atomic word at byte `offset` of record `index`.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is not below `len()`, or `offset` is not the word's offset: the algorithms
+    /// reduce indices modulo `len()`, so neither depends on what a segment holds.
+    fn word(&self, index: usize, offset: usize) -> &AtomicU32;
+
+    /// Copies the field of type `F` at byte `offset` of record `index` out.
+    ///
+    /// # Safety
+    ///
+    /// - `index < self.len()`, and `offset` is the offset of a field of type `F`;
+    /// - no one writes the field meanwhile, as the algorithm arranges.
+    unsafe fn read<F: bytemuck::Pod>(&self, index: usize, offset: usize) -> F;
+
+    /// Copies `value` into the field of type `F` at byte `offset` of record `index`.
+    ///
+    /// # Safety
+    ///
+    /// - `index < self.len()`, and `offset` is the offset of a field of type `F`;
+    /// - the algorithm has given the caller record `index` for writing.
+    unsafe fn write<F: bytemuck::Pod>(&self, index: usize, offset: usize, value: F);
+}
+
+/// Records in a mapping: `len` records of `stride` bytes from the start of `bytes`.
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct MappedRecords<'a> {
+    /// At least `len * stride` bytes (checked in `new`).
+    bytes: &'a Mapped<u8>,
+    /// A multiple of `align` (checked in `new`).
+    stride: usize,
+    len: usize,
+    /// Every field's alignment divides it, and the address of `bytes` is a multiple of it
+    /// (checked in `new`), so every field of every record is aligned.
+    align: usize,
+}
+
+#[cfg(not(loom))]
+impl<'a> MappedRecords<'a> {
+    /// The `len` records of `stride` bytes at the start of `bytes`, whose fields are aligned
+    /// to at most `align` (a power of two, 4 or more: the record's own alignment); `None`
+    /// unless they fit in `bytes`, `stride` is a multiple of `align` and `bytes` starts at an
+    /// address aligned to it.
+    pub(crate) fn new(
+        bytes: &'a Mapped<u8>,
+        stride: usize,
+        len: usize,
+        align: usize,
+    ) -> Option<MappedRecords<'a>> {
+        let fits = len.checked_mul(stride)? <= bytes.len()
+            && align.is_power_of_two()
+            && align >= 4
+            && stride % align == 0
+            && (bytes.as_ptr() as usize) % align == 0;
+        fits.then_some(MappedRecords {
+            bytes,
+            stride,
+            len,
+            align,
+        })
+    }
+
+    /// The address of byte `offset` of record `index`, for a field of `size` bytes aligned
+    /// to `align`.
+    ///
+    /// # Panics
+    ///
+    /// If the field would not lie inside record `index`, or would be misaligned (see
+    /// [`Records::word`]: never because of what a segment holds).
+    #[inline]
+    fn at(&self, index: usize, offset: usize, size: usize, align: usize) -> *mut u8 {
+        assert!(
+            index < self.len
+                && offset
+                    .checked_add(size)
+                    .is_some_and(|end| end <= self.stride)
+                && align <= self.align
+                && offset % align == 0,
+            "record fields are addressed by the structure's own layout"
+        );
+        // `wrapping_add`: in bounds, since `index * stride + offset + size <= len * stride`,
+        // which `new` checked against the mapped bytes.
+        self.bytes
+            .as_ptr()
+            .wrapping_add(index * self.stride + offset)
+    }
+}
+
+#[cfg(not(loom))]
+impl Records for MappedRecords<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn word(&self, index: usize, offset: usize) -> &AtomicU32 {
+        let at = self.at(index, offset, 4, 4);
+        // SAFETY: `at` is 4 in-bounds, 4-aligned bytes of the mapping (`at` checked the field
+        // against the record, and `new` the records against the mapping and its alignment),
+        // which lives as long as `self.bytes`; the word is only ever reached atomically.
+        unsafe { AtomicU32::from_ptr(at.cast()) }
+    }
+
+    #[inline]
+    unsafe fn read<F: bytemuck::Pod>(&self, index: usize, offset: usize) -> F {
+        let at = self.at(index, offset, size_of::<F>(), align_of::<F>());
+        // SAFETY: `at` is an in-bounds, aligned `F` in the live mapping (checked by `at`); the
+        // copy is per-byte atomic, so a peer that breaks the algorithm can only tear it, and
+        // any bytes are an `F` (`Pod`).
+        unsafe { crate::atomic::load(at.cast::<F>()) }
+    }
+
+    #[inline]
+    unsafe fn write<F: bytemuck::Pod>(&self, index: usize, offset: usize, value: F) {
+        let at = self.at(index, offset, size_of::<F>(), align_of::<F>());
+        // SAFETY: as in `read`; the mapping is writable.
+        unsafe { crate::atomic::store(at.cast::<F>(), value) };
+    }
+}
+
+/// Records on the heap for the loom models: one atomic word per record at `word_offset`,
+/// and one cell per field (the offsets given to `new`), whose every access loom checks for
+/// a data race.
+#[cfg(loom)]
+#[derive(Debug)]
+pub struct CellRecords {
+    word_offset: usize,
+    fields: Vec<usize>,
+    words: Box<[AtomicU32]>,
+    cells: Box<[loom::cell::UnsafeCell<[u8; 16]>]>,
+}
+
+#[cfg(loom)]
+impl CellRecords {
+    /// `len` records, zeroed, each with its word at `word_offset` and fields (of at most 16
+    /// bytes) at `fields`.
+    pub fn new(len: usize, word_offset: usize, fields: &[usize]) -> CellRecords {
+        CellRecords {
+            word_offset,
+            fields: fields.to_vec(),
+            words: (0..len).map(|_| AtomicU32::new(0)).collect(),
+            cells: (0..len * fields.len())
+                .map(|_| loom::cell::UnsafeCell::new([0; 16]))
+                .collect(),
+        }
+    }
+
+    fn cell(&self, index: usize, offset: usize) -> &loom::cell::UnsafeCell<[u8; 16]> {
+        let field = self.fields.iter().position(|&f| f == offset).unwrap();
+        &self.cells[index * self.fields.len() + field]
+    }
+}
+
+// SAFETY: as for `CellSlots`: the cells are reached only through `Records`, and loom fails
+// the model on any access that races.
+#[cfg(loom)]
+unsafe impl Sync for CellRecords {}
+
+#[cfg(loom)]
+impl Records for &CellRecords {
+    fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    fn word(&self, index: usize, offset: usize) -> &AtomicU32 {
+        assert_eq!(offset, self.word_offset);
+        &self.words[index]
+    }
+
+    unsafe fn read<F: bytemuck::Pod>(&self, index: usize, offset: usize) -> F {
+        let bytes = self.cell(index, offset).with(|p| {
+            // SAFETY: `with` hands out a pointer to the live cell; loom checks the access.
+            unsafe { p.read() }
+        });
+        bytemuck::pod_read_unaligned(&bytes[..size_of::<F>()])
+    }
+
+    unsafe fn write<F: bytemuck::Pod>(&self, index: usize, offset: usize, value: F) {
+        self.cell(index, offset).with_mut(|p| {
+            let mut bytes = [0; 16];
+            bytes[..size_of::<F>()].copy_from_slice(bytemuck::bytes_of(&value));
+            // SAFETY: as in `read`, for a write.
+            unsafe { p.write(bytes) };
+        });
     }
 }

@@ -1021,6 +1021,7 @@ mod tools {
 
     pub(crate) const STRUCTURE: crate::structures::Structure =
         crate::structures::Structure::new("stack", read_entry)
+            .hints(&["stack", "lifo", "undo"])
             .check(|mem, name, r| {
                 crate::structures::with_element_size!(r.elem_size?, check_as(mem, name))
             })
