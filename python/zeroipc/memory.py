@@ -103,6 +103,7 @@ class Memory:
         self.lock_timeout = float(lock_timeout)
         self.owner = size > 0
         self._lock = threading.Lock()
+        self._native_segment = None
         self._fd: Optional[int] = None
         self._mmap: Optional[mmap_module.mmap] = None
         self._table: Optional[Table] = None
@@ -309,6 +310,16 @@ class Memory:
         if self._fd is None:
             raise ValueError("the segment is closed")
         return _others_attached(self._fd)
+
+    def _segment(self):
+        """The segment as the native module maps it (opened on first use, then kept): what
+        the native structures are made in."""
+        segment = self._native_segment
+        if segment is None:
+            from ._native import Segment
+
+            segment = self._native_segment = Segment.open(self.name)
+        return segment
 
     def close(self) -> None:
         """Close the segment (it stays in the system until unlinked).

@@ -79,6 +79,9 @@ pub use structures::array::{Array, Iter};
 #[cfg(not(loom))]
 pub use structures::queue::Queue;
 #[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::queue::RawQueue;
+#[cfg(not(loom))]
 pub use structures::stack::Stack;
 #[cfg(not(loom))]
 pub use sync::{
