@@ -17,6 +17,9 @@ use crate::waiting::{deadline, wait_in_slices};
 #[pyclass(module = "zeroipc._native", frozen, subclass)]
 pub(crate) struct Queue {
     raw: zeroipc::RawQueue,
+    /// The same queue as a `Queue<T>` of the element's size, for the sizes of the machine's
+    /// words: their runs move word by word, as in Rust.
+    typed: Typed,
     dtype: Py<PyArrayDescr>,
     kind: Kind,
 }
@@ -53,9 +56,84 @@ fn data_ptr(array: &Bound<'_, PyUntypedArray>) -> *mut u8 {
     unsafe { (*array.as_array_ptr()).data.cast::<u8>() }
 }
 
+/// A typed handle of the queue, where its element size is that of an integer.
+enum Typed {
+    U8(zeroipc::Queue<u8>),
+    U16(zeroipc::Queue<u16>),
+    U32(zeroipc::Queue<u32>),
+    U64(zeroipc::Queue<u64>),
+    None,
+}
+
+/// Calls `$body` with `$q` bound to the typed queue and `$t` to its element type, or
+/// evaluates `$none` for a queue of another element size.
+macro_rules! with_typed {
+    ($typed:expr, |$q:ident: $t:ident| $body:expr, $none:expr) => {
+        match $typed {
+            Typed::U8($q) => {
+                type $t = u8;
+                $body
+            }
+            Typed::U16($q) => {
+                type $t = u16;
+                $body
+            }
+            Typed::U32($q) => {
+                type $t = u32;
+                $body
+            }
+            Typed::U64($q) => {
+                type $t = u64;
+                $body
+            }
+            Typed::None => $none,
+        }
+    };
+}
+
+impl Typed {
+    fn open(memory: &zeroipc::Memory, name: &str, elem: usize) -> zeroipc::Result<Typed> {
+        Ok(match elem {
+            1 => Typed::U8(zeroipc::Queue::open(memory, name)?),
+            2 => Typed::U16(zeroipc::Queue::open(memory, name)?),
+            4 => Typed::U32(zeroipc::Queue::open(memory, name)?),
+            8 => Typed::U64(zeroipc::Queue::open(memory, name)?),
+            _ => Typed::None,
+        })
+    }
+}
+
 impl Queue {
     fn elem(&self) -> usize {
         self.raw.elem_size()
+    }
+
+    /// Pushes the whole elements of `src`, in one claim; how many.
+    fn push_run(&self, src: &[u8]) -> usize {
+        with_typed!(
+            &self.typed,
+            |q: T| match bytemuck::try_cast_slice::<u8, T>(src) {
+                Ok(items) => q.push_slice(items),
+                Err(_) => self.raw.push_bytes(src),
+            },
+            self.raw.push_bytes(src)
+        )
+    }
+
+    /// Pops into the whole elements of `dst`, in one claim; how many.
+    fn pop_run(&self, dst: &mut [u8]) -> usize {
+        with_typed!(
+            &self.typed,
+            |q: T| {
+                if bytemuck::try_cast_slice_mut::<u8, T>(dst).is_ok() {
+                    let items = bytemuck::cast_slice_mut::<u8, T>(dst);
+                    q.pop_into(items)
+                } else {
+                    self.raw.pop_bytes(dst)
+                }
+            },
+            self.raw.pop_bytes(dst)
+        )
     }
 }
 
@@ -95,8 +173,10 @@ impl Queue {
                 },
             ));
         }
+        let typed = Typed::open(memory, name, elem).py(py)?;
         Ok(Queue {
             raw,
+            typed,
             kind: Kind::of(dtype),
             dtype: dtype.clone().unbind(),
         })
@@ -142,20 +222,21 @@ impl Queue {
     ///     ``value`` does not fit in the element.
     fn push(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
         let element = encode(py, self.kind, self.dtype.bind(py), value)?;
-        Ok(self.raw.push_bytes(element.bytes()) == 1)
+        Ok(self.push_run(element.bytes()) == 1)
     }
 
     /// Removes and returns the oldest element without waiting; None if the queue is empty.
     fn pop<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        let mut small = [0u8; 8];
+        // A word, so that the bytes are aligned for the typed queues.
+        let mut small = 0u64;
         let mut big;
         let buf: &mut [u8] = if self.elem() <= 8 {
-            &mut small[..self.elem()]
+            &mut bytemuck::bytes_of_mut(&mut small)[..self.elem()]
         } else {
             big = vec![0u8; self.elem()];
             &mut big
         };
-        if self.raw.pop_bytes(buf) == 0 {
+        if self.pop_run(buf) == 0 {
             return Ok(None);
         }
         decode(py, self.kind, self.dtype.bind(py), buf).map(Some)
@@ -228,7 +309,7 @@ impl Queue {
         // (checked), and stays alive and unchanged while the GIL is held, which it is for
         // the whole of this function (nothing here runs Python code or releases the GIL).
         let src = unsafe { std::slice::from_raw_parts(ptr, count * self.elem()) };
-        Ok(self.raw.push_bytes(src))
+        Ok(self.push_run(src))
     }
 
     /// Pops up to ``len(out)`` elements, oldest first, into the front of ``out``, with one
@@ -255,7 +336,7 @@ impl Queue {
         // SAFETY: as in `push_array`; the array is writable (checked), and no other
         // reference to its bytes exists in this function.
         let dst = unsafe { std::slice::from_raw_parts_mut(ptr, count * self.elem()) };
-        Ok(self.raw.pop_bytes(dst))
+        Ok(self.pop_run(dst))
     }
 
     /// Pops up to ``max_n`` elements, oldest first, with one atomic claim.
@@ -312,13 +393,13 @@ impl Queue {
         self.pop(py)
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
-        format!(
-            "Queue(name={:?}, capacity={}, dtype={}, len={})",
-            self.raw.name(),
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Queue(name={}, capacity={}, dtype={}, len={})",
+            pyo3::types::PyString::new(py, self.raw.name()).repr()?,
             self.raw.capacity(),
             self.dtype.bind(py),
             self.raw.len()
-        )
+        ))
     }
 }

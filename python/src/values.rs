@@ -45,16 +45,21 @@ impl Kind {
     }
 }
 
-/// One element's bytes: inline up to 8 bytes, else on the heap.
+/// One element's bytes: inline up to 8 bytes (in a word, so aligned for any integer the
+/// typed queues take), else on the heap.
 pub(crate) enum Element {
-    Small([u8; 8], usize),
+    Small(u64, usize),
     Big(Vec<u8>),
 }
 
 impl Element {
+    fn small(b: [u8; 8], n: usize) -> Element {
+        Element::Small(u64::from_ne_bytes(b), n)
+    }
+
     pub(crate) fn bytes(&self) -> &[u8] {
         match self {
-            Element::Small(b, n) => &b[..*n],
+            Element::Small(word, n) => &bytemuck::bytes_of(word)[..*n],
             Element::Big(v) => v,
         }
     }
@@ -106,7 +111,7 @@ pub(crate) fn encode(
                 return Err(out_of_range(value, dtype));
             }
             b.copy_from_slice(&v.to_le_bytes());
-            Ok(Element::Small(b, n))
+            Ok(Element::small(b, n))
         }
         Kind::Uint(n) => {
             if value.is_instance_of::<PyFloat>() {
@@ -123,7 +128,7 @@ pub(crate) fn encode(
                 return Err(out_of_range(value, dtype));
             }
             b.copy_from_slice(&v.to_le_bytes());
-            Ok(Element::Small(b, n))
+            Ok(Element::small(b, n))
         }
         Kind::Float(n) => {
             if value.is_instance_of::<pyo3::types::PyString>() {
@@ -135,7 +140,7 @@ pub(crate) fn encode(
             } else {
                 b.copy_from_slice(&v.to_le_bytes());
             }
-            Ok(Element::Small(b, n))
+            Ok(Element::small(b, n))
         }
         Kind::Bool => {
             let v: bool = value
@@ -144,7 +149,7 @@ pub(crate) fn encode(
                 .or_else(|_| value.extract::<bool>())
                 .map_err(|_| wrong_kind(py, value, dtype))?;
             b[0] = u8::from(v);
-            Ok(Element::Small(b, 1))
+            Ok(Element::small(b, 1))
         }
         Kind::Other => {
             let np = py.import("numpy")?;
