@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 mod errors;
 mod queue;
 mod segment;
+mod sync;
 mod values;
 mod waiting;
 
@@ -22,5 +23,15 @@ mod waiting;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segment::Segment>()?;
     m.add_class::<queue::Queue>()?;
+    m.add_class::<sync::Semaphore>()?;
+    m.add_class::<sync::Mutex>()?;
+    m.add_class::<sync::Once>()?;
+    m.add_class::<sync::Latch>()?;
+    m.add_class::<sync::Barrier>()?;
+    m.add_class::<sync::Event>()?;
+    m.add_class::<sync::RwLock>()?;
+    m.add_class::<sync::Held>()?;
+    m.add_class::<sync::Monitor>()?;
+    m.add_class::<sync::Signal>()?;
     Ok(())
 }

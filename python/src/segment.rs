@@ -40,3 +40,14 @@ impl Segment {
         )
     }
 }
+
+/// The native segment of `memory`: a `Segment` itself, or what its `_segment()` gives (the
+/// package's `Memory`).
+pub(crate) fn segment_of<'py>(memory: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Segment>> {
+    if let Ok(segment) = memory.downcast::<Segment>() {
+        return Ok(segment.clone());
+    }
+    Ok(memory
+        .call_method0("_segment")?
+        .downcast_into::<Segment>()?)
+}

@@ -18,7 +18,6 @@ together.
 
 from ._table import Table, TableEntry
 from .array import Array
-from .barrier import Barrier
 from .errors import (
     AlreadyExists,
     BadMagic,
@@ -36,12 +35,9 @@ from .errors import (
     UnsupportedVersion,
     ZeroIPCError,
 )
-from .latch import Latch
+from ._native import Barrier, Event, Latch, Monitor, Mutex, Once, RWLock, Semaphore, Signal
 from .memory import Memory
-from .mutex import Mutex
-from .once import Once
 from .queue import Queue
-from .semaphore import Semaphore
 from .stack import Stack
 
 __version__ = "0.1.0"
@@ -55,16 +51,20 @@ __all__ = [
     "CountAtMaximum",
     "ElementSizeMismatch",
     "ElementTypeError",
+    "Event",
     "InvalidName",
     "Latch",
     "Memory",
+    "Monitor",
     "Mutex",
     "NotFound",
     "NotReady",
     "Once",
     "OutOfSpace",
     "Queue",
+    "RWLock",
     "Semaphore",
+    "Signal",
     "SlotStuck",
     "Stack",
     "Table",

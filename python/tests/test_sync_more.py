@@ -1,0 +1,112 @@
+"""Event, RWLock, Monitor and Signal; upstream's method names of Mutex and Once; waits that
+release the GIL and give way to Ctrl-C."""
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from zeroipc import Event, Monitor, Mutex, NotFound, Once, RWLock, Semaphore, Signal
+
+
+def test_a_manual_reset_event_stays_set_until_reset(mem):
+    event = Event(mem, "ev", manual_reset=True)
+    assert not event.is_set() and not event.wait(timeout=0.01)
+    event.set()
+    assert event.wait(timeout=0) and event.wait(timeout=0) and event.is_set()
+    Event(mem, "ev").clear()
+    assert not event.is_set() and event.manual_reset
+
+
+def test_an_auto_reset_event_lets_one_waiter_through_per_set(mem):
+    event = Event(mem, "ev", manual_reset=False)
+    event.set()
+    assert event.try_wait()
+    assert not event.try_wait()
+    threading.Timer(0.05, event.set).start()
+    assert event.wait(timeout=10)
+    with pytest.raises(NotFound):
+        Event(mem, "absent")
+
+
+def test_an_rwlock_admits_readers_together_and_a_writer_alone(mem):
+    lock = RWLock(mem, "rw", create=True)
+    other = RWLock(mem, "rw")
+    assert lock.read_lock() and other.read_lock(timeout=0)
+    assert lock.readers == 2
+    assert not other.try_write_lock() and not other.write_lock(timeout=0.02)
+    lock.read_unlock()
+    other.read_unlock()
+    with lock.write():
+        assert lock.is_write_locked() and not other.try_read_lock()
+        assert not other.read_lock(timeout=0.02)
+    with other.read():
+        assert lock.readers == 1
+    assert lock.readers == 0 and not lock.is_write_locked()
+    with pytest.raises(RuntimeError):
+        lock.write_unlock()
+
+
+def test_a_monitor_waiter_wakes_on_notify_with_the_lock_held(mem):
+    monitor = Monitor(mem, "mon", create=True)
+    ready = []
+
+    def notifier():
+        time.sleep(0.05)
+        with Monitor(mem, "mon") as m:
+            ready.append(1)
+            m.notify_all()
+
+    thread = threading.Thread(target=notifier)
+    thread.start()
+    with monitor:
+        deadline = time.monotonic() + 10
+        while not ready and time.monotonic() < deadline:
+            monitor.wait(timeout=1)
+        assert ready and not monitor.try_lock()  # held again after the wait
+    thread.join()
+    assert monitor.try_lock()
+    monitor.unlock()
+
+
+def test_a_signal_carries_a_versioned_value(mem):
+    setpoint = Signal(mem, "sp", np.float64, 20.0)
+    reader = Signal(mem, "sp", np.float64)
+    assert reader.get() == (0, 20.0)
+    threading.Timer(0.05, setpoint.set, args=(21.5,)).start()
+    assert reader.wait_change(0, timeout=10) == (1, 21.5)
+    assert reader.wait_change(1, timeout=0.02) is None and reader.version == 1
+    record = np.dtype([("x", "<f4"), ("y", "<f4")])
+    pos = Signal(mem, "pos", record, (1.0, 2.0))
+    version, value = pos.get()
+    assert version == 0 and (value["x"], value["y"]) == (1.0, 2.0)
+    with pytest.raises(ValueError, match="bytes"):
+        Signal(mem, "odd", np.dtype("V5"), b"12345")
+
+
+def test_mutex_and_once_answer_to_upstream_names(mem):
+    mutex = Mutex(mem, "m", create=True)
+    assert mutex.lock() and mutex.is_locked() and not mutex.try_lock()
+    mutex.unlock()
+    assert not mutex.is_locked()
+    with pytest.raises(RuntimeError):
+        mutex.unlock()
+    once = Once(mem, "o", create=True)
+    calls = []
+    assert once.call(lambda: calls.append(1)) and not once.call(lambda: calls.append(2))
+    assert once.is_called() and calls == [1] and once.state == 2
+
+
+def test_ctrl_c_interrupts_a_semaphore_wait(mem):
+    sem = Semaphore(mem, "sem", initial_count=0)
+    timer = threading.Timer(0.1, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sem.acquire()
+    finally:
+        timer.cancel()
+    assert sem.waiting == 0
