@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 mod errors;
 mod queue;
 mod segment;
+mod stack;
 mod sync;
 mod values;
 mod waiting;
@@ -23,6 +24,7 @@ mod waiting;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segment::Segment>()?;
     m.add_class::<queue::Queue>()?;
+    m.add_class::<stack::Stack>()?;
     m.add_class::<sync::Semaphore>()?;
     m.add_class::<sync::Mutex>()?;
     m.add_class::<sync::Once>()?;

@@ -232,10 +232,17 @@ def test_a_stack_top_outside_the_stack_is_refused(shm_name, top):
     data = ring_image(Stack, 8, 4)
     struct.pack_into("<i", data, TABLE_END, top)
     with open_raw(shm_name, data) as memory:
+        # Refused when opened (the earlier Python code refused at each operation instead)...
+        with pytest.raises(Corrupt, match=f"top is {top}, outside -1..8"):
+            Stack(memory, "ring", dtype=np.int32)
+        # ... and at each operation when it goes bad after the stack was opened.
+        struct.pack_into("<i", memory.data, TABLE_END, -1)
         stack = Stack(memory, "ring", dtype=np.int32)
-        for operation in (stack.pop, lambda: stack.push(1), stack.top, lambda: len(stack)):
-            with pytest.raises(Corrupt, match=f"top {top} is outside -1..7"):
+        struct.pack_into("<i", memory.data, TABLE_END, top)
+        for operation in (stack.pop, lambda: stack.push(1), stack.top):
+            with pytest.raises(Corrupt, match=f"top is {top}, outside -1..8"):
                 operation()
+        assert 0 <= len(stack) <= 8
 
 
 def test_a_queue_sequence_ahead_of_its_counters_is_refused_not_spun_on(shm_name):

@@ -84,6 +84,9 @@ pub use structures::queue::RawQueue;
 #[cfg(not(loom))]
 pub use structures::stack::Stack;
 #[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::stack::{BusySince, RawStack, StackFail};
+#[cfg(not(loom))]
 pub use sync::{
     barrier::Barrier,
     event::Event,

@@ -1,12 +1,26 @@
-//! `RawQueue`: a queue whose element size is known at run time (for bindings), over the
-//! same words and algorithm as `Queue<T>`, so the two mix on one queue.
+//! `RawQueue` and `RawStack`: a queue and a stack whose element size is known at run time
+//! (for bindings), over the same words and algorithms as `Queue<T>` and `Stack<T>`, so the
+//! two kinds of handle mix on one structure.
 
 mod common;
 
 use std::time::Duration;
 
-use common::segment;
-use zeroipc::{Error, Queue, RawQueue};
+use std::fs::OpenOptions;
+use std::os::unix::fs::FileExt;
+
+use common::{segment, shm_path};
+use zeroipc::{BusySince, Error, Queue, RawQueue, RawStack, Stack, StackFail};
+
+/// Writes `value` at `offset` of the segment's file, as another process could.
+fn write_u32(mem: &zeroipc::Memory, offset: usize, value: u32) {
+    let file = OpenOptions::new()
+        .write(true)
+        .open(shm_path(mem.name()))
+        .unwrap();
+    file.write_all_at(&value.to_le_bytes(), offset as u64)
+        .unwrap();
+}
 
 fn bytes_of(values: &[u64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
@@ -98,4 +112,60 @@ fn opening_checks_the_geometry_and_creating_refuses_elements_of_no_size() {
         RawQueue::open(&mem, "absent"),
         Err(Error::NotFound { .. })
     ));
+}
+
+const NOW: Duration = Duration::ZERO;
+const PATIENCE: Duration = Duration::from_millis(50);
+
+#[test]
+fn a_raw_stack_and_a_typed_stack_share_their_elements_last_in_first_out() {
+    let (mem, _guard) = segment("raw_stack_mix", 1 << 16);
+    let raw = RawStack::create(&mem, "s", 3, 4).unwrap();
+    let typed = Stack::<u32>::open(&mem, "s").unwrap();
+    let mut busy: BusySince = None;
+    for v in [1u32, 2] {
+        raw.push_bytes(&v.to_le_bytes(), NOW, PATIENCE, &mut busy)
+            .unwrap();
+    }
+    typed.push(3).unwrap();
+    assert_eq!(
+        raw.push_bytes(&9u32.to_le_bytes(), NOW, PATIENCE, &mut busy),
+        Err(StackFail::Full)
+    );
+    let mut top = [0u8; 4];
+    assert_eq!(raw.peek_bytes(&mut top, PATIENCE), Ok(true));
+    assert_eq!(u32::from_le_bytes(top), 3);
+    assert_eq!(typed.pop(), Some(3));
+    let mut out = [0u8; 4];
+    raw.pop_bytes(&mut out, NOW, PATIENCE, &mut busy).unwrap();
+    assert_eq!(u32::from_le_bytes(out), 2);
+    raw.pop_bytes(&mut out, NOW, PATIENCE, &mut busy).unwrap();
+    assert_eq!(u32::from_le_bytes(out), 1);
+    assert_eq!(
+        raw.pop_bytes(&mut out, NOW, PATIENCE, &mut busy),
+        Err(StackFail::Empty)
+    );
+    assert_eq!(raw.peek_bytes(&mut top, PATIENCE), Ok(false));
+}
+
+#[test]
+fn a_raw_stack_reports_a_slot_a_peer_left_busy_after_its_patience_and_claims_nothing() {
+    let (mem, _guard) = segment("raw_stack_busy", 1 << 16);
+    let raw = RawStack::create(&mem, "s", 4, 8).unwrap();
+    let mut busy: BusySince = None;
+    raw.push_bytes(&[7; 8], NOW, PATIENCE, &mut busy).unwrap();
+    // Slot 1's state word (after the header and 4 slots of 8 bytes): READING, as a popper
+    // that died there leaves it.
+    let entry = mem.find("s").unwrap();
+    let state_of_slot_1 = entry.offset() as usize + 16 + 32 + 4;
+    write_u32(&mem, state_of_slot_1, 3);
+    assert_eq!(
+        raw.push_bytes(&[8; 8], NOW, PATIENCE, &mut busy),
+        Err(StackFail::Busy { index: 1, state: 3 })
+    );
+    assert_eq!(raw.len(), 1, "the push moved nothing");
+    write_u32(&mem, state_of_slot_1, 0);
+    let mut busy: BusySince = None;
+    raw.push_bytes(&[8; 8], NOW, PATIENCE, &mut busy).unwrap();
+    assert_eq!(raw.len(), 2);
 }
