@@ -103,6 +103,16 @@ pub(crate) fn to_py(py: Python<'_>, error: zeroipc::Error) -> PyErr {
             attrs.push(("what", s(what)));
             "Corrupt"
         }
+        E::OverlappingEntries { second: name, .. }
+        | E::EntryOutOfBounds { name, .. }
+        | E::MisalignedEntry { name, .. }
+        | E::EntryInTable { name, .. }
+        | E::CapacityMismatch { name, .. }
+        | E::DeclarationMismatch { name, .. } => {
+            attrs.push(("name", s(name)));
+            attrs.push(("what", s(&message)));
+            "Corrupt"
+        }
         // Every other variant says that a table or a header is inconsistent.
         _ => {
             attrs.push(("what", s(&message)));

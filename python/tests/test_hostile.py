@@ -90,23 +90,23 @@ def test_entry_count_above_max_entries_is_refused(shm_name):
 
 
 def test_a_table_bigger_than_the_segment_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="a table of 100 entries needs 4832 bytes"):
+    with pytest.raises(Corrupt, match="(a table of 100 entries|the table) needs 4832 bytes"):
         open_raw(shm_name, image(max_entries=100, next_offset=4832))
 
 
 def test_memory_size_beyond_the_segment_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="memory_size 8192 is larger than the segment's real size 4096"):
+    with pytest.raises(Corrupt, match="memory_size (8192 is larger than the segment's real size|is 8192 bytes but the segment has) 4096"):
         open_raw(shm_name, image(memory_size=8192))
 
 
 def test_an_entry_past_the_end_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="reach past the segment"):
+    with pytest.raises(Corrupt, match="reach(es)? past the segment"):
         open_raw(shm_name, image([("a", 4000, 200)], next_offset=4096))
 
 
 @pytest.mark.parametrize("offset, length", [(2**64 - 8, 16), (TABLE_END, 2**64 - 8)])
 def test_an_entry_whose_end_overflows_u64_is_refused(shm_name, offset, length):
-    with pytest.raises(Corrupt, match="reach past the segment"):
+    with pytest.raises(Corrupt, match="reach(es)? past the segment"):
         open_raw(shm_name, image([("a", offset, length)], next_offset=4096))
 
 
@@ -116,7 +116,7 @@ def test_a_misaligned_entry_is_refused(shm_name):
 
 
 def test_overlapping_entries_are_refused(shm_name):
-    with pytest.raises(Corrupt, match="overlaps entry 'a'") as caught:
+    with pytest.raises(Corrupt, match="""(overlaps entry 'a'|entries "a" and "b" overlap)""") as caught:
         open_raw(shm_name, image([("a", TABLE_END, 64), ("b", TABLE_END + 32, 64)]))
     assert caught.value.name == "b"
 
@@ -127,12 +127,12 @@ def test_an_entry_inside_the_table_is_refused(shm_name):
 
 
 def test_an_entry_name_without_nul_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="no NUL terminator"):
+    with pytest.raises(Corrupt, match="(no NUL terminator|not NUL-terminated)"):
         open_raw(shm_name, image([(b"n" * 32, TABLE_END, 16)]))
 
 
 def test_an_entry_name_that_is_not_utf8_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="not UTF-8"):
+    with pytest.raises(Corrupt, match="not (NUL-terminated )?UTF-8"):
         open_raw(shm_name, image([(b"\xff\xfe", TABLE_END, 16)]))
 
 
@@ -142,7 +142,7 @@ def test_duplicate_entry_names_are_refused(shm_name):
 
 
 def test_an_entry_ending_after_next_offset_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="after next_offset"):
+    with pytest.raises(Corrupt, match="(after next_offset|before an entry's end)"):
         open_raw(shm_name, image([("a", TABLE_END, 64)], next_offset=TABLE_END + 8))
 
 
@@ -152,7 +152,7 @@ def test_next_offset_past_the_segment_is_refused(shm_name):
 
 
 def test_a_segment_smaller_than_a_header_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="smaller than the 32-byte table header"):
+    with pytest.raises(Corrupt, match="(smaller than the 32-byte table header|needs 32 bytes but the segment has 5)"):
         open_raw(shm_name, b"\x4d\x50\x49\x5a\x02", ready_timeout=0.05)
 
 
@@ -170,13 +170,13 @@ def array_image(capacity, length):
 
 def test_an_array_whose_capacity_does_not_match_its_size_is_refused(shm_name):
     with open_raw(shm_name, array_image(capacity=7, length=8 + 40)) as memory:
-        with pytest.raises(Corrupt, match="capacity 7 does not match the entry size 48"):
+        with pytest.raises(Corrupt, match="capacity (of )?7 does not (match|fit) (the|its) entry size (of )?48"):
             Array(memory, "arr", dtype=np.float32)
 
 
 def test_an_array_with_a_huge_capacity_is_refused(shm_name):
     with open_raw(shm_name, array_image(capacity=2**64 - 1, length=8 + 40)) as memory:
-        with pytest.raises(Corrupt, match="does not match the entry size"):
+        with pytest.raises(Corrupt, match="does not (match|fit) (the|its) entry size"):
             Array(memory, "arr", dtype=np.uint8)
 
 

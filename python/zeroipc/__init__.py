@@ -16,7 +16,7 @@ together.
     ...     events.push(42)
 """
 
-from ._table import Table, TableEntry
+
 from .array import Array
 from .errors import (
     AlreadyExists,
@@ -36,7 +36,7 @@ from .errors import (
     ZeroIPCError,
 )
 from ._native import Barrier, Event, Latch, Monitor, Mutex, Once, RWLock, Semaphore, Signal
-from .memory import Memory
+from .memory import Memory, Table, TableEntry
 from .queue import Queue
 from .stack import Stack
 

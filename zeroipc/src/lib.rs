@@ -73,7 +73,10 @@ mod words;
 pub use declare::{DeclaredEntry, SegmentOptions};
 pub use error::{Error, Result};
 #[cfg(not(loom))]
-pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
+pub use memory::{Entries, Memory, Options, DEFAULT_LOCK_TIMEOUT, DEFAULT_OPEN_TIMEOUT};
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::array::RawArray;
 #[cfg(not(loom))]
 pub use structures::array::{Array, Iter};
 #[cfg(not(loom))]
