@@ -174,8 +174,15 @@ pub(crate) struct Mutex {
 #[pymethods]
 impl Mutex {
     #[new]
-    #[pyo3(signature = (memory, name, create = false))]
-    fn new(py: Python<'_>, memory: &Bound<'_, PyAny>, name: &str, create: bool) -> PyResult<Mutex> {
+    #[pyo3(signature = (memory, name, create = false, *, create_if_missing = false))]
+    fn new(
+        py: Python<'_>,
+        memory: &Bound<'_, PyAny>,
+        name: &str,
+        create: bool,
+        create_if_missing: bool,
+    ) -> PyResult<Mutex> {
+        let create = create || create_if_missing;
         let seg = segment_of(memory)?;
         let mem = &seg.get().memory;
         let inner = create_or_open(
@@ -215,18 +222,21 @@ impl Mutex {
     /// ------
     /// RuntimeError
     ///     The mutex is not locked.
-    fn unlock(&self) -> PyResult<()> {
+    fn unlock(&self, py: Python<'_>) -> PyResult<()> {
         if !self.inner.is_locked() {
-            return Err(PyRuntimeError::new_err(format!(
-                "mutex {:?} is not locked",
-                self.inner.name()
-            )));
+            return Err(package_error(
+                py,
+                "NotLocked",
+                format!("mutex {:?} is not locked", self.inner.name()),
+                &[],
+            ));
         }
         drop(self.inner.guard_of_held());
         Ok(())
     }
 
     /// Whether the mutex is locked now (by anyone).
+    #[getter]
     fn is_locked(&self) -> bool {
         self.inner.is_locked()
     }
@@ -243,11 +253,11 @@ impl Mutex {
     }
 
     /// As :meth:`unlock`.
-    fn release(&self) -> PyResult<()> {
-        self.unlock()
+    fn release(&self, py: Python<'_>) -> PyResult<()> {
+        self.unlock(py)
     }
 
-    /// As :meth:`is_locked`.
+    /// As :attr:`is_locked`.
     fn locked(&self) -> bool {
         self.is_locked()
     }
@@ -264,17 +274,21 @@ impl Mutex {
     }
 
     #[pyo3(signature = (*args))]
-    fn __exit__(&self, args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+    fn __exit__(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<bool> {
         exit_args(args);
-        self.unlock()?;
+        self.unlock(py)?;
         Ok(false)
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "Mutex(name={:?}, locked={})",
+            "Mutex(name={:?}, status={})",
             self.inner.name(),
-            self.inner.is_locked()
+            if self.inner.is_locked() {
+                "locked"
+            } else {
+                "unlocked"
+            }
         )
     }
 }
@@ -294,8 +308,15 @@ struct Raised;
 #[pymethods]
 impl Once {
     #[new]
-    #[pyo3(signature = (memory, name, create = false))]
-    fn new(py: Python<'_>, memory: &Bound<'_, PyAny>, name: &str, create: bool) -> PyResult<Once> {
+    #[pyo3(signature = (memory, name, create = false, *, create_if_missing = false))]
+    fn new(
+        py: Python<'_>,
+        memory: &Bound<'_, PyAny>,
+        name: &str,
+        create: bool,
+        create_if_missing: bool,
+    ) -> PyResult<Once> {
+        let create = create || create_if_missing;
         let seg = segment_of(memory)?;
         let mem = &seg.get().memory;
         let inner = create_or_open(
@@ -402,7 +423,8 @@ impl Once {
         self.inner.is_completed()
     }
 
-    /// As :meth:`done` (upstream's name).
+    /// Whether the function has run to completion (upstream's name).
+    #[getter]
     fn is_called(&self) -> bool {
         self.inner.is_completed()
     }
@@ -421,9 +443,13 @@ impl Once {
 
     fn __repr__(&self) -> String {
         format!(
-            "Once(name={:?}, done={})",
+            "Once(name={:?}, status={})",
             self.inner.name(),
-            self.inner.is_completed()
+            if self.inner.is_completed() {
+                "called"
+            } else {
+                "not called"
+            }
         )
     }
 }
@@ -639,14 +665,21 @@ pub(crate) struct Event {
 #[pymethods]
 impl Event {
     #[new]
-    #[pyo3(signature = (memory, name, manual_reset = None, *, create = false))]
+    #[pyo3(signature = (memory, name, manual_reset = None, *, create = false, create_if_missing = false, mode = None))]
     fn new(
         py: Python<'_>,
         memory: &Bound<'_, PyAny>,
         name: &str,
-        manual_reset: Option<bool>,
+        manual_reset: Option<&Bound<'_, PyAny>>,
         create: bool,
+        create_if_missing: bool,
+        mode: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Event> {
+        let manual_reset = match manual_reset.or(mode) {
+            Some(v) => Some(v.is_truthy()?),
+            None => None,
+        };
+        let create = create || create_if_missing;
         let seg = segment_of(memory)?;
         let mem = &seg.get().memory;
         let manual = manual_reset.unwrap_or(true);
@@ -662,6 +695,17 @@ impl Event {
     /// Sets the event.
     fn set(&self) {
         self.inner.set();
+    }
+
+    /// As :meth:`set` (upstream's name).
+    fn signal(&self) {
+        self.inner.set();
+    }
+
+    /// Whether the event is set now (upstream's name).
+    #[getter]
+    fn is_signaled(&self) -> bool {
+        self.inner.is_set()
     }
 
     /// Clears the event.
@@ -729,13 +773,15 @@ pub(crate) struct RwLock {
 #[pymethods]
 impl RwLock {
     #[new]
-    #[pyo3(signature = (memory, name, create = false))]
+    #[pyo3(signature = (memory, name, create = false, *, create_if_missing = false))]
     fn new(
         py: Python<'_>,
         memory: &Bound<'_, PyAny>,
         name: &str,
         create: bool,
+        create_if_missing: bool,
     ) -> PyResult<RwLock> {
+        let create = create || create_if_missing;
         let seg = segment_of(memory)?;
         let mem = &seg.get().memory;
         let inner = create_or_open(
@@ -800,6 +846,44 @@ impl RwLock {
     /// Takes the write lock if nobody holds the lock, without waiting.
     fn try_write_lock(&self) -> bool {
         self.inner.try_write().map(std::mem::forget).is_some()
+    }
+
+    /// As :meth:`read_lock` (upstream's name).
+    #[pyo3(signature = (timeout = None))]
+    fn reader_lock(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        self.read_lock(py, timeout)
+    }
+
+    /// As :meth:`read_unlock` (upstream's name).
+    fn reader_unlock(&self) -> PyResult<()> {
+        self.read_unlock()
+    }
+
+    /// As :meth:`write_lock` (upstream's name).
+    #[pyo3(signature = (timeout = None))]
+    fn writer_lock(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        self.write_lock(py, timeout)
+    }
+
+    /// As :meth:`write_unlock` (upstream's name).
+    fn writer_unlock(&self) -> PyResult<()> {
+        self.write_unlock()
+    }
+
+    /// As :meth:`read` (upstream's name).
+    fn reader(slf: Bound<'_, Self>) -> Held {
+        Self::read(slf)
+    }
+
+    /// As :meth:`write` (upstream's name).
+    fn writer(slf: Bound<'_, Self>) -> Held {
+        Self::write(slf)
+    }
+
+    /// Whether a writer holds (or is taking) the lock (upstream's name).
+    #[getter]
+    fn writer_active(&self) -> bool {
+        self.inner.is_write_locked()
     }
 
     /// A context manager holding a read lock.
@@ -889,13 +973,15 @@ pub(crate) struct Monitor {
 #[pymethods]
 impl Monitor {
     #[new]
-    #[pyo3(signature = (memory, name, create = false))]
+    #[pyo3(signature = (memory, name, create = false, *, create_if_missing = false))]
     fn new(
         py: Python<'_>,
         memory: &Bound<'_, PyAny>,
         name: &str,
         create: bool,
+        create_if_missing: bool,
     ) -> PyResult<Monitor> {
+        let create = create || create_if_missing;
         let seg = segment_of(memory)?;
         let mem = &seg.get().memory;
         let inner = create_or_open(
@@ -934,32 +1020,40 @@ impl Monitor {
     /// for a notification, and takes it again. Returns whether a notification came (True
     /// may also be a spurious wake-up: check the condition in a loop).
     ///
+    /// With a ``predicate``, waits until it returns true (called with the lock held, before
+    /// each wait): True once it does, False if the time ran out first.
+    ///
     /// Raises
     /// ------
     /// zeroipc.Timeout
     ///     The lock could not be taken again (the caller no longer holds it).
-    #[pyo3(signature = (timeout = None))]
-    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+    #[pyo3(signature = (predicate = None, timeout = None))]
+    fn wait(
+        &self,
+        py: Python<'_>,
+        predicate: Option<&Bound<'_, PyAny>>,
+        timeout: Option<f64>,
+    ) -> PyResult<bool> {
         let end = deadline(timeout)?;
-        let inner = &self.inner;
-        let mut lost = None;
-        let notified = wait_in_slices(py, end, |slice| {
-            let guard = inner.guard_of_held();
-            match inner.wait_timeout(guard, slice) {
-                Ok((guard, notified)) => {
-                    std::mem::forget(guard);
-                    notified
-                }
-                Err(e) => {
-                    lost = Some(e);
-                    true
-                }
+        let Some(predicate) = predicate else {
+            return self.wait_once(py, end);
+        };
+        // Exit: the predicate holds, or the time is up.
+        loop {
+            if predicate.call0()?.is_truthy()? {
+                return Ok(true);
             }
-        })?;
-        match lost {
-            Some(e) => Err(to_py(py, e)),
-            None => Ok(notified),
+            if end.is_some_and(|d| std::time::Instant::now() >= d) {
+                return Ok(false);
+            }
+            self.wait_once(py, end)?;
         }
+    }
+
+    /// The number of waiters (upstream's name).
+    #[getter]
+    fn waiting_count(&self) -> u32 {
+        self.inner.waiters()
     }
 
     /// Wakes one waiter, if there is one.
@@ -1002,6 +1096,31 @@ impl Monitor {
             self.inner.name(),
             self.inner.waiters()
         )
+    }
+}
+
+impl Monitor {
+    /// One wait for a notification, up to `end`, in slices.
+    fn wait_once(&self, py: Python<'_>, end: Option<std::time::Instant>) -> PyResult<bool> {
+        let inner = &self.inner;
+        let mut lost = None;
+        let notified = wait_in_slices(py, end, |slice| {
+            let guard = inner.guard_of_held();
+            match inner.wait_timeout(guard, slice) {
+                Ok((guard, notified)) => {
+                    std::mem::forget(guard);
+                    notified
+                }
+                Err(e) => {
+                    lost = Some(e);
+                    true
+                }
+            }
+        })?;
+        match lost {
+            Some(e) => Err(to_py(py, e)),
+            None => Ok(notified),
+        }
     }
 }
 
@@ -1080,18 +1199,22 @@ const LOCK_SLICE: Duration = Duration::from_millis(50);
 
 #[pymethods]
 impl Signal {
-    /// ``Signal(memory, name, dtype, initial)`` creates the signal holding ``initial`` (or
-    /// opens it if the entry exists); ``Signal(memory, name, dtype)`` opens it. The value's
-    /// size must be one of 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 128 or 256 bytes.
+    /// ``Signal(memory, name, dtype, initial_value)`` creates the signal holding
+    /// ``initial_value`` (or opens it if the entry exists); ``Signal(memory, name, dtype)``
+    /// opens it. The value's size must be one of 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 128 or
+    /// 256 bytes.
     #[new]
-    #[pyo3(signature = (memory, name, dtype, initial = None))]
+    #[pyo3(signature = (memory, name, dtype = None, initial_value = None))]
     fn new(
         py: Python<'_>,
         memory: &Bound<'_, PyAny>,
         name: &str,
-        dtype: &Bound<'_, PyAny>,
-        initial: Option<&Bound<'_, PyAny>>,
+        dtype: Option<&Bound<'_, PyAny>>,
+        initial_value: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Signal> {
+        let initial = initial_value;
+        let dtype =
+            dtype.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("dtype is required"))?;
         let dtype = PyArrayDescr::new(py, dtype)?;
         let kind = Kind::of(&dtype);
         let size = dtype.itemsize();
@@ -1139,8 +1262,30 @@ impl Signal {
         failed.map_or(Ok(()), |e| Err(to_py(py, e)))
     }
 
-    /// The version and the value, as a pair.
-    fn get<'py>(&self, py: Python<'py>) -> PyResult<(u64, Bound<'py, PyAny>)> {
+    /// The value now.
+    fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.get_versioned(py)?.1)
+    }
+
+    /// Whether the version is no longer ``last_version``.
+    fn has_changed(&self, last_version: u64) -> bool {
+        self.inner.version() != last_version
+    }
+
+    /// Waits up to ``timeout`` seconds (None: no limit) for a version other than
+    /// ``last_version``; False if the time ran out.
+    #[pyo3(signature = (last_version, timeout = None))]
+    fn wait_for_change(
+        &self,
+        py: Python<'_>,
+        last_version: u64,
+        timeout: Option<f64>,
+    ) -> PyResult<bool> {
+        Ok(self.wait_change(py, last_version, timeout)?.is_some())
+    }
+
+    /// The version and the value, as a pair read together.
+    fn get_versioned<'py>(&self, py: Python<'py>) -> PyResult<(u64, Bound<'py, PyAny>)> {
         let inner = &self.inner;
         let mut got = None;
         wait_in_slices(py, None, |_| match inner.get_timeout(LOCK_SLICE) {

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from zeroipc import Event, Monitor, Mutex, NotFound, Once, RWLock, Semaphore, Signal
+from zeroipc import Event, EventMode, Monitor, Mutex, NotFound, Once, RWLock, Semaphore, Signal
 
 
 def test_a_manual_reset_event_stays_set_until_reset(mem):
@@ -75,13 +75,15 @@ def test_a_monitor_waiter_wakes_on_notify_with_the_lock_held(mem):
 def test_a_signal_carries_a_versioned_value(mem):
     setpoint = Signal(mem, "sp", np.float64, 20.0)
     reader = Signal(mem, "sp", np.float64)
-    assert reader.get() == (0, 20.0)
+    assert reader.get_versioned() == (0, 20.0) and reader.get() == 20.0
     threading.Timer(0.05, setpoint.set, args=(21.5,)).start()
     assert reader.wait_change(0, timeout=10) == (1, 21.5)
     assert reader.wait_change(1, timeout=0.02) is None and reader.version == 1
+    assert reader.has_changed(0) and not reader.has_changed(1)
+    assert not reader.wait_for_change(1, timeout=0.02)
     record = np.dtype([("x", "<f4"), ("y", "<f4")])
     pos = Signal(mem, "pos", record, (1.0, 2.0))
-    version, value = pos.get()
+    version, value = pos.get_versioned()
     assert version == 0 and (value["x"], value["y"]) == (1.0, 2.0)
     with pytest.raises(ValueError, match="bytes"):
         Signal(mem, "odd", np.dtype("V5"), b"12345")
@@ -89,15 +91,19 @@ def test_a_signal_carries_a_versioned_value(mem):
 
 def test_mutex_and_once_answer_to_upstream_names(mem):
     mutex = Mutex(mem, "m", create=True)
-    assert mutex.lock() and mutex.is_locked() and not mutex.try_lock()
+    assert mutex.lock() and mutex.is_locked and not mutex.try_lock()
+    assert "status=locked" in repr(mutex)
     mutex.unlock()
-    assert not mutex.is_locked()
+    assert not mutex.is_locked and "unlocked" in repr(mutex)
     with pytest.raises(RuntimeError):
         mutex.unlock()
+    with pytest.raises(OverflowError):  # what upstream's users catch
+        mutex.unlock()
+    assert Mutex(mem, "m2", create_if_missing=True).try_lock()
     once = Once(mem, "o", create=True)
     calls = []
     assert once.call(lambda: calls.append(1)) and not once.call(lambda: calls.append(2))
-    assert once.is_called() and calls == [1] and once.state == 2
+    assert once.is_called and calls == [1] and once.state == 2
 
 
 def test_ctrl_c_interrupts_a_semaphore_wait(mem):
@@ -110,3 +116,31 @@ def test_ctrl_c_interrupts_a_semaphore_wait(mem):
     finally:
         timer.cancel()
     assert sem.waiting == 0
+
+
+def test_event_rwlock_monitor_and_signal_answer_to_upstream_names(mem):
+    ready = Event(mem, "ready", EventMode.MANUAL_RESET)
+    assert ready.manual_reset and not ready.is_signaled
+    ready.signal()
+    assert ready.is_signaled and ready.wait(timeout=0)
+    auto = Event(mem, "auto", EventMode.AUTO_RESET)
+    assert not auto.manual_reset
+
+    lock = RWLock(mem, "rw", create_if_missing=True)
+    lock.reader_lock()
+    assert lock.readers == 1 and not lock.writer_active
+    lock.reader_unlock()
+    assert lock.writer_lock(timeout=1) and lock.writer_active
+    lock.writer_unlock()
+    with lock.reader():
+        assert lock.readers == 1
+    with lock.writer():
+        assert lock.writer_active
+
+    monitor = Monitor(mem, "mon", create_if_missing=True)
+    state = []
+    threading.Timer(0.05, lambda: (state.append(1), Monitor(mem, "mon").notify_all())).start()
+    with monitor:
+        assert monitor.wait(lambda: bool(state), timeout=10)
+        assert not monitor.wait(lambda: False, timeout=0.05)
+    assert monitor.waiting_count == 0

@@ -27,6 +27,7 @@ from .errors import (
     ElementTypeError,
     InvalidName,
     NotFound,
+    NotLocked,
     NotReady,
     OutOfSpace,
     SlotStuck,
@@ -37,6 +38,7 @@ from .errors import (
 )
 from ._native import Barrier, Event, Latch, Monitor, Mutex, Once, RWLock, Semaphore, Signal
 from .memory import Memory, Table, TableEntry
+from .sync import EventMode
 from .queue import Queue
 from .stack import Stack
 
@@ -52,12 +54,14 @@ __all__ = [
     "ElementSizeMismatch",
     "ElementTypeError",
     "Event",
+    "EventMode",
     "InvalidName",
     "Latch",
     "Memory",
     "Monitor",
     "Mutex",
     "NotFound",
+    "NotLocked",
     "NotReady",
     "Once",
     "OutOfSpace",

@@ -164,6 +164,14 @@ class SlotStuck(ZeroIPCError, TimeoutError):
         )
 
 
+class NotLocked(ZeroIPCError, RuntimeError, OverflowError):
+    """An unlock found the mutex unlocked; nothing changed.
+
+    Also a ``RuntimeError`` (as this package raised before) and an ``OverflowError``
+    (as the upstream package's semaphore-based mutex raises).
+    """
+
+
 class ElementTypeError(ZeroIPCError, TypeError, ValueError):
     """A value is not of the kind a structure's elements are (a float for an integer dtype,
     a string for a number, an array for one element); nothing was pushed.

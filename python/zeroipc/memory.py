@@ -204,6 +204,13 @@ class Memory:
         self._segment()
         return self._table
 
+    def at(self, offset: int) -> memoryview:
+        """A memoryview of the segment from ``offset`` to its end (upstream's name)."""
+        mapping = self.mmap
+        if not 0 <= offset < len(mapping):
+            raise IndexError(f"offset {offset} out of bounds (size: {len(mapping)})")
+        return memoryview(mapping)[offset:]
+
     def allocate(self, name: str, size: int) -> int:
         """Add an entry of ``size`` zeroed bytes called ``name``; return its offset."""
         if isinstance(size, bool) or not isinstance(size, int) or size < 0:
