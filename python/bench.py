@@ -182,8 +182,12 @@ def rust_batches(count: int) -> float:
         check=True,
     )
     out = subprocess.run(
-        [str(REPO / "target" / "release" / "examples" / "queue_batches"), f"/zeroipc_bench_{os.getpid()}_rust",
-         str(count), str(RUN)],
+        [
+            str(REPO / "target" / "release" / "examples" / "queue_batches"),
+            f"/zeroipc_bench_{os.getpid()}_rust",
+            str(count),
+            str(RUN),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -215,7 +219,8 @@ def main() -> None:
             numpy_ring = max(pairs_per_second(with_numpy, pairs) for _ in range(3))
             print("push + pop pairs per second, one process:")
             print(f"  zeroipc Queue (atomic)                  {native:12,.0f}")
-            print(f"  pure-Python ring, numpy views (upstream) {numpy_ring:11,.0f}   ({native / numpy_ring:.1f}x)")
+            ratio = native / numpy_ring
+            print(f"  pure-Python ring, numpy views (upstream) {numpy_ring:11,.0f}   ({ratio:.1f}x)")
             print(f"  pure-Python ring, struct                {baseline:12,.0f}   ({native / baseline:.1f}x)")
     finally:
         Memory.unlink(segment)

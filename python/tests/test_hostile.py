@@ -95,7 +95,11 @@ def test_a_table_bigger_than_the_segment_is_refused(shm_name):
 
 
 def test_memory_size_beyond_the_segment_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="memory_size (8192 is larger than the segment's real size|is 8192 bytes but the segment has) 4096"):
+    with pytest.raises(
+        Corrupt,
+        match="memory_size (8192 is larger than the segment's real size|is 8192 bytes but the segment has)"
+        " 4096",
+    ):
         open_raw(shm_name, image(memory_size=8192))
 
 
@@ -152,7 +156,9 @@ def test_next_offset_past_the_segment_is_refused(shm_name):
 
 
 def test_a_segment_smaller_than_a_header_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="(smaller than the 32-byte table header|needs 32 bytes but the segment has 5)"):
+    with pytest.raises(
+        Corrupt, match="(smaller than the 32-byte table header|needs 32 bytes but the segment has 5)"
+    ):
         open_raw(shm_name, b"\x4d\x50\x49\x5a\x02", ready_timeout=0.05)
 
 
@@ -170,7 +176,9 @@ def array_image(capacity, length):
 
 def test_an_array_whose_capacity_does_not_match_its_size_is_refused(shm_name):
     with open_raw(shm_name, array_image(capacity=7, length=8 + 40)) as memory:
-        with pytest.raises(Corrupt, match="capacity (of )?7 does not (match|fit) (the|its) entry size (of )?48"):
+        with pytest.raises(
+            Corrupt, match="capacity (of )?7 does not (match|fit) (the|its) entry size (of )?48"
+        ):
             Array(memory, "arr", dtype=np.float32)
 
 
@@ -222,7 +230,8 @@ def test_a_queue_capacity_that_is_not_a_power_of_two_of_at_least_two_is_refused(
 def test_a_ring_whose_capacity_does_not_match_its_size_is_refused(shm_name, kind):
     with open_raw(shm_name, ring_image(kind, 8, 4, length=16 + 32 + 4 * 4)) as memory:
         with pytest.raises(
-            Corrupt, match="(needs 80 bytes, but the entry has 64|capacity of 8 does not fit its entry size of 64)"
+            Corrupt,
+            match="(needs 80 bytes, but the entry has 64|capacity of 8 does not fit its entry size of 64)",
         ):
             kind(memory, "ring", dtype=np.int32)
 

@@ -16,7 +16,7 @@ together.
     ...     events.push(42)
 """
 
-
+from ._native import Barrier, Event, Latch, Monitor, Mutex, Once, RWLock, Semaphore, Signal
 from .array import Array
 from .errors import (
     AlreadyExists,
@@ -36,11 +36,10 @@ from .errors import (
     UnsupportedVersion,
     ZeroIPCError,
 )
-from ._native import Barrier, Event, Latch, Monitor, Mutex, Once, RWLock, Semaphore, Signal
 from .memory import Memory, Table, TableEntry
-from .sync import EventMode
 from .queue import Queue
 from .stack import Stack
+from .sync import EventMode
 
 __version__ = "0.1.0"
 

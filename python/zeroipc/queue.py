@@ -2,8 +2,6 @@
 
 from typing import Optional
 
-import numpy as np
-
 from . import _layout as layout
 from ._native import Queue as _NativeQueue
 from .memory import Memory
