@@ -3,8 +3,7 @@
 # workspace (unit, integration, multi-process, golden vectors, compile-fail and doc tests),
 # the loom models, the Python package's tests and the cross-language tests.
 # It installs what it needs (the Python package, built from the Rust crate by maturin, and
-# pytest, in a virtual environment under
-# target/) and starts nothing that outlives it.
+# pytest, in a virtual environment under target/) and starts nothing that outlives it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
