@@ -1169,6 +1169,18 @@ macro_rules! signal_sizes {
                 match self { $( Sig::$variant(s) => s.get_timeout(timeout).map(|(v, x)| (v, x.to_vec())), )* }
             }
 
+            fn update_timeout(
+                &self,
+                f: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>,
+                timeout: Duration,
+            ) -> zeroipc::Result<Option<(u64, Vec<u8>)>> {
+                match self {
+                    $( Sig::$variant(s) => s
+                        .update_timeout(|v| f(&v).and_then(|new| new.as_slice().try_into().ok()), timeout)
+                        .map(|r| r.map(|(version, v)| (version, v.to_vec()))), )*
+                }
+            }
+
             fn wait_change_timeout(&self, since: u64, timeout: Duration) -> zeroipc::Result<(u64, Vec<u8>)> {
                 match self {
                     $( Sig::$variant(s) => s.wait_change_timeout(since, timeout).map(|(v, x)| (v, x.to_vec())), )*
@@ -1204,14 +1216,19 @@ impl Signal {
     /// opens it. The value's size must be one of 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 128 or
     /// 256 bytes.
     #[new]
-    #[pyo3(signature = (memory, name, dtype = None, initial_value = None))]
+    #[pyo3(signature = (memory, name, dtype = None, initial_value = None, *, create = true, create_if_missing = true))]
     fn new(
         py: Python<'_>,
         memory: &Bound<'_, PyAny>,
         name: &str,
         dtype: Option<&Bound<'_, PyAny>>,
         initial_value: Option<&Bound<'_, PyAny>>,
+        create: bool,
+        create_if_missing: bool,
     ) -> PyResult<Signal> {
+        // A signal is created only from an initial value; `create=False` (or upstream's
+        // `create_if_missing=False`) only opens, whatever the initial value.
+        let initial_value = initial_value.filter(|_| create && create_if_missing);
         let initial = initial_value;
         let dtype =
             dtype.ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("dtype is required"))?;
@@ -1243,6 +1260,53 @@ impl Signal {
             dtype: dtype.unbind(),
             kind,
         })
+    }
+
+    /// Replaces the value with ``func(value)`` and moves the version on, under the
+    /// signal's mutex: no other writer interleaves. If ``func`` raises, nothing changes and
+    /// the exception goes on.
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        func: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let func = func.clone().unbind();
+        let dtype = self.dtype.clone_ref(py);
+        let kind = self.kind;
+        let inner = &self.inner;
+        let mut raised: Option<PyErr> = None;
+        let mut outcome = None;
+        wait_in_slices(py, None, |slice| {
+            let mut f = |old: &[u8]| -> Option<Vec<u8>> {
+                Python::with_gil(|py| {
+                    let made = decode(py, kind, dtype.bind(py), old)
+                        .and_then(|v| func.call1(py, (v,)))
+                        .and_then(|new| encode(py, kind, dtype.bind(py), new.bind(py)))
+                        .map(|e| e.bytes().to_vec());
+                    match made {
+                        Ok(bytes) => Some(bytes),
+                        Err(e) => {
+                            raised = Some(e);
+                            None
+                        }
+                    }
+                })
+            };
+            match inner.update_timeout(&mut f, slice) {
+                Err(zeroipc::Error::Timeout) => false,
+                other => {
+                    outcome = Some(other);
+                    true
+                }
+            }
+        })?;
+        if let Some(e) = raised {
+            return Err(e);
+        }
+        match outcome.map_or(Err(zeroipc::Error::Timeout), |r| r).py(py)? {
+            Some((_, bytes)) => decode(py, self.kind, self.dtype.bind(py), &bytes),
+            None => Ok(py.None().into_bound(py)),
+        }
     }
 
     /// Stores ``value`` and moves the version on.
@@ -1351,8 +1415,9 @@ impl Signal {
 
     fn __repr__(&self) -> String {
         format!(
-            "Signal(name={:?}, version={})",
+            "Signal(name={:?}, dtype={}, version={})",
             self.inner.name(),
+            Python::with_gil(|py| self.dtype.bind(py).to_string()),
             self.inner.version()
         )
     }

@@ -144,3 +144,30 @@ def test_event_rwlock_monitor_and_signal_answer_to_upstream_names(mem):
         assert monitor.wait(lambda: bool(state), timeout=10)
         assert not monitor.wait(lambda: False, timeout=0.05)
     assert monitor.waiting_count == 0
+
+
+def test_a_signal_update_is_an_atomic_read_modify_write(mem):
+    counter = Signal(mem, "counter", dtype=np.int32, initial_value=0)
+    assert "int32" in repr(counter) and "version=0" in repr(counter)
+    assert counter.update(lambda x: x + 5) == 5 and counter.version == 1
+
+    def increment():
+        other = Signal(mem, "counter", dtype=np.int32, create_if_missing=False)
+        for _ in range(100):
+            other.update(lambda x: x + 1)
+
+    threads = [threading.Thread(target=increment) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counter.get() == 405 and counter.version == 401
+
+    def fails(_):
+        raise KeyError("no")
+
+    with pytest.raises(KeyError):
+        counter.update(fails)
+    assert counter.get_versioned() == (401, 405)
+    with pytest.raises(NotFound):
+        Signal(mem, "absent", dtype=np.int32, initial_value=1, create_if_missing=False)
