@@ -116,3 +116,26 @@ fn a_once_tells_its_state_word() {
         .unwrap();
     assert_eq!(once.state(), 2);
 }
+
+#[test]
+fn a_signal_update_reads_modifies_and_writes_under_its_mutex_or_changes_nothing() {
+    let (mem, _guard) = segment("bind_signal", 1 << 16);
+    let signal = zeroipc::Signal::<u32>::create(&mem, "s", 5).unwrap();
+    let wait = Duration::from_secs(5);
+    assert_eq!(
+        signal.update_timeout(|v| Some(v * 2), wait).unwrap(),
+        Some((1, 10))
+    );
+    assert_eq!(signal.update_timeout(|_| None, wait).unwrap(), None);
+    assert_eq!(signal.get().unwrap(), (1, 10));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..100 {
+                    signal.update_timeout(|v| Some(v + 1), wait).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(signal.get().unwrap(), (401, 410));
+}
