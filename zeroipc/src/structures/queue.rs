@@ -33,15 +33,14 @@ use std::{fmt, time::Duration};
 use bytemuck::{Pod, Zeroable};
 
 #[cfg(not(loom))]
+use crate::structures::slots::ByteSlots;
+#[cfg(not(loom))]
 use crate::{
     error::{Error, Result},
     layout,
     memory::Memory,
     region::{Mapped, Region},
-    structures::{
-        ring,
-        slots::{ByteSlots, MappedSlots},
-    },
+    structures::{ring, slots::MappedSlots},
     wait::Wait,
 };
 

@@ -40,15 +40,14 @@ use std::{fmt, time::Duration, time::Instant};
 use bytemuck::{Pod, Zeroable};
 
 #[cfg(not(loom))]
+use crate::structures::slots::ByteSlots;
+#[cfg(not(loom))]
 use crate::{
     error::{Error, Result},
     layout,
     memory::Memory,
     region::{Mapped, Region},
-    structures::{
-        ring,
-        slots::{ByteSlots, MappedSlots},
-    },
+    structures::{ring, slots::MappedSlots},
 };
 
 /// Slot state: nothing in it.
