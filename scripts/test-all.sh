@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project, from a fresh checkout on a fresh machine: the Rust
 # workspace (unit, integration, multi-process, golden vectors, compile-fail and doc tests),
-# the loom models, the Python implementation's tests and the cross-language tests.
-# It installs what it needs (the Python package and pytest, in a virtual environment under
-# target/) and starts nothing that outlives it.
+# the loom models, the Python package's tests and the cross-language tests.
+# It installs what it needs (the Python package, built from the Rust crate by maturin, and
+# pytest, in a virtual environment under target/) and starts nothing that outlives it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -39,7 +39,7 @@ if [ ${#loom_tests[@]} -gt 0 ]; then
     RUSTFLAGS="--cfg loom" cargo test --release --quiet --target-dir target/loom -p zeroipc "${loom_tests[@]}"
 fi
 
-step "Python implementation and cross-language tests"
+step "Python package and cross-language tests"
 pytest_dirs=(python/tests)
 [ -d tests/cross_language ] && pytest_dirs+=(tests/cross_language)
 target/pyenv/bin/python -m pytest -q "${pytest_dirs[@]}"

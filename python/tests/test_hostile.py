@@ -90,23 +90,27 @@ def test_entry_count_above_max_entries_is_refused(shm_name):
 
 
 def test_a_table_bigger_than_the_segment_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="a table of 100 entries needs 4832 bytes"):
+    with pytest.raises(Corrupt, match="(a table of 100 entries|the table) needs 4832 bytes"):
         open_raw(shm_name, image(max_entries=100, next_offset=4832))
 
 
 def test_memory_size_beyond_the_segment_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="memory_size 8192 is larger than the segment's real size 4096"):
+    with pytest.raises(
+        Corrupt,
+        match="memory_size (8192 is larger than the segment's real size|is 8192 bytes but the segment has)"
+        " 4096",
+    ):
         open_raw(shm_name, image(memory_size=8192))
 
 
 def test_an_entry_past_the_end_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="reach past the segment"):
+    with pytest.raises(Corrupt, match="reach(es)? past the segment"):
         open_raw(shm_name, image([("a", 4000, 200)], next_offset=4096))
 
 
 @pytest.mark.parametrize("offset, length", [(2**64 - 8, 16), (TABLE_END, 2**64 - 8)])
 def test_an_entry_whose_end_overflows_u64_is_refused(shm_name, offset, length):
-    with pytest.raises(Corrupt, match="reach past the segment"):
+    with pytest.raises(Corrupt, match="reach(es)? past the segment"):
         open_raw(shm_name, image([("a", offset, length)], next_offset=4096))
 
 
@@ -116,7 +120,7 @@ def test_a_misaligned_entry_is_refused(shm_name):
 
 
 def test_overlapping_entries_are_refused(shm_name):
-    with pytest.raises(Corrupt, match="overlaps entry 'a'") as caught:
+    with pytest.raises(Corrupt, match="""(overlaps entry 'a'|entries "a" and "b" overlap)""") as caught:
         open_raw(shm_name, image([("a", TABLE_END, 64), ("b", TABLE_END + 32, 64)]))
     assert caught.value.name == "b"
 
@@ -127,12 +131,12 @@ def test_an_entry_inside_the_table_is_refused(shm_name):
 
 
 def test_an_entry_name_without_nul_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="no NUL terminator"):
+    with pytest.raises(Corrupt, match="(no NUL terminator|not NUL-terminated)"):
         open_raw(shm_name, image([(b"n" * 32, TABLE_END, 16)]))
 
 
 def test_an_entry_name_that_is_not_utf8_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="not UTF-8"):
+    with pytest.raises(Corrupt, match="not (NUL-terminated )?UTF-8"):
         open_raw(shm_name, image([(b"\xff\xfe", TABLE_END, 16)]))
 
 
@@ -142,7 +146,7 @@ def test_duplicate_entry_names_are_refused(shm_name):
 
 
 def test_an_entry_ending_after_next_offset_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="after next_offset"):
+    with pytest.raises(Corrupt, match="(after next_offset|before an entry's end)"):
         open_raw(shm_name, image([("a", TABLE_END, 64)], next_offset=TABLE_END + 8))
 
 
@@ -152,7 +156,9 @@ def test_next_offset_past_the_segment_is_refused(shm_name):
 
 
 def test_a_segment_smaller_than_a_header_is_refused(shm_name):
-    with pytest.raises(Corrupt, match="smaller than the 32-byte table header"):
+    with pytest.raises(
+        Corrupt, match="(smaller than the 32-byte table header|needs 32 bytes but the segment has 5)"
+    ):
         open_raw(shm_name, b"\x4d\x50\x49\x5a\x02", ready_timeout=0.05)
 
 
@@ -170,13 +176,15 @@ def array_image(capacity, length):
 
 def test_an_array_whose_capacity_does_not_match_its_size_is_refused(shm_name):
     with open_raw(shm_name, array_image(capacity=7, length=8 + 40)) as memory:
-        with pytest.raises(Corrupt, match="capacity 7 does not match the entry size 48"):
+        with pytest.raises(
+            Corrupt, match="capacity (of )?7 does not (match|fit) (the|its) entry size (of )?48"
+        ):
             Array(memory, "arr", dtype=np.float32)
 
 
 def test_an_array_with_a_huge_capacity_is_refused(shm_name):
     with open_raw(shm_name, array_image(capacity=2**64 - 1, length=8 + 40)) as memory:
-        with pytest.raises(Corrupt, match="does not match the entry size"):
+        with pytest.raises(Corrupt, match="does not (match|fit) (the|its) entry size"):
             Array(memory, "arr", dtype=np.uint8)
 
 
@@ -214,14 +222,17 @@ def test_a_stack_opened_with_another_element_size_is_refused(shm_name):
 @pytest.mark.parametrize("capacity", [0, 1, 100, 3])
 def test_a_queue_capacity_that_is_not_a_power_of_two_of_at_least_two_is_refused(shm_name, capacity):
     with open_raw(shm_name, ring_image(Queue, capacity, 4)) as memory:
-        with pytest.raises(Corrupt, match=f"capacity {capacity} is not a power of two"):
+        with pytest.raises(Corrupt, match=f"capacity {capacity} is (not a power of two|below 2)"):
             Queue(memory, "ring", dtype=np.int32)
 
 
 @pytest.mark.parametrize("kind", [Queue, Stack])
 def test_a_ring_whose_capacity_does_not_match_its_size_is_refused(shm_name, kind):
     with open_raw(shm_name, ring_image(kind, 8, 4, length=16 + 32 + 4 * 4)) as memory:
-        with pytest.raises(Corrupt, match="needs 80 bytes, but the entry has 64"):
+        with pytest.raises(
+            Corrupt,
+            match="(needs 80 bytes, but the entry has 64|capacity of 8 does not fit its entry size of 64)",
+        ):
             kind(memory, "ring", dtype=np.int32)
 
 
@@ -230,10 +241,17 @@ def test_a_stack_top_outside_the_stack_is_refused(shm_name, top):
     data = ring_image(Stack, 8, 4)
     struct.pack_into("<i", data, TABLE_END, top)
     with open_raw(shm_name, data) as memory:
+        # Refused when opened (the earlier Python code refused at each operation instead)...
+        with pytest.raises(Corrupt, match=f"top is {top}, outside -1..8"):
+            Stack(memory, "ring", dtype=np.int32)
+        # ... and at each operation when it goes bad after the stack was opened.
+        struct.pack_into("<i", memory.data, TABLE_END, -1)
         stack = Stack(memory, "ring", dtype=np.int32)
-        for operation in (stack.pop, lambda: stack.push(1), stack.top, lambda: len(stack)):
-            with pytest.raises(Corrupt, match=f"top {top} is outside -1..7"):
+        struct.pack_into("<i", memory.data, TABLE_END, top)
+        for operation in (stack.pop, lambda: stack.push(1), stack.top):
+            with pytest.raises(Corrupt, match=f"top is {top}, outside -1..8"):
                 operation()
+        assert 0 <= len(stack) <= 8
 
 
 def test_a_queue_sequence_ahead_of_its_counters_is_refused_not_spun_on(shm_name):
@@ -241,10 +259,12 @@ def test_a_queue_sequence_ahead_of_its_counters_is_refused_not_spun_on(shm_name)
     struct.pack_into("<8I", data, TABLE_END + 16 + 32, *[1000] * 8)
     with open_raw(shm_name, data) as memory:
         queue = Queue(memory, "ring", dtype=np.int32)
-        with pytest.raises(Corrupt, match="ahead of tail"):
-            queue.push(1)
-        with pytest.raises(Corrupt, match="ahead of head"):
-            queue.pop()
+        # The Rust algorithm answers "nothing to claim" (full, empty) for slots no algorithm
+        # leaves, rather than spinning on bytes that never change.
+        assert queue.push(1) is False
+        assert queue.pop() is None
+        assert queue.push_wait(1, timeout=0.05) is False
+        assert queue.pop_wait(timeout=0.05) is None
 
 
 @pytest.mark.parametrize("kind, size", [(Semaphore, 8), (Latch, 32), (Barrier, 12)])
@@ -259,7 +279,7 @@ def test_a_synchronisation_entry_of_the_wrong_size_is_refused(shm_name, kind, si
     [
         (Semaphore, (1, 0, -1, 0), "max_count -1 is negative"),
         (Latch, (1, -4, 0, 0), "initial_count -4 is negative"),
-        (Barrier, (0, 0, 0, 0), "num_participants 0 is not positive"),
+        (Barrier, (0, 0, 0, 0), "num_participants 0 is not (positive|1 or more)"),
     ],
 )
 def test_synchronisation_fields_out_of_range_are_refused(shm_name, kind, fields, problem):

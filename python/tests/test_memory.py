@@ -103,7 +103,6 @@ def test_opening_a_missing_segment_fails(shm_name):
     [
         "",
         "/",
-        "noslash",
         "/a/b",
         "//a",
         "/.",
@@ -122,6 +121,15 @@ def test_an_invalid_segment_name_fails_before_any_system_call(name):
         Memory(name)
     with pytest.raises(InvalidName):
         Memory.unlink(name)
+
+
+def test_a_name_without_the_leading_slash_gets_one_as_in_multiprocessing(new_name):
+    name = new_name()
+    with Memory(name[1:], 4096) as created:
+        assert created.name == name
+        with Memory(name[1:]) as opened:
+            assert opened.name == name and opened.size == 4096
+    assert Memory.unlink(name[1:]) and not os.path.exists("/dev/shm/" + name[1:])
 
 
 def test_the_longest_segment_name_is_accepted(new_name):

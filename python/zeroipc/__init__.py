@@ -16,17 +16,18 @@ together.
     ...     events.push(42)
 """
 
-from ._table import Table, TableEntry
+from ._native import Barrier, Event, Latch, Monitor, Mutex, Once, RWLock, Semaphore, Signal
 from .array import Array
-from .barrier import Barrier
 from .errors import (
     AlreadyExists,
     BadMagic,
     Corrupt,
     CountAtMaximum,
     ElementSizeMismatch,
+    ElementTypeError,
     InvalidName,
     NotFound,
+    NotLocked,
     NotReady,
     OutOfSpace,
     SlotStuck,
@@ -35,13 +36,10 @@ from .errors import (
     UnsupportedVersion,
     ZeroIPCError,
 )
-from .latch import Latch
-from .memory import Memory
-from .mutex import Mutex
-from .once import Once
+from .memory import Memory, Table, TableEntry
 from .queue import Queue
-from .semaphore import Semaphore
 from .stack import Stack
+from .sync import EventMode
 
 __version__ = "0.1.0"
 
@@ -53,16 +51,23 @@ __all__ = [
     "Corrupt",
     "CountAtMaximum",
     "ElementSizeMismatch",
+    "ElementTypeError",
+    "Event",
+    "EventMode",
     "InvalidName",
     "Latch",
     "Memory",
+    "Monitor",
     "Mutex",
     "NotFound",
+    "NotLocked",
     "NotReady",
     "Once",
     "OutOfSpace",
     "Queue",
+    "RWLock",
     "Semaphore",
+    "Signal",
     "SlotStuck",
     "Stack",
     "Table",

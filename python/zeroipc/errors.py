@@ -162,3 +162,32 @@ class SlotStuck(ZeroIPCError, TimeoutError):
             f"entry {name!r}: slot {index} stayed in state {state} for {timeout} s; "
             "a peer probably died in the middle of an operation"
         )
+
+
+class NotLocked(ZeroIPCError, RuntimeError, OverflowError):
+    """An unlock found the mutex unlocked; nothing changed.
+
+    Also a ``RuntimeError`` (as this package raised before) and an ``OverflowError``
+    (as the upstream package's semaphore-based mutex raises).
+    """
+
+
+class ElementTypeError(ZeroIPCError, TypeError, ValueError):
+    """A value is not of the kind a structure's elements are (a float for an integer dtype,
+    a string for a number, an array for one element); nothing was pushed.
+
+    Also a ``TypeError``, and a ``ValueError`` as the package raised before.
+    """
+
+
+def _from_native(class_name: str, message: str, attrs: dict) -> ZeroIPCError:
+    """The exception ``class_name`` of this module with the Rust crate's ``message`` and the
+    attributes ``attrs``, made without the class's own ``__init__`` (used by the native module)."""
+    cls = globals().get(class_name)
+    if not (isinstance(cls, type) and issubclass(cls, ZeroIPCError)):
+        cls = ZeroIPCError
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    for key, value in attrs.items():
+        setattr(error, key, value)
+    return error

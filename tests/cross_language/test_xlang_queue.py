@@ -107,7 +107,8 @@ def test_python_producer_rust_consumer(interop, segment, processes, tmp_path):
     report("Python producer -> Rust consumer", SPSC_ITEMS, wall)
 
 
-def test_two_producers_two_consumers_one_per_language(interop, segment, processes, tmp_path):
+@pytest.mark.parametrize("python_batch", [0, 64], ids=["push_wait", "push_array"])
+def test_two_producers_two_consumers_one_per_language(interop, segment, processes, tmp_path, python_batch):
     name = segment()
     create_queue_in_rust(interop, processes, name)
     outs = {"rust": tmp_path / "rust_consumer.u64", "python": tmp_path / "python_consumer.u64"}
@@ -118,7 +119,11 @@ def test_two_producers_two_consumers_one_per_language(interop, segment, processe
     ]
     producers = [
         processes(rust(interop, "produce", name, ENTRY, per_producer, 1), DEADLINE, "rust_producer"),
-        processes(python("produce", name, ENTRY, per_producer, 2), DEADLINE, "python_producer"),
+        processes(
+            python("produce", name, ENTRY, per_producer, 2) + (["--batch", str(python_batch)] if python_batch else []),
+            DEADLINE,
+            "python_producer",
+        ),
     ]
     for producer in producers:
         assert summary(producer.wait())["pushed"] == str(per_producer)

@@ -75,9 +75,12 @@ mod words;
 pub use declare::{DeclaredEntry, SegmentOptions};
 pub use error::{Error, PushTimeoutError, Result};
 #[cfg(not(loom))]
-pub use memory::{Entries, Memory, Options, DEFAULT_OPEN_TIMEOUT};
+pub use memory::{Entries, Memory, Options, DEFAULT_LOCK_TIMEOUT, DEFAULT_OPEN_TIMEOUT};
 #[cfg(not(loom))]
 pub use repair::{EntryRepair, RepairReport, Skipped};
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::array::RawArray;
 #[cfg(not(loom))]
 pub use structures::array::{Array, ArrayReader, Iter};
 #[cfg(not(loom))]
@@ -88,9 +91,15 @@ pub use structures::map::{Map, MapIter, MapReader};
 #[cfg(not(loom))]
 pub use structures::pool::{Pool, PoolIndex, PoolReader};
 #[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::queue::RawQueue;
+#[cfg(not(loom))]
 pub use structures::queue::{Queue, QueueReader};
 #[cfg(not(loom))]
 pub use structures::set::{Set, SetIter, SetReader};
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::stack::{BusySince, RawStack, StackFail};
 #[cfg(not(loom))]
 pub use structures::stack::{Stack, StackReader};
 #[cfg(not(loom))]

@@ -12,6 +12,9 @@ use crate::table::{Entry, Table};
 /// How long [`Memory::open`] waits for a segment whose creator has not published it yet.
 pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How long adding an entry waits for the segment's table lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A shared-memory segment in format v2, mapped into this process.
 ///
 /// A `Memory` is cheap to clone: clones, and every structure handle made from it, share one
@@ -69,6 +72,15 @@ pub struct Memory {
     table: Table,
     /// Whether the writing calls are refused ([`Error::ReadOnly`]).
     read_only: bool,
+}
+
+/// The segment's descriptor: for bindings that map the segment a second time (the Python
+/// package's numpy views) or take part in its locks.
+#[doc(hidden)]
+impl std::os::fd::AsFd for Memory {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.region.shm().as_fd()
+    }
 }
 
 impl Memory {
@@ -267,6 +279,35 @@ impl Memory {
         self.table.find(&self.region, name)
     }
 
+    /// Adds an entry of `size` zeroed bytes called `name`, with no structure in it: for
+    /// bindings and tools that lay out their own bytes.
+    ///
+    /// # Errors
+    ///
+    /// As a structure's `create`: a bad or taken name, a full table, too little room, the
+    /// table lock's timeout; on error the segment is unchanged.
+    #[doc(hidden)]
+    pub fn allocate(&self, name: &str, size: u64) -> Result<Entry> {
+        self.add(name, size, |region, offset| {
+            // The space was never used, so it is zero unless someone wrote past the table's
+            // `next_offset`; make it so in any case, in bounded steps.
+            let mut at = 0;
+            while at < size {
+                let n = (size - at).min(1 << 16);
+                region.write_bytes(offset + at, &vec![0; n as usize])?;
+                at += n;
+            }
+            Some(())
+        })
+    }
+
+    /// The segment's size as the operating system reported it when it was mapped: the
+    /// length of the mapping (the header's `memory_size` is [`size`](Memory::size)).
+    #[doc(hidden)]
+    pub fn mapped_len(&self) -> usize {
+        self.region.len()
+    }
+
     /// Adds a table entry of `size` bytes; `init` writes the structure's header at the
     /// offset it is given before the entry is published.
     pub(crate) fn add(
@@ -378,6 +419,7 @@ pub struct Options {
     max_entries: u32,
     mode: u32,
     timeout: Duration,
+    lock_timeout: Duration,
     replace_if_stale: bool,
     read_only: bool,
     private_copy: bool,
@@ -396,6 +438,7 @@ impl Options {
             max_entries: layout::DEFAULT_MAX_ENTRIES,
             mode: 0o600,
             timeout: DEFAULT_OPEN_TIMEOUT,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
             replace_if_stale: false,
             read_only: false,
             private_copy: false,
@@ -422,6 +465,15 @@ impl Options {
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Options {
         self.timeout = timeout;
+        self
+    }
+
+    /// How long adding an entry through the handle waits for the table lock, which another
+    /// process holds while it adds one (default [`DEFAULT_LOCK_TIMEOUT`]); past it the add
+    /// fails with [`Error::Timeout`] and changes nothing.
+    #[must_use]
+    pub fn lock_timeout(mut self, timeout: Duration) -> Options {
+        self.lock_timeout = timeout;
         self
     }
 
@@ -498,7 +550,8 @@ impl Options {
                 available: size as u64,
             });
         }
-        let region = Region::new(Shm::create(name, size, self.mode)?);
+        let region =
+            Region::new(Shm::create(name, size, self.mode)?.with_lock_timeout(self.lock_timeout));
         let table = Table::create(&region, self.max_entries)
             .unwrap_or_else(|_| unreachable!("the size was checked against the table above"));
         Ok(Memory {
@@ -535,7 +588,9 @@ impl Options {
     /// As [`Memory::open`].
     pub fn open(&self, name: &str) -> Result<Memory> {
         let access = self.access();
-        let region = Region::new(Shm::open(name, self.timeout, access)?);
+        let region = Region::new(
+            Shm::open(name, self.timeout, access)?.with_lock_timeout(self.lock_timeout),
+        );
         let table = Table::open(&region, name, self.timeout)?;
         Ok(Memory {
             region,

@@ -83,6 +83,8 @@ pub(crate) struct Shm {
     /// Serialises `lock` between threads of this process, which share one descriptor and so
     /// one `flock`.
     local_lock: Mutex<()>,
+    /// How long `lock` waits for another holder.
+    lock_timeout: Duration,
 }
 
 /// Where every handle of a segment holds its attachment: a shared (read) lock on this one
@@ -190,6 +192,7 @@ impl Shm {
                 map,
                 access: Access::ReadWrite,
                 local_lock: Mutex::new(()),
+                lock_timeout: LOCK_TIMEOUT,
             }),
             Err(e) => {
                 // The object is ours (O_EXCL) and unpublished: remove it so a failed create
@@ -290,6 +293,7 @@ impl Shm {
                 len,
                 access,
                 local_lock: Mutex::new(()),
+                lock_timeout: LOCK_TIMEOUT,
             });
         }
         // Exit: attached, or the time is up while a handle that replaces the segment holds
@@ -317,7 +321,19 @@ impl Shm {
             map,
             access,
             local_lock: Mutex::new(()),
+            lock_timeout: LOCK_TIMEOUT,
         })
+    }
+
+    /// This handle, with `lock` waiting up to `timeout` for another holder.
+    pub(crate) fn with_lock_timeout(mut self, timeout: Duration) -> Shm {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The object's descriptor.
+    pub(crate) fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        std::os::fd::AsFd::as_fd(&self.file)
     }
 
     /// Copies the first `size` bytes of `file` with `pread` into new private anonymous
@@ -434,14 +450,15 @@ impl Shm {
 
     /// Takes the advisory lock that serialises changes to the table, between processes
     /// (`flock` on the object) and between threads of this one. Gives up with
-    /// [`Error::Timeout`] if another holder keeps it for ten seconds.
+    /// [`Error::Timeout`] if another holder keeps it for the lock timeout (ten seconds
+    /// unless `Options::lock_timeout` said otherwise).
     pub(crate) fn lock(&self) -> Result<ShmLock<'_>> {
         let local = self
             .local_lock
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let fd = self.file.as_raw_fd();
-        let deadline = Instant::now() + LOCK_TIMEOUT;
+        let deadline = Instant::now() + self.lock_timeout;
         let mut pause = Duration::from_micros(20);
         loop {
             // SAFETY: `fd` is an open descriptor owned by `self.file`; flock has no memory

@@ -431,6 +431,117 @@ impl<T> fmt::Debug for ArrayReader<T> {
     }
 }
 
+// ---- An array of elements whose size is known at run time ----------------------------------
+
+/// Where an array of elements whose size is known only at run time lies: for bindings that
+/// view the elements in their own mapping of the segment (the Python package's numpy
+/// views). Made by the same checks as [`Array::create`] and [`Array::open`].
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct RawArray {
+    data_offset: u64,
+    len: usize,
+    name: String,
+}
+
+impl RawArray {
+    /// As [`Array::create`], for `len` elements of `elem_size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::create`]; [`Error::OutOfSpace`] also for a `len` or an `elem_size` of 0.
+    pub fn create(mem: &Memory, name: &str, len: usize, elem_size: usize) -> Result<RawArray> {
+        let too_big = || Error::OutOfSpace {
+            requested: u64::MAX,
+            available: mem.size(),
+        };
+        if len == 0 || elem_size == 0 {
+            return Err(too_big());
+        }
+        let size = checked_array_size(len, elem_size).ok_or_else(too_big)?;
+        let entry = mem.add(name, size as u64, |region, offset| {
+            region.write(offset, len as u64)
+        })?;
+        Self::checked(mem.region(), name, entry.offset(), len, elem_size)
+    }
+
+    /// As [`Array::open`], for elements of `elem_size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::open`].
+    pub fn open(mem: &Memory, name: &str, elem_size: usize) -> Result<RawArray> {
+        // A handle that writes: refused on a read-only segment before anything is read.
+        mem.writable()?;
+        let entry = mem.find(name)?;
+        let capacity_mismatch = |capacity| Error::CapacityMismatch {
+            name: name.to_owned(),
+            capacity,
+            entry_size: entry.size(),
+        };
+        if entry.size() < ARRAY_HEADER_SIZE as u64 || elem_size == 0 {
+            return Err(capacity_mismatch(0));
+        }
+        let capacity: u64 = mem
+            .region()
+            .read(entry.offset())
+            .ok_or_else(|| capacity_mismatch(0))?;
+        let data_bytes = entry.size() - ARRAY_HEADER_SIZE as u64;
+        let elem = elem_size as u64;
+        if capacity.checked_mul(elem) != Some(data_bytes) {
+            return Err(match data_bytes.checked_div(capacity) {
+                Some(found) if data_bytes % capacity == 0 => Error::ElementSizeMismatch {
+                    name: name.to_owned(),
+                    expected: elem,
+                    found,
+                },
+                _ => capacity_mismatch(capacity),
+            });
+        }
+        let len = usize::try_from(capacity).map_err(|_| capacity_mismatch(capacity))?;
+        Self::checked(mem.region(), name, entry.offset(), len, elem_size)
+    }
+
+    fn checked(
+        region: &Region,
+        name: &str,
+        offset: u64,
+        len: usize,
+        elem_size: usize,
+    ) -> Result<RawArray> {
+        let data_offset = offset + ARRAY_HEADER_SIZE as u64;
+        let bytes = (len as u64).checked_mul(elem_size as u64);
+        bytes
+            .and_then(|b| region.check(data_offset, b, 1))
+            .ok_or_else(|| Error::corrupt(name, "array data lies outside the segment"))?;
+        Ok(RawArray {
+            data_offset,
+            len,
+            name: name.to_owned(),
+        })
+    }
+
+    /// The offset of the first element in the segment.
+    pub fn data_offset(&self) -> u64 {
+        self.data_offset
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The table name of this array.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
 crate::declare::declare_elements!(Array, len, false, array_size);

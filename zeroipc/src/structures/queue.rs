@@ -33,6 +33,8 @@ use std::{fmt, time::Duration};
 use bytemuck::{Pod, Zeroable};
 
 #[cfg(not(loom))]
+use crate::structures::slots::ByteSlots;
+#[cfg(not(loom))]
 use crate::{
     error::{Error, PushTimeoutError, Result},
     layout,
@@ -1106,6 +1108,256 @@ fn repair_at(
             .push(format!("{rewritten} slot sequence numbers rewritten"));
     }
     Ok(report)
+}
+
+// ---- A queue of elements whose size is known at run time ----------------------------------
+
+/// A [`Queue`] whose element size is known only at run time: elements are byte strings of
+/// [`elem_size`](RawQueue::elem_size) bytes. For bindings to languages whose element types
+/// are dynamic (the Python package); the algorithm is the same view as [`Queue`]'s, over
+/// the same words, so the two mix freely on one queue.
+#[doc(hidden)]
+#[cfg(not(loom))]
+pub struct RawQueue {
+    head: Mapped<AtomicU32>,
+    tail: Mapped<AtomicU32>,
+    sequence: Mapped<AtomicU32>,
+    /// `capacity * elem_size` bytes.
+    data: Mapped<u8>,
+    capacity: usize,
+    elem_size: usize,
+    hints: Hints,
+    name: String,
+}
+
+#[cfg(not(loom))]
+impl RawQueue {
+    /// As [`Queue::create`], for elements of `elem_size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::create`]; [`Error::OutOfSpace`] also for an `elem_size` of zero.
+    pub fn create(mem: &Memory, name: &str, capacity: usize, elem_size: usize) -> Result<RawQueue> {
+        let too_big = || Error::OutOfSpace {
+            requested: u64::MAX,
+            available: mem.size(),
+        };
+        if elem_size == 0 || elem_size > u32::MAX as usize || capacity == 0 {
+            return Err(too_big());
+        }
+        let capacity = queue_capacity(capacity).ok_or_else(too_big)?;
+        let size = layout::checked_ring_size(capacity, elem_size).ok_or_else(too_big)?;
+        let data_size = capacity * elem_size;
+        let slots_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
+        let entry = mem.add(name, size as u64, |region, offset| {
+            let header = QueueHeader {
+                head: 0,
+                tail: 0,
+                capacity: capacity as u32,
+                elem_size: elem_size as u32,
+            };
+            region.write(offset, header)?;
+            // As in `Queue::create_at`: the data section zero.
+            region.write_bytes(
+                offset + layout::RING_HEADER_SIZE as u64,
+                &vec![0; layout::align8(data_size)],
+            )?;
+            let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
+            for (i, word) in sequence.iter().enumerate() {
+                // Relaxed: published with the entry by the table's Release store.
+                word.store(i as u32, Ordering::Relaxed);
+            }
+            Some(())
+        })?;
+        Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)
+    }
+
+    /// As [`Queue::open`], for elements of any size; the size is the header's.
+    ///
+    /// # Errors
+    ///
+    /// As [`Queue::open`], less the element size check; [`Error::Corrupt`] for an element
+    /// size of zero.
+    pub fn open(mem: &Memory, name: &str) -> Result<RawQueue> {
+        // A handle that writes: refused on a read-only segment before anything is read.
+        mem.writable()?;
+        let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
+        let capacity = header.capacity as usize;
+        let elem_size = header.elem_size as usize;
+        let wrong = if capacity < MIN_QUEUE_CAPACITY {
+            Some(format!(
+                "queue capacity {capacity} is below {MIN_QUEUE_CAPACITY}: one slot cannot tell a full queue from an empty one (such a queue loses items)"
+            ))
+        } else if !capacity.is_power_of_two() {
+            Some(format!("queue capacity {capacity} is not a power of two"))
+        } else if capacity > MAX_QUEUE_CAPACITY {
+            Some(format!("queue capacity {capacity} is above 2^31"))
+        } else if elem_size == 0 {
+            Some("queue element size is 0".to_owned())
+        } else {
+            None
+        };
+        if let Some(what) = wrong {
+            return Err(Error::corrupt(name, what));
+        }
+        match layout::checked_ring_size(capacity, elem_size) {
+            Some(size) if size as u64 == entry.size() => {}
+            _ => {
+                return Err(Error::CapacityMismatch {
+                    name: name.to_owned(),
+                    capacity: capacity as u64,
+                    entry_size: entry.size(),
+                })
+            }
+        }
+        Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)
+    }
+
+    fn from_parts(
+        region: &Region,
+        name: &str,
+        offset: u64,
+        capacity: usize,
+        elem_size: usize,
+    ) -> Result<RawQueue> {
+        let outside = || Error::corrupt(name, "queue lies outside the segment");
+        let slots_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
+        let head = region
+            .mapped::<AtomicU32>(offset + QUEUE_HEAD_OFFSET as u64, 1)
+            .ok_or_else(outside)?;
+        let tail = region
+            .mapped::<AtomicU32>(offset + QUEUE_TAIL_OFFSET as u64, 1)
+            .ok_or_else(outside)?;
+        let sequence = region
+            .mapped(offset + slots_offset, capacity as u64)
+            .ok_or_else(outside)?;
+        let data = region
+            .mapped::<u8>(
+                offset + layout::RING_HEADER_SIZE as u64,
+                (capacity * elem_size) as u64,
+            )
+            .ok_or_else(outside)?;
+        // Relaxed: a first guess at each counter, nothing more.
+        let hints = Hints::new(
+            head.atomic().load(Ordering::Relaxed),
+            tail.atomic().load(Ordering::Relaxed),
+        );
+        Ok(RawQueue {
+            head,
+            tail,
+            sequence,
+            data,
+            capacity,
+            elem_size,
+            hints,
+            name: name.to_owned(),
+        })
+    }
+
+    #[inline]
+    fn view<'a>(
+        &'a self,
+        src: &'a [u8],
+        dst: &'a mut [u8],
+    ) -> QueueView<'a, (), ByteSlots<'a, 'a>> {
+        QueueView::new(
+            self.head.atomic(),
+            self.tail.atomic(),
+            self.sequence.atomics(),
+            ByteSlots::new(&self.data, self.elem_size, src, dst),
+            &self.hints,
+        )
+    }
+
+    /// The table name of this queue.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The size of an element in bytes.
+    pub fn elem_size(&self) -> usize {
+        self.elem_size
+    }
+
+    /// As [`Queue::len`].
+    pub fn len(&self) -> usize {
+        self.view(&[], &mut []).len()
+    }
+
+    /// As [`Queue::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Pushes the longest prefix of the whole elements in `src` that has room, claimed in
+    /// one step (as [`Queue::push_slice`]); returns how many elements were pushed.
+    pub fn push_bytes(&self, src: &[u8]) -> usize {
+        let units = vec![(); src.len() / self.elem_size];
+        self.view(src, &mut []).push_slice(&units)
+    }
+
+    /// Pops up to as many elements as `dst` holds whole, oldest first, into the front of
+    /// `dst`, claimed in one step (as [`Queue::pop_into`]); returns how many were popped.
+    pub fn pop_bytes(&self, dst: &mut [u8]) -> usize {
+        let mut units = vec![(); dst.len() / self.elem_size];
+        self.view(&[], dst).pop_into(&mut units)
+    }
+
+    /// Pushes the element `src` (its first `elem_size` bytes), waiting up to `timeout` for
+    /// room; whether it was pushed. `false` at once if `src` is shorter than an element.
+    pub fn push_bytes_timeout(&self, src: &[u8], timeout: Duration) -> bool {
+        let Some(src) = src.get(..self.elem_size) else {
+            return false;
+        };
+        let view = self.view(src, &mut []);
+        let mut wait = Wait::new(timeout);
+        // Exit: the push succeeded, or the time is up.
+        loop {
+            if view.push_slice(&[()]) == 1 {
+                return true;
+            }
+            let (word, seen) = view.push_watch();
+            if !wait.wait(word, seen) {
+                return false;
+            }
+        }
+    }
+
+    /// Pops one element into the front of `dst`, waiting up to `timeout` for one; whether
+    /// one was popped. `false` at once if `dst` is shorter than an element.
+    pub fn pop_bytes_timeout(&self, dst: &mut [u8], timeout: Duration) -> bool {
+        let Some(dst) = dst.get_mut(..self.elem_size) else {
+            return false;
+        };
+        let view = self.view(&[], dst);
+        let mut wait = Wait::new(timeout);
+        // Exit: an element was popped, or the time is up.
+        loop {
+            if view.pop_into(&mut [()]) == 1 {
+                return true;
+            }
+            let (word, seen) = view.pop_watch();
+            if !wait.wait(word, seen) {
+                return false;
+            }
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl fmt::Debug for RawQueue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawQueue")
+            .field("name", &self.name)
+            .field("capacity", &self.capacity)
+            .field("elem_size", &self.elem_size)
+            .finish_non_exhaustive()
+    }
 }
 
 // ---- Its declaration for the macro and its reading for tools (not under loom) ----------

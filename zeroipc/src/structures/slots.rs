@@ -322,3 +322,78 @@ impl Records for &CellRecords {
         });
     }
 }
+
+/// The data section of a queue or stack whose element size is known only at run time, as
+/// slots of `()`: each `write` copies the next element of a caller's source buffer into the
+/// slot, each `read` copies the slot into the next element of a caller's destination buffer.
+///
+/// The algorithms hand over slots one element at a time and in the order of the caller's
+/// run (`QueueView::push_slice` writes, and `pop_into` reads, positions in order; a stack
+/// moves one element per call), so a cursor that advances by one element per call pairs
+/// each slot with the right element of the buffer. A call past the end of the buffer copies
+/// nothing (never happens: the callers pass as many `()` as the buffer has elements).
+#[cfg(not(loom))]
+pub(crate) struct ByteSlots<'a, 'b> {
+    /// `len * elem` bytes.
+    data: &'a Mapped<u8>,
+    elem: usize,
+    len: usize,
+    src: &'b [u8],
+    dst: std::cell::RefCell<&'b mut [u8]>,
+    /// The element of `src` or `dst` the next call copies.
+    next: std::cell::Cell<usize>,
+}
+
+#[cfg(not(loom))]
+impl<'a, 'b> ByteSlots<'a, 'b> {
+    /// Slots of `elem` bytes over `data` (`data.len() / elem` of them), taking elements from
+    /// `src` (a push) or giving them to `dst` (a pop).
+    pub(crate) fn new(
+        data: &'a Mapped<u8>,
+        elem: usize,
+        src: &'b [u8],
+        dst: &'b mut [u8],
+    ) -> ByteSlots<'a, 'b> {
+        ByteSlots {
+            data,
+            elem,
+            len: data.len().checked_div(elem).unwrap_or(0),
+            src,
+            dst: std::cell::RefCell::new(dst),
+            next: std::cell::Cell::new(0),
+        }
+    }
+
+    /// The byte range of the cursor's element, and the cursor moved on past it.
+    fn take(&self) -> std::ops::Range<usize> {
+        let i = self.next.get();
+        self.next.set(i + 1);
+        i * self.elem..(i + 1) * self.elem
+    }
+}
+
+#[cfg(not(loom))]
+impl Slots<()> for ByteSlots<'_, '_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    unsafe fn write(&self, index: usize, (): ()) {
+        let range = self.take();
+        if let Some(from) = self.src.get(range) {
+            // In bounds: `index < len`, so `(index + 1) * elem <= data.len()`; `store_run`
+            // checks it again and copies per-byte atomically.
+            let _ = self.data.store_run(index * self.elem, from);
+        }
+    }
+
+    #[inline]
+    unsafe fn read(&self, index: usize) {
+        let range = self.take();
+        if let Some(to) = self.dst.borrow_mut().get_mut(range) {
+            // As in `write`.
+            let _ = self.data.load_run(index * self.elem, to);
+        }
+    }
+}

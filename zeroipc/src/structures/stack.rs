@@ -32,11 +32,16 @@ use crate::structures::slots::Slots;
 use crate::wait::Wait;
 
 #[cfg(not(loom))]
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    time::{Duration, Instant},
+};
 
 #[cfg(not(loom))]
 use bytemuck::{Pod, Zeroable};
 
+#[cfg(not(loom))]
+use crate::structures::slots::ByteSlots;
 #[cfg(not(loom))]
 use crate::{
     error::{Error, PushTimeoutError, Result},
@@ -1004,6 +1009,345 @@ impl<T> fmt::Debug for StackReader<T> {
         f.debug_struct("StackReader")
             .field("stack", &self.stack)
             .finish()
+    }
+}
+
+// ---- A stack of elements whose size is known at run time ----------------------------------
+
+/// A [`Stack`] whose element size is known only at run time: elements are byte strings of
+/// [`elem_size`](RawStack::elem_size) bytes. For bindings to languages whose element types
+/// are dynamic (the Python package); the algorithm is [`Stack`]'s view, over the same words,
+/// and the calls answer with the view's own reason ([`StackFail`]) when they fail, so that a
+/// binding can report a slot a peer left busy.
+#[doc(hidden)]
+#[cfg(not(loom))]
+pub struct RawStack {
+    top: Mapped<AtomicI32>,
+    state: Mapped<AtomicU32>,
+    /// `capacity * elem_size` bytes.
+    data: Mapped<u8>,
+    capacity: usize,
+    elem_size: usize,
+    name: String,
+}
+
+/// Where a waiting operation of a [`RawStack`] first found a slot busy, and when: kept by
+/// the caller across calls, so that the patience for a busy slot spans them.
+#[doc(hidden)]
+#[cfg(not(loom))]
+pub type BusySince = Option<(usize, Instant)>;
+
+#[cfg(not(loom))]
+impl RawStack {
+    /// As [`Stack::create`], for elements of `elem_size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Stack::create`]; [`Error::OutOfSpace`] also for a capacity or an `elem_size` of
+    /// zero.
+    pub fn create(mem: &Memory, name: &str, capacity: usize, elem_size: usize) -> Result<RawStack> {
+        let too_big = || Error::OutOfSpace {
+            requested: u64::MAX,
+            available: mem.size(),
+        };
+        if elem_size == 0 || elem_size > u32::MAX as usize || capacity == 0 {
+            return Err(too_big());
+        }
+        let size = layout::checked_ring_size(capacity, elem_size)
+            .filter(|_| capacity <= MAX_STACK_CAPACITY)
+            .ok_or_else(too_big)?;
+        let data_size = capacity * elem_size;
+        let states_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
+        let entry = mem.add(name, size as u64, |region, offset| {
+            let header = StackHeader {
+                top: -1,
+                capacity: capacity as u32,
+                elem_size: elem_size as u32,
+                reserved: 0,
+            };
+            region.write(offset, header)?;
+            region.write_bytes(
+                offset + layout::RING_HEADER_SIZE as u64,
+                &vec![0; layout::align8(data_size)],
+            )?;
+            for word in region.atomic_u32_slice(offset + states_offset, capacity as u64)? {
+                // Relaxed: published with the entry by the table's Release store.
+                word.store(EMPTY, Ordering::Relaxed);
+            }
+            Some(())
+        })?;
+        Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)
+    }
+
+    /// As [`Stack::open`], for elements of any size; the size is the header's.
+    ///
+    /// # Errors
+    ///
+    /// As [`Stack::open`], less the element size check; [`Error::Corrupt`] for an element
+    /// size of zero.
+    pub fn open(mem: &Memory, name: &str) -> Result<RawStack> {
+        // A handle that writes: refused on a read-only segment before anything is read.
+        mem.writable()?;
+        let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
+        let capacity = header.capacity as usize;
+        let elem_size = header.elem_size as usize;
+        if capacity == 0 || capacity > MAX_STACK_CAPACITY {
+            return Err(Error::corrupt(
+                name,
+                format!("stack capacity {capacity} is not between 1 and 2^31 - 1"),
+            ));
+        }
+        if elem_size == 0 {
+            return Err(Error::corrupt(name, "stack element size is 0"));
+        }
+        match layout::checked_ring_size(capacity, elem_size) {
+            Some(size) if size as u64 == entry.size() => {}
+            _ => {
+                return Err(Error::CapacityMismatch {
+                    name: name.to_owned(),
+                    capacity: capacity as u64,
+                    entry_size: entry.size(),
+                })
+            }
+        }
+        let stack = Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)?;
+        // Relaxed: a validity check of the value only.
+        let top = stack.top.atomic().load(Ordering::Relaxed);
+        if top < -1 || top >= capacity as i32 {
+            return Err(Error::corrupt(
+                name,
+                format!("stack top is {top}, outside -1..{capacity}"),
+            ));
+        }
+        Ok(stack)
+    }
+
+    fn from_parts(
+        region: &Region,
+        name: &str,
+        offset: u64,
+        capacity: usize,
+        elem_size: usize,
+    ) -> Result<RawStack> {
+        let outside = || Error::corrupt(name, "stack lies outside the segment");
+        let states_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
+        let top = region
+            .mapped(offset + STACK_TOP_OFFSET as u64, 1)
+            .ok_or_else(outside)?;
+        let state = region
+            .mapped(offset + states_offset, capacity as u64)
+            .ok_or_else(outside)?;
+        let data = region
+            .mapped::<u8>(
+                offset + layout::RING_HEADER_SIZE as u64,
+                (capacity * elem_size) as u64,
+            )
+            .ok_or_else(outside)?;
+        Ok(RawStack {
+            top,
+            state,
+            data,
+            capacity,
+            elem_size,
+            name: name.to_owned(),
+        })
+    }
+
+    #[inline]
+    fn view<'a>(
+        &'a self,
+        src: &'a [u8],
+        dst: &'a mut [u8],
+    ) -> StackView<'a, (), ByteSlots<'a, 'a>> {
+        StackView::new(
+            self.top.atomic(),
+            self.state.atomics(),
+            ByteSlots::new(&self.data, self.elem_size, src, dst),
+        )
+    }
+
+    /// The table name of this stack.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The size of an element in bytes.
+    pub fn elem_size(&self) -> usize {
+        self.elem_size
+    }
+
+    /// As [`Stack::len`].
+    pub fn len(&self) -> usize {
+        self.view(&[], &mut []).len()
+    }
+
+    /// As [`Stack::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits for a busy slot: `false` once it has been busy for `patience` (counted from
+    /// when `busy` first saw this slot busy) or the wait ran out.
+    fn wait_busy(
+        &self,
+        index: usize,
+        state: u32,
+        patience: Duration,
+        busy: &mut BusySince,
+    ) -> bool {
+        let now = Instant::now();
+        let since = match *busy {
+            Some((i, since)) if i == index => since,
+            _ => {
+                *busy = Some((index, now));
+                now
+            }
+        };
+        let left = patience.saturating_sub(now.saturating_duration_since(since));
+        !left.is_zero() && Wait::new(left).wait(&self.state.atomics()[index], state)
+    }
+
+    /// Pushes the element `src` (its first `elem_size` bytes), waiting up to `timeout` for
+    /// room, and for a slot a peer is still finishing with up to `patience` (counted across
+    /// calls in `busy`).
+    ///
+    /// # Errors
+    ///
+    /// [`StackFail::Full`] if there was no room for the whole `timeout`;
+    /// [`StackFail::Busy`] or [`StackFail::Stuck`] (with the slot and its state) if a slot
+    /// stayed a peer's for `patience`; [`StackFail::Corrupt`] for a `top` out of range.
+    /// [`StackFail::Empty`] stands for a `src` shorter than an element.
+    pub fn push_bytes(
+        &self,
+        src: &[u8],
+        timeout: Duration,
+        patience: Duration,
+        busy: &mut BusySince,
+    ) -> Result<(), StackFail> {
+        let Some(src) = src.get(..self.elem_size) else {
+            return Err(StackFail::Empty);
+        };
+        let view = self.view(src, &mut []);
+        let mut room = Wait::new(timeout);
+        // Exit: pushed, or a failure that waiting does not mend, or the time is up.
+        loop {
+            match view.push((), &mut Wait::new(patience)) {
+                Ok(()) => return Ok(()),
+                Err(((), StackFail::Full)) => {
+                    let (word, seen) = view.watch(false);
+                    if !room.wait(word, seen) {
+                        return Err(StackFail::Full);
+                    }
+                }
+                Err(((), StackFail::Busy { index, state })) => {
+                    if !self.wait_busy(index, state, patience, busy) {
+                        return Err(StackFail::Busy { index, state });
+                    }
+                }
+                Err(((), fail)) => return Err(fail),
+            }
+        }
+    }
+
+    /// Pops the top element into the front of `dst`, waiting up to `timeout` for one, and
+    /// for a slot a peer is still finishing with up to `patience` (counted across calls in
+    /// `busy`).
+    ///
+    /// # Errors
+    ///
+    /// As [`push_bytes`](RawStack::push_bytes), with [`StackFail::Empty`] for a stack that
+    /// stayed empty (or a `dst` shorter than an element).
+    pub fn pop_bytes(
+        &self,
+        dst: &mut [u8],
+        timeout: Duration,
+        patience: Duration,
+        busy: &mut BusySince,
+    ) -> Result<(), StackFail> {
+        let elem = self.elem_size;
+        let Some(dst) = dst.get_mut(..elem) else {
+            return Err(StackFail::Empty);
+        };
+        let mut room = Wait::new(timeout);
+        // Exit: popped, or a failure that waiting does not mend, or the time is up.
+        loop {
+            let view = self.view(&[], &mut *dst);
+            let fail = match view.pop(&mut Wait::new(patience)) {
+                Ok(()) => return Ok(()),
+                Err(fail) => fail,
+            };
+            match fail {
+                StackFail::Empty => {
+                    let (word, seen) = view.watch(true);
+                    if !room.wait(word, seen) {
+                        return Err(StackFail::Empty);
+                    }
+                }
+                StackFail::Busy { index, state } => {
+                    if !self.wait_busy(index, state, patience, busy) {
+                        return Err(fail);
+                    }
+                }
+                _ => return Err(fail),
+            }
+        }
+    }
+
+    /// Copies the top element into the front of `dst` without popping it; `Ok(false)` if
+    /// the stack is empty. Waits up to `patience` for a top slot a peer is finishing with.
+    ///
+    /// # Errors
+    ///
+    /// [`StackFail::Stuck`] if the top slot stayed a peer's for `patience`;
+    /// [`StackFail::Corrupt`] for a `top` out of range; [`StackFail::Empty`] for a `dst`
+    /// shorter than an element.
+    pub fn peek_bytes(&self, dst: &mut [u8], patience: Duration) -> Result<bool, StackFail> {
+        let elem = self.elem_size;
+        let Some(dst) = dst.get_mut(..elem) else {
+            return Err(StackFail::Empty);
+        };
+        let started = Instant::now();
+        // Exit: a copy, an empty stack, or the patience ran out.
+        loop {
+            if self.view(&[], &mut *dst).peek().is_some() {
+                return Ok(true);
+            }
+            // Relaxed: a guess, checked against the capacity; the slot's state orders the rest.
+            let top = self.top.atomic().load(Ordering::Relaxed);
+            if top < -1 || top >= self.capacity as i32 {
+                return Err(StackFail::Corrupt { top });
+            }
+            if top == -1 {
+                return Ok(false);
+            }
+            let index = top as usize;
+            let word = &self.state.atomics()[index];
+            // Relaxed: only picks what to wait for; the next peek re-reads everything.
+            let state = word.load(Ordering::Relaxed);
+            let left = patience.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(StackFail::Stuck { index, state });
+            }
+            if state != READY {
+                Wait::new(left).wait(word, state);
+            }
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl fmt::Debug for RawStack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawStack")
+            .field("name", &self.name)
+            .field("capacity", &self.capacity)
+            .field("elem_size", &self.elem_size)
+            .finish_non_exhaustive()
     }
 }
 

@@ -195,6 +195,16 @@ impl Monitor {
         })
     }
 
+    /// The guard of a lock that the caller took earlier and whose guard it let go of: for
+    /// bindings that lock and unlock in separate calls (see `Mutex::guard_of_held`).
+    #[doc(hidden)]
+    pub fn guard_of_held(&self) -> MonitorGuard<'_> {
+        MonitorGuard {
+            monitor: self,
+            _mtx: self.mtx.guard_of_held(),
+        }
+    }
+
     /// Gives up the lock `guard` holds, waits for a notification, and takes the lock again:
     /// as long as each takes. May also return without a notification: check the condition
     /// in a loop.

@@ -122,6 +122,15 @@ impl Mutex {
     pub fn repair(&self) -> Result<crate::EntryRepair> {
         self.sem.repair_as_mutex()
     }
+
+    /// The guard of a lock that the caller took earlier and whose guard it let go of
+    /// (`std::mem::forget`): for bindings to languages that lock and unlock in separate
+    /// calls. Dropping it unlocks. Using it for a lock the caller does not hold unlocks
+    /// someone else's lock, as a stray `post` of the semaphore would.
+    #[doc(hidden)]
+    pub fn guard_of_held(&self) -> MutexGuard<'_> {
+        MutexGuard { mutex: self }
+    }
 }
 
 impl fmt::Debug for Mutex {

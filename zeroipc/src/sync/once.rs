@@ -252,6 +252,13 @@ impl Once {
         self.words.name()
     }
 
+    /// The state word now (0 pending, 1 running, 2 done; anything else is corrupt): a
+    /// snapshot, for tools and bindings that show it.
+    #[doc(hidden)]
+    pub fn state(&self) -> u32 {
+        self.view().state()
+    }
+
     /// Whether the function has run to completion (here or in another process).
     pub fn is_completed(&self) -> bool {
         // `state` is a Relaxed snapshot; `wait_timeout(ZERO)` would order what the function

@@ -399,6 +399,23 @@ impl RwLock {
         }
     }
 
+    /// The guard of a read lock that the caller took earlier and whose guard it let go of:
+    /// for bindings that lock and unlock in separate calls (see `Mutex::guard_of_held`).
+    /// Dropping it leaves the read lock.
+    #[doc(hidden)]
+    pub fn read_guard_of_held(&self) -> RwLockReadGuard<'_> {
+        RwLockReadGuard { lock: self }
+    }
+
+    /// As [`read_guard_of_held`](RwLock::read_guard_of_held), for the write lock.
+    #[doc(hidden)]
+    pub fn write_guard_of_held(&self) -> RwLockWriteGuard<'_> {
+        RwLockWriteGuard {
+            lock: self,
+            _wmtx: self.wmtx.guard_of_held(),
+        }
+    }
+
     /// Takes the write lock, waiting as long as it takes.
     pub fn write(&self) -> RwLockWriteGuard<'_> {
         self.write_until(None)

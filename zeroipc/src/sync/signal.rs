@@ -282,6 +282,33 @@ impl<T: Pod> Signal<T> {
         Ok(())
     }
 
+    /// Replaces the value with what `f` makes of it and bumps the version, all under the
+    /// mutex (waited for up to `timeout`): a read-modify-write that no writer taking the
+    /// mutex can interleave with. `f` answering `None` leaves value and version as they
+    /// were. Returns the new version and value, or `None` if `f` declined.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if someone held the mutex for the whole `timeout`; as
+    /// [`get`](Signal::get) otherwise. Nothing changed then.
+    pub fn update_timeout<F: FnOnce(T) -> Option<T>>(
+        &self,
+        f: F,
+        timeout: Duration,
+    ) -> Result<Option<(u64, T)>> {
+        let guard = self.mtx.lock_timeout(timeout)?;
+        let (_, value) = self.read_locked()?;
+        let Some(new) = f(value) else {
+            return Ok(None);
+        };
+        self.set_locked(new);
+        // Relaxed: we hold the mutex, so the version is the one `set_locked` just stored.
+        let version = self.version_word().load(Ordering::Relaxed);
+        drop(guard);
+        self.wake_readers();
+        Ok(Some((version, new)))
+    }
+
     /// The write itself; the caller holds the mutex.
     fn set_locked(&self, value: T) {
         self.region
