@@ -39,6 +39,7 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
     let count = plan.entries.len();
     let mut checks: Vec<TokenStream> = plan.limits.iter().map(|l| limit_item(l, &p)).collect();
     let mut sizes = Vec::new();
+    let mut descs = Vec::new();
     let mut entries = Vec::new();
     for (i, entry) in plan.entries.iter().enumerate() {
         let decl = declare_path(entry, &p);
@@ -46,6 +47,7 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
             checks.push(check_item(check, &decl, &p, entry.ty));
         }
         sizes.push(quote_spanned!(first_span(entry.ty)=> #decl::SIZE));
+        descs.push(schema_line(entry, &p));
         let (field_name, table_name) = (&entry.field_name, &entry.table_name);
         let index = Literal::usize_unsuffixed(i);
         entries.push(quote! {
@@ -62,8 +64,9 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
     let size_doc = format!(
         " The size in bytes of the segment [`create`](Self::create) makes: a table of \
          [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the {count} entries in field \
-         order, laid out by `zeroipc::layout`."
+         order, laid out by `zeroipc::layout`, then the schema entry that describes them."
     );
+    let fields = plan.entries.iter().map(|e| &e.field_name);
     quote! {
         #item
 
@@ -74,6 +77,13 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
             const __ZEROIPC_SIZES: [usize; #count] = [#(#sizes),*];
             const __ZEROIPC_OFFSETS: [usize; #count] =
                 #p::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+            #[allow(unused_imports)]
+            use #p::DeclaredProbeFallback as _;
+            const __ZEROIPC_FIELDS: [&str; #count] = [#(#fields),*];
+            const __ZEROIPC_SCHEMA: [#p::EntryDesc<'static>; #count] = [#(#descs),*];
+            const __ZEROIPC_SCHEMA_LEN: usize = #p::encoded_len(&__ZEROIPC_SCHEMA);
+            const __ZEROIPC_SCHEMA_TEXT: [u8; __ZEROIPC_SCHEMA_LEN] =
+                #p::encode(&__ZEROIPC_SCHEMA);
 
             #[allow(dead_code)]
             impl #ident {
@@ -82,8 +92,10 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
                 pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
 
                 #[doc = #size_doc]
-                pub const SIZE: usize =
-                    #p::layout::segment_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+                pub const SIZE: usize = #p::layout::segment_size(
+                    __ZEROIPC_MAX_ENTRIES,
+                    [#(#sizes,)* #p::entry_size(__ZEROIPC_SCHEMA_LEN)],
+                );
 
                 /// The table entries [`create`](Self::create) adds, in field order: field,
                 /// table name, offset and size of each.
@@ -164,6 +176,46 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
         .collect()
 }
 
+/// The field's line of the schema: `EntryDesc { name, kind, params, ty, doc, parts }`, its
+/// kind from `Declare::KIND`, its size key's value first among its parameters, its element
+/// type described by `Probe` (opaque bytes for a type that does not describe itself; none
+/// for a structure without elements).
+fn schema_line(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
+    let table_name = &entry.table_name;
+    let n = Literal::u64_unsuffixed(entry.n);
+    let pairs = entry.params.iter().map(|(key, value)| {
+        let value = Literal::u64_unsuffixed(*value);
+        quote!((#key, #value))
+    });
+    let doc = &entry.doc;
+    // Each item of `Declare` is named with its last token spanned at the type's end, as the
+    // `declare` call is: a type that is not a structure is then reported once, over the
+    // whole type, not once more for each item named here.
+    let (start, end) = range(entry.ty, first_span(entry.ty));
+    let ty = entry.ty;
+    let mut n_lit = Literal::u64_unsuffixed(entry.n);
+    n_lit.set_span(start);
+    let p_start = respan(p.clone(), start);
+    let decl = &quote_spanned!(start=> <#ty as #p_start::Declare<#n_lit>>);
+    let item = |name: &str| {
+        let ident = syn::Ident::new(name, end);
+        quote_spanned!(start=> #decl::#ident)
+    };
+    let (kind, size_key, element_size) = (item("KIND"), item("SIZE_KEY"), item("ELEMENT_SIZE"));
+    let probe = quote_spanned!(start=> <#p_start::DeclaredProbe<#ty, #n_lit>>::TYPE);
+    let element = quote_spanned!(start=> #p_start::element_type(#probe, #element_size));
+    quote_spanned! {start=>
+        #p::EntryDesc {
+            name: #table_name,
+            kind: #kind,
+            params: &[(#size_key, #n), #(#pairs),*],
+            ty: #element,
+            doc: #doc,
+            parts: &[],
+        }
+    }
+}
+
 /// `Params::new(&[("key", value), ...])`: the field's parameter keys, for `declare`.
 fn params(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     let pairs = entry.params.iter().map(|(key, value)| {
@@ -199,7 +251,7 @@ fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
         ///
         /// As [`create`](Self::create).
         pub fn create_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
-            #p::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, |__zeroipc_mem| {
+            #p::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, &__ZEROIPC_SCHEMA_TEXT, |__zeroipc_mem| {
                 ::core::result::Result::Ok(Self {
                     #(#creates)*
                     #memory_field: ::core::clone::Clone::clone(__zeroipc_mem),
@@ -229,10 +281,12 @@ fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
         /// As [`open`](Self::open).
         pub fn open_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
             #p::open_segment(name, options, |__zeroipc_mem| {
-                ::core::result::Result::Ok(Self {
+                let __zeroipc_segment = Self {
                     #(#opens)*
                     #memory_field: ::core::clone::Clone::clone(__zeroipc_mem),
-                })
+                };
+                #p::check_declared(__zeroipc_mem, &__ZEROIPC_FIELDS, &__ZEROIPC_SCHEMA)?;
+                ::core::result::Result::Ok(__zeroipc_segment)
             })
         }
 

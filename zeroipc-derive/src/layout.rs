@@ -47,6 +47,9 @@ pub(crate) struct PlannedEntry<'a> {
     /// to `Declare::declare`.
     pub(crate) params: Vec<(&'static str, u64)>,
     pub(crate) checks: Vec<Check>,
+    /// The field's doc comment, its lines joined by `\n` (leading spaces of each removed):
+    /// the description the schema records.
+    pub(crate) doc: String,
 }
 
 /// A compile-time check on a field's type, over the associated constants of its
@@ -199,6 +202,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
                 .map(|p| (p.key.name, p.value))
                 .collect(),
             checks,
+            doc: doc_text(&field.source.attrs),
         });
     }
     Plan {
@@ -232,17 +236,44 @@ fn limits(seg: &Segment<'_>) -> Vec<LimitCheck> {
     }
     if seg.args.max_entries.is_none() {
         let fields = seg.fields.len();
+        let needed = fields + 1;
         limits.push(LimitCheck {
-            value: fields,
+            value: needed,
             limit: Limit::DefaultMaxEntries,
             span: seg.input.ident.span(),
             prefix: format!(
-                "zeroipc: {fields} fields need {fields} table entries but the table holds "
+                "zeroipc: {fields} fields need {needed} table entries (one more for the schema) but the table holds "
             ),
-            suffix: format!(" by default; add `#[zeroipc::segment(max_entries = {fields})]`"),
+            suffix: format!(" by default; add `#[zeroipc::segment(max_entries = {needed})]`"),
         });
     }
     limits
+}
+
+/// The text of the `#[doc = "..."]` attributes (doc comments) among `attrs`, one line each,
+/// without the one leading space a `///` comment leaves, trailing blank lines dropped.
+pub(crate) fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        })
+        .flat_map(|text| {
+            text.lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
 /// The checks of a field's parameter keys: each given one is taken by the type, fits, is not
@@ -373,10 +404,10 @@ mod tests {
     #[test]
     fn arguments_set_table_size_and_crate_path() {
         with_plan(
-            quote!(max_entries = 4, crate = "reexport::zeroipc"),
+            quote!(max_entries = 5, crate = "reexport::zeroipc"),
             plant(),
             |plan| {
-                assert_eq!(plan.max_entries, Some(4));
+                assert_eq!(plan.max_entries, Some(5));
                 assert_eq!(plan.limits.len(), 4, "{:?}", plan.limits);
                 let krate = &plan.krate;
                 assert_eq!(quote!(#krate).to_string(), "reexport :: zeroipc");
@@ -396,7 +427,7 @@ mod tests {
                     (8, Limit::NameLen),
                     (6, Limit::NameLen),
                     (7, Limit::NameLen),
-                    (4, Limit::DefaultMaxEntries),
+                    (5, Limit::DefaultMaxEntries),
                 ]
             );
             let first = &plan.limits[0];
@@ -407,7 +438,7 @@ mod tests {
             let table = &plan.limits[4];
             assert_eq!(
                 format!("{}64{}", table.prefix, table.suffix),
-                "zeroipc: 4 fields need 4 table entries but the table holds 64 by default; add `#[zeroipc::segment(max_entries = 4)]`"
+                "zeroipc: 4 fields need 5 table entries (one more for the schema) but the table holds 64 by default; add `#[zeroipc::segment(max_entries = 5)]`"
             );
         });
     }

@@ -58,6 +58,8 @@ mod parts;
 #[cfg(not(loom))]
 mod region;
 #[cfg(not(loom))]
+pub mod schema;
+#[cfg(not(loom))]
 mod shm;
 mod structures;
 mod sync;
@@ -147,6 +149,35 @@ pub use table::Entry;
 /// types that are not structures, elements that are not plain old data or are aligned above
 /// 8, generics, tuple structs, enums, a table too small for the fields).
 pub use zeroipc_derive::segment;
+
+/// Makes a `#[repr(C)]` struct an element type that describes itself: plain old data
+/// (`bytemuck::Zeroable` and `bytemuck::Pod` are derived with it; derive `Clone` and `Copy`
+/// yourself), and [`schema::Describe`], so that a declared segment's schema records the
+/// struct's name, size and each field's name, offset and type, and numpy (or any reader)
+/// rebuilds it exactly.
+///
+/// ```
+/// #[derive(Clone, Copy, Debug, PartialEq, zeroipc::Record)]
+/// #[repr(C)]
+/// pub struct Reading {
+///     pub t: f64,
+///     pub xyz: [f32; 3],
+///     pub id: u32,
+/// }
+///
+/// use zeroipc::schema::{Describe, TypeDesc};
+/// let TypeDesc::Record { size, fields, .. } = Reading::TYPE else { unreachable!() };
+/// assert_eq!((size, fields[1].name, fields[1].offset), (24, "xyz", 8));
+/// ```
+///
+/// Refused at compile time: a struct without `#[repr(C)]` (or with `packed`, `align(..)`),
+/// with padding, with generics, or with a field whose type does not describe itself (the
+/// primitives, arrays of described types and other records do). In the dynamic API
+/// (`Array::<Reading>::create`) a record is recorded as opaque bytes of its size, since a
+/// generic function cannot ask whether its type describes itself; a declared segment
+/// records it whole.
+#[cfg(not(loom))]
+pub use zeroipc_derive::Record;
 
 /// What the loom tests build the algorithms' views from: the views themselves, the atomics
 /// they are made of (loom's, under `--cfg loom`), the heap slots of a queue or a stack, and

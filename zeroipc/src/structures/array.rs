@@ -82,9 +82,17 @@ impl<T: Pod> Array<T> {
             requested: u64::MAX,
             available: mem.size(),
         })?;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            region.write(offset, len as u64)
-        })?;
+        let elem_type = crate::schema::TypeDesc::of::<T>();
+        let line = crate::schema::EntryDesc {
+            params: &[("len", len as u64)],
+            ty: Some(elem_type),
+            ..crate::schema::EntryDesc::new(name, "array")
+        };
+        let entry = mem.add_described(
+            size as u64,
+            |region, offset| region.write(offset, len as u64),
+            &line,
+        )?;
         Self::from_parts(mem.region(), name, entry.offset(), len)
     }
 
@@ -99,6 +107,7 @@ impl<T: Pod> Array<T> {
     pub fn open(mem: &Memory, name: &str) -> Result<Array<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         let region = mem.writable()?;
+        crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let entry = mem.find(name)?;
         let capacity_mismatch = |capacity| Error::CapacityMismatch {
             name: name.to_owned(),
