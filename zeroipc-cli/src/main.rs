@@ -9,6 +9,7 @@
 //! and none maps one: a peer that shrinks a segment meanwhile cannot crash it.
 
 mod check;
+mod declared;
 mod dump;
 mod guess;
 mod ls;
@@ -64,13 +65,15 @@ enum Command {
         name: String,
         /// The entry's name in the segment's table.
         entry: String,
-        /// The element type (the format does not store it).
+        /// The element type; by default the one the segment's schema declares (the format
+        /// itself stores none).
         #[arg(long = "type", short = 't', value_enum, value_name = "TYPE")]
-        ty: ElemType,
-        /// What the entry holds. A queue is printed oldest first and a stack bottom first,
-        /// from a snapshot that leaves them as they are.
-        #[arg(long = "as", value_enum, default_value = "array")]
-        structure: Structure,
+        ty: Option<ElemType>,
+        /// What the entry holds; by default the kind the segment's schema declares, or an
+        /// array. A queue is printed oldest first and a stack bottom first, from a snapshot
+        /// that leaves them as they are.
+        #[arg(long = "as", value_enum)]
+        structure: Option<Structure>,
         /// Which elements: A..B, A..=B, A.., ..B or a single index.
         #[arg(long, value_parser = IndexRange::parse)]
         range: Option<IndexRange>,
