@@ -44,7 +44,7 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
     for (i, entry) in plan.entries.iter().enumerate() {
         let decl = declare_path(entry, &p);
         for check in &entry.checks {
-            checks.push(check_item(check, &decl, &p, entry.ty));
+            checks.push(check_item(check, &decl, &p, entry));
         }
         sizes.push(quote_spanned!(first_span(entry.ty)=> #decl::SIZE));
         descs.push(schema_line(entry, &p));
@@ -118,9 +118,25 @@ fn declare_path(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     let ty = entry.ty;
     let span = first_span(ty);
     let p = respan(p.clone(), span);
-    let mut n = Literal::u64_unsuffixed(entry.n);
-    n.set_span(span);
+    let n = n_tokens(entry, span);
     quote_spanned!(span=> <#ty as #p::Declare<#n>>)
+}
+
+/// The `N` of `Declare<N>`: the size key's literal (spanned at `span`), or its constant
+/// expression in braces.
+fn n_tokens(entry: &PlannedEntry<'_>, span: Span) -> TokenStream {
+    match &entry.n_expr {
+        Some(syn::Expr::Paren(paren)) => {
+            let inner = &paren.expr;
+            quote!({ #inner })
+        }
+        Some(expr) => quote!({ #expr }),
+        None => {
+            let mut n = Literal::u64_unsuffixed(entry.n);
+            n.set_span(span);
+            n.into_token_stream()
+        }
+    }
 }
 
 /// `tokens` with every span, inside groups too, set to `span`.
@@ -182,7 +198,12 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
 /// for a structure without elements).
 fn schema_line(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     let table_name = &entry.table_name;
-    let n = Literal::u64_unsuffixed(entry.n);
+    let n = n_tokens(entry, Span::call_site());
+    let n_u64 = if entry.n_expr.is_some() {
+        quote!(#n as u64)
+    } else {
+        n
+    };
     let pairs = entry.params.iter().map(|(key, value)| {
         let value = Literal::u64_unsuffixed(*value);
         quote!((#key, #value))
@@ -193,8 +214,7 @@ fn schema_line(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     // whole type, not once more for each item named here.
     let (start, end) = range(entry.ty, first_span(entry.ty));
     let ty = entry.ty;
-    let mut n_lit = Literal::u64_unsuffixed(entry.n);
-    n_lit.set_span(start);
+    let n_lit = n_tokens(entry, start);
     let p_start = respan(p.clone(), start);
     let decl = &quote_spanned!(start=> <#ty as #p_start::Declare<#n_lit>>);
     let item = |name: &str| {
@@ -208,7 +228,7 @@ fn schema_line(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
         #p::EntryDesc {
             name: #table_name,
             kind: #kind,
-            params: &[(#size_key, #n), #(#pairs),*],
+            params: &[(#size_key, #n_u64), #(#pairs),*],
             ty: #element,
             doc: #doc,
             parts: &[],
@@ -320,8 +340,44 @@ fn limit_item(check: &LimitCheck, p: &TokenStream) -> TokenStream {
 
 /// One `const` check. Its panic is spanned at the check's span, so the error points at the
 /// key, value or type it is about.
-fn check_item(check: &Check, decl: &TokenStream, p: &TokenStream, ty: &syn::Type) -> TokenStream {
+fn check_item(
+    check: &Check,
+    decl: &TokenStream,
+    p: &TokenStream,
+    entry: &PlannedEntry<'_>,
+) -> TokenStream {
+    let ty = entry.ty;
     match check {
+        Check::SizeExpr {
+            key,
+            span,
+            zero,
+            prefix,
+            middle,
+            suffix,
+        } => {
+            let n = n_tokens(entry, *span);
+            // The whole expression is where the error points.
+            let mut tokens = entry.n_expr.to_token_stream().into_iter();
+            let start = tokens.next().map_or(*span, |t| t.span());
+            let end = tokens.last().map_or(start, |t| t.span());
+            let not_zero = assert_at(start, end, &quote!(#n != 0), &zero.to_token_stream());
+            let message = quote! {
+                {
+                    let n: usize = #n;
+                    let m = #p::Message::new().push(#prefix).push_usize(n).push(#middle);
+                    match n.checked_next_power_of_two() {
+                        ::core::option::Option::Some(next) => m.push_usize(next).push(#suffix),
+                        ::core::option::Option::None => m.push("a power of two`"),
+                    }
+                }
+                .as_str()
+            };
+            let condition =
+                quote!(!#p::has_key(#decl::POWER_OF_TWO_KEYS, #key) || (#n).is_power_of_two());
+            let power_of_two = assert_at(start, end, &condition, &message);
+            quote!(#not_zero #power_of_two)
+        }
         Check::Takes {
             key,
             span,

@@ -43,6 +43,9 @@ pub(crate) struct PlannedEntry<'a> {
     /// The value of the field's size key (`len` or `capacity`), 0 if it has none: the `N` of
     /// `Declare<N>`.
     pub(crate) n: u64,
+    /// The size key's value when it is a constant expression: then `N` is that expression,
+    /// and `n` means nothing.
+    pub(crate) n_expr: Option<syn::Expr>,
     /// The field's parameter keys and their values, in the order written: the `Params` given
     /// to `Declare::declare`.
     pub(crate) params: Vec<(&'static str, u64)>,
@@ -56,6 +59,17 @@ pub(crate) struct PlannedEntry<'a> {
 /// `Declare<N>` impl. Each fails with its message, at its span.
 #[derive(Debug)]
 pub(crate) enum Check {
+    /// A size given as a constant expression: `N` is not zero (else `zero`), and a power of
+    /// two where the type needs one for `key` (else `prefix`, `N`, `middle`, the next power
+    /// of two, `suffix`): the literal's checks, evaluated by the compiler.
+    SizeExpr {
+        key: &'static str,
+        span: Span,
+        zero: String,
+        prefix: String,
+        middle: String,
+        suffix: String,
+    },
     /// The type must take `key` (it is in `Declare::KEYS`). The message is `prefix`, the
     /// keys the type takes, then `suffix`.
     Takes {
@@ -139,6 +153,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
         let ty_text = type_text(field.ty);
         let ty_span = field.ty.span();
         let n = field.attrs.sizes.first().map_or(0, |s| s.value);
+        let n_expr = field.attrs.sizes.first().and_then(|s| s.expr.clone());
         let mut checks = Vec::new();
         for size in &field.attrs.sizes {
             checks.push(Check::Takes {
@@ -165,6 +180,23 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
             }
         }
         for size in &field.attrs.sizes {
+            if let Some(expr) = &size.expr {
+                let key = size.key.name;
+                checks.push(Check::SizeExpr {
+                    key,
+                    span: expr.span(),
+                    zero: format!(
+                        "zeroipc: `{key} = 0` for field `{field_name}`: a structure holds at least one element; use 1 or more"
+                    ),
+                    prefix: format!(
+                        "zeroipc: `{ty_text}` needs a power of two for `{key}`, and "
+                    ),
+                    middle: format!(" is not one; use `{key} = "),
+                    suffix: "`, the next power of two".to_owned(),
+                });
+            }
+        }
+        for size in field.attrs.sizes.iter().filter(|s| s.expr.is_none()) {
             if size.value != 0 && !size.value.is_power_of_two() {
                 let advice = match size.value.checked_next_power_of_two() {
                     Some(next) => {
@@ -195,6 +227,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
             table_name,
             ty: field.ty,
             n,
+            n_expr,
             params: field
                 .attrs
                 .params
@@ -443,6 +476,43 @@ mod tests {
         });
     }
 
+    #[test]
+    fn constant_sizes_are_checked_when_evaluated_and_docs_are_kept() {
+        let item = quote! {
+            pub struct Plant {
+                /// Temperatures,
+                ///   in C.
+                #[zeroipc(len = SENSORS)]
+                pub temps: Samples<f32>,
+                #[zeroipc(capacity = 2 * N)]
+                pub events: Fifo<i32>,
+            }
+        };
+        with_plan(TokenStream::new(), item, |plan| {
+            let temps = &plan.entries[0];
+            assert_eq!(temps.doc, "Temperatures,\n  in C.");
+            assert!(temps.n_expr.is_some());
+            assert!(kinds(&temps.checks).contains(&"evaluated len".to_owned()));
+            let events = &plan.entries[1];
+            assert_eq!(events.doc, "");
+            let Some(Check::SizeExpr { zero, prefix, .. }) = events
+                .checks
+                .iter()
+                .find(|c| matches!(c, Check::SizeExpr { .. }))
+            else {
+                panic!("no evaluated check");
+            };
+            assert_eq!(
+                zero,
+                "zeroipc: `capacity = 0` for field `events`: a structure holds at least one element; use 1 or more"
+            );
+            assert_eq!(
+                prefix,
+                "zeroipc: `Fifo<i32>` needs a power of two for `capacity`, and "
+            );
+        });
+    }
+
     fn kinds(checks: &[Check]) -> Vec<String> {
         checks
             .iter()
@@ -454,6 +524,7 @@ mod tests {
                 Check::Fits { value, .. } => format!("fits {value}"),
                 Check::NotAbove { key, other, .. } => format!("{key} not above {other}"),
                 Check::ElementAlign { .. } => "align".to_owned(),
+                Check::SizeExpr { key, .. } => format!("evaluated {key}"),
             })
             .collect()
     }

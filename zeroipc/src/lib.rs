@@ -128,10 +128,19 @@ pub use table::Entry;
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
 ///
+/// The segment carries a schema entry ([`schema`]), added last and written before the
+/// segment is published: each field's kind, parameters, element type (a
+/// `#[derive(Record)]` struct with its fields) and doc comment, so that every reader, in any
+/// language, and `zeroipc show`, know what the declaration says; `open` compares it with the
+/// declaration. It takes one table slot besides the fields' and is part of `SIZE`.
+///
 /// Arguments: `#[zeroipc::segment(max_entries = N)]` sets the table's slots (default 64, what
-/// the other implementations expect); `crate = "path"` names this crate where it is
+/// the other implementations expect; at least the field count plus one, for the schema);
+/// `crate = "path"` names this crate where it is
 /// re-exported under another path. Field keys: `len = N` for an [`Array`], `capacity = N`
-/// for a [`Queue`] (a power of two) or a [`Stack`]; `count = N` and `max = N` for a
+/// for a [`Queue`] (a power of two) or a [`Stack`], where `N` is an integer or a constant
+/// expression of type `usize` (`len = SENSORS`, `capacity = 2 * SLOTS`), checked at compile
+/// time with the same messages; `count = N` and `max = N` for a
 /// [`Semaphore`] (both optional: 0 permits, no bound), `count = N` for a [`Latch`],
 /// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`];
 /// and `name = "..."` for a table name other than the field's.

@@ -356,7 +356,9 @@ fn a_truncated_schema_entry_is_bad_schema() {
         open_schema_broken(|b, slot, _, size| put_u64(b, entry_size(slot), size as u64 - 1)),
     ] {
         assert!(
-            errors.iter().all(|e| e.contains("header") || e.contains("beyond")),
+            errors
+                .iter()
+                .all(|e| e.contains("header") || e.contains("beyond")),
             "{errors:?}"
         );
     }
@@ -365,13 +367,19 @@ fn a_truncated_schema_entry_is_bad_schema() {
 #[test]
 fn an_oversized_schema_length_is_bad_schema() {
     let errors = open_schema_broken(|b, _, offset, _| put_u32(b, offset + 8, u32::MAX));
-    assert!(errors.iter().all(|e| e.contains("4294967295")), "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("4294967295")),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn a_schema_of_another_version_or_magic_is_bad_schema() {
     let errors = open_schema_broken(|b, _, offset, _| put_u32(b, offset + 4, 7));
-    assert!(errors.iter().all(|e| e.contains("version is 7")), "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("version is 7")),
+        "{errors:?}"
+    );
     let errors = open_schema_broken(|b, _, offset, _| put_u32(b, offset, 0x1234_5678));
     assert!(errors.iter().all(|e| e.contains("magic")), "{errors:?}");
 }
@@ -384,7 +392,9 @@ fn a_schema_naming_an_entry_that_does_not_exist_is_bad_schema() {
         b[at..at + 5].copy_from_slice(b"ghost");
     });
     assert!(
-        errors.iter().all(|e| e.contains("\"ghost\", which the table does not hold")),
+        errors
+            .iter()
+            .all(|e| e.contains("\"ghost\", which the table does not hold")),
         "{errors:?}"
     );
 }

@@ -189,3 +189,30 @@ fn entries_added_to_a_declared_segment_are_described_where_there_is_room() {
     let extra = schema.get("extra").unwrap();
     assert_eq!(extra.ty, Some(Type::Scalar("<i2".into())));
 }
+
+const SENSORS: usize = 6;
+const SLOTS: usize = 4;
+
+/// Sizes given as constants and constant expressions.
+#[zeroipc::segment]
+pub struct Sized {
+    #[zeroipc(len = SENSORS)]
+    pub temps: Array<f32>,
+    #[zeroipc(capacity = 2 * SLOTS)]
+    pub events: Queue<u32>,
+    #[zeroipc(capacity = (SLOTS + 1))]
+    pub stack: zeroipc::Stack<u8>,
+}
+
+#[test]
+fn sizes_may_be_constants_and_constant_expressions() {
+    let name = unique_name("schema_const_sizes");
+    let _cleanup = Cleanup(name.clone());
+    let s = Sized::create(&name).unwrap();
+    assert_eq!(s.temps.len(), 6);
+    assert_eq!(s.events.capacity(), 8);
+    assert_eq!(s.stack.capacity(), 5);
+    let schema = schema::read(s.memory()).unwrap().unwrap();
+    assert_eq!(schema.get("events").unwrap().param("capacity"), Some(8));
+    assert!(Sized::open(&name).is_ok());
+}
