@@ -51,15 +51,15 @@ impl Drop for Named {
 fn station() -> (Named, Station) {
     let name = Named::new();
     let s = Station::create(&name.0).unwrap();
-    for i in 0..4 {
-        s.temps.set(i, i as f32 + 0.5).unwrap();
+    for (i, v) in [0.5f32, 1.5, 2.5, 3.5].into_iter().enumerate() {
+        s.temps.set(i, v).unwrap();
     }
-    for i in 0..3u32 {
-        let v = i as f32;
+    for i in 0..3u16 {
+        let v = f32::from(i);
         let sample = Sample {
             t: f64::from(i) * 1.5,
             xyz: [v, v + 1.0, v + 2.0],
-            id: 10 + i,
+            id: 10 + u32::from(i),
         };
         s.samples.set(i as usize, sample).unwrap();
     }

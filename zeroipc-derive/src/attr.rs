@@ -317,24 +317,26 @@ fn const_expr(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Expr>> {
         return Ok(None);
     }
     let expr: Expr = fork.parse()?;
-    match expr {
-        // A literal, or a negated one, is read as a literal (and a negative one refused).
-        Expr::Lit(_) => Ok(None),
-        Expr::Unary(syn::ExprUnary { expr, .. }) if matches!(*expr, Expr::Lit(_)) => Ok(None),
+    // A literal, or a negated one, is read as a literal (and a negative one refused).
+    let negated_literal = matches!(&expr, Expr::Unary(u) if matches!(*u.expr, Expr::Lit(_)));
+    let constant = matches!(
+        expr,
         Expr::Path(_)
-        | Expr::Binary(_)
-        | Expr::Unary(_)
-        | Expr::Paren(_)
-        | Expr::Call(_)
-        | Expr::MethodCall(_)
-        | Expr::Block(_)
-        | Expr::Cast(_)
-        | Expr::Field(_)
-        | Expr::Index(_) => {
-            let expr: Expr = meta.value()?.parse()?;
-            Ok(Some(expr))
-        }
-        _ => Ok(None),
+            | Expr::Binary(_)
+            | Expr::Unary(_)
+            | Expr::Paren(_)
+            | Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Block(_)
+            | Expr::Cast(_)
+            | Expr::Field(_)
+            | Expr::Index(_)
+    );
+    if constant && !negated_literal {
+        let expr: Expr = meta.value()?.parse()?;
+        Ok(Some(expr))
+    } else {
+        Ok(None)
     }
 }
 

@@ -179,23 +179,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
                 });
             }
         }
-        for size in &field.attrs.sizes {
-            if let Some(expr) = &size.expr {
-                let key = size.key.name;
-                checks.push(Check::SizeExpr {
-                    key,
-                    span: expr.span(),
-                    zero: format!(
-                        "zeroipc: `{key} = 0` for field `{field_name}`: a structure holds at least one element; use 1 or more"
-                    ),
-                    prefix: format!(
-                        "zeroipc: `{ty_text}` needs a power of two for `{key}`, and "
-                    ),
-                    middle: format!(" is not one; use `{key} = "),
-                    suffix: "`, the next power of two".to_owned(),
-                });
-            }
-        }
+        size_expr_checks(field, &field_name, &ty_text, &mut checks);
         for size in field.attrs.sizes.iter().filter(|s| s.expr.is_none()) {
             if size.value != 0 && !size.value.is_power_of_two() {
                 let advice = match size.value.checked_next_power_of_two() {
@@ -281,6 +265,32 @@ fn limits(seg: &Segment<'_>) -> Vec<LimitCheck> {
         });
     }
     limits
+}
+
+/// The checks of sizes given as constant expressions: not zero, and a power of two where the
+/// type needs one, with the messages of the literals' checks, the value filled in when the
+/// compiler evaluates it.
+fn size_expr_checks(
+    field: &crate::ast::Field<'_>,
+    field_name: &str,
+    ty_text: &str,
+    checks: &mut Vec<Check>,
+) {
+    for size in &field.attrs.sizes {
+        if let Some(expr) = &size.expr {
+            let key = size.key.name;
+            checks.push(Check::SizeExpr {
+                key,
+                span: expr.span(),
+                zero: format!(
+                    "zeroipc: `{key} = 0` for field `{field_name}`: a structure holds at least one element; use 1 or more"
+                ),
+                prefix: format!("zeroipc: `{ty_text}` needs a power of two for `{key}`, and "),
+                middle: format!(" is not one; use `{key} = "),
+                suffix: "`, the next power of two".to_owned(),
+            });
+        }
+    }
 }
 
 /// The text of the `#[doc = "..."]` attributes (doc comments) among `attrs`, one line each,

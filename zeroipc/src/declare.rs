@@ -398,12 +398,12 @@ pub fn create_segment<S>(
     } else {
         memory_options.create(name, total)?
     };
-    let built = build(&mem).and_then(|segment| {
+    let made = build(&mem).and_then(|segment| {
         mem.add_schema(schema, options.schema_space)?;
         mem.publish();
         Ok(segment)
     });
-    match built {
+    match made {
         Ok(segment) => Ok(segment),
         Err(e) => {
             // The segment is ours (created above with O_EXCL) and unusable: remove it. The

@@ -276,7 +276,7 @@ impl Memory {
 
     /// Publishes a segment created [`Options::unpublished`].
     pub(crate) fn publish(&self) {
-        self.table.publish(&self.region);
+        Table::publish(&self.region);
     }
 
     /// Adds the entries of a composite structure, each `(name, first bytes, size)` with the
@@ -375,6 +375,7 @@ impl ExactSizeIterator for Entries {}
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent switches of a builder
 pub struct Options {
     max_entries: u32,
     mode: u32,

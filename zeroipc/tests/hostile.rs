@@ -305,17 +305,20 @@ fn corruption_after_open_is_caught_at_the_next_lookup() {
 
 // ---- The schema entry ------------------------------------------------------------------------
 
+/// A declared segment of one array.
+#[zeroipc::segment(max_entries = 4)]
+pub struct Small {
+    #[zeroipc(len = 4)]
+    pub temps: Array<f32>,
+}
+
 /// A declared segment with a schema: its bytes, and the schema entry's table slot, offset and
 /// size.
 fn declared_image() -> (Vec<u8>, usize, usize, usize) {
-    #[zeroipc::segment(max_entries = 4)]
-    pub struct Small {
-        #[zeroipc(len = 4)]
-        pub temps: Array<f32>,
-    }
     let name = common::unique_name("hostile_schema");
     let _cleanup = Cleanup(name.clone());
     let small = Small::create(&name).unwrap();
+    assert_eq!(small.temps.len(), 4);
     let bytes = std::fs::read(common::shm_path(&name)).unwrap();
     let schema = small.memory().find(zeroipc::schema::ENTRY_NAME).unwrap();
     (bytes, 1, schema.offset() as usize, schema.size() as usize)

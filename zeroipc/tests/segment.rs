@@ -127,7 +127,6 @@ fn declared_layout_is_the_golden_table() {
     assert_eq!(offsets, [3104, 7112, 7248, 7416, 8456, 9240, 9256, 9272]);
     assert_eq!(sizes, [4008, 136, 168, 1040, 784, 16, 16, 16]);
     // Then the schema entry, 8-aligned after the last declared one.
-    assert!(Golden::SIZE > 9288 + zeroipc::schema::HEADER_SIZE);
     let name = unique_name("segment_golden_layout");
     let _cleanup = Cleanup(name.clone());
     let g = Golden::create(&name).unwrap();

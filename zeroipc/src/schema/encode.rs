@@ -38,19 +38,28 @@ impl<'a> EntryDesc<'a> {
     }
 }
 
-/// Where the writer puts bytes: a buffer, and the count of bytes written, which goes on past
-/// the buffer's end (those bytes are counted, not stored), so that one pass with an empty
-/// buffer measures.
-#[derive(Debug)]
-pub struct Out<'b> {
-    buf: &'b mut [u8],
+/// Where the writer puts bytes: `N` of them, those at positions `skip..skip + N` of the text,
+/// and the count of bytes written so far, which goes on past them (the others are counted,
+/// not stored): `Out::<0>` measures, `Out::<LEN>` from 0 writes a whole text at compile time,
+/// and at run time a text of any length is written in windows of a fixed size.
+///
+/// Every method takes and returns the writer by value, so that the same code runs in `const`
+/// evaluation on the crate's oldest supported compiler (no `&mut` in `const fn`).
+#[derive(Clone, Copy, Debug)]
+pub struct Out<const N: usize> {
+    buf: [u8; N],
     len: usize,
+    skip: usize,
 }
 
-impl<'b> Out<'b> {
-    /// A writer into `buf`.
-    pub const fn new(buf: &'b mut [u8]) -> Out<'b> {
-        Out { buf, len: 0 }
+impl<const N: usize> Out<N> {
+    /// A writer that stores the bytes from position `skip` on.
+    pub const fn new(skip: usize) -> Out<N> {
+        Out {
+            buf: [0; N],
+            len: 0,
+            skip,
+        }
     }
 
     /// Bytes written (or counted) so far.
@@ -63,45 +72,52 @@ impl<'b> Out<'b> {
         self.len == 0
     }
 
-    const fn byte(&mut self, b: u8) {
-        if self.len < self.buf.len() {
-            self.buf[self.len] = b;
-        }
-        self.len += 1;
+    /// The bytes stored.
+    pub const fn bytes(&self) -> [u8; N] {
+        self.buf
     }
 
-    const fn raw(&mut self, s: &str) {
+    const fn byte(mut self, b: u8) -> Self {
+        if self.len >= self.skip && self.len - self.skip < N {
+            self.buf[self.len - self.skip] = b;
+        }
+        self.len += 1;
+        self
+    }
+
+    const fn raw(mut self, s: &str) -> Self {
         let bytes = s.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            self.byte(bytes[i]);
+            self = self.byte(bytes[i]);
             i += 1;
         }
+        self
     }
 
-    const fn string(&mut self, s: &str) {
+    const fn string(mut self, s: &str) -> Self {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes = s.as_bytes();
-        self.byte(b'"');
+        self = self.byte(b'"');
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
             if b == b'"' || b == b'\\' {
-                self.byte(b'\\');
-                self.byte(b);
+                self = self.byte(b'\\').byte(b);
             } else if b < 0x20 {
-                self.raw("\\u00");
-                self.byte(HEX[(b >> 4) as usize]);
-                self.byte(HEX[(b & 0xF) as usize]);
+                self = self
+                    .raw("\\u00")
+                    .byte(HEX[(b >> 4) as usize])
+                    .byte(HEX[(b & 0xF) as usize]);
             } else {
-                self.byte(b);
+                self = self.byte(b);
             }
             i += 1;
         }
-        self.byte(b'"');
+        self.byte(b'"')
     }
 
-    const fn number(&mut self, n: u64) {
+    const fn number(mut self, n: u64) -> Self {
         let mut digits = [0u8; 20];
         let mut count = 0;
         let mut rest = n;
@@ -115,104 +131,107 @@ impl<'b> Out<'b> {
         }
         while count > 0 {
             count -= 1;
-            self.byte(digits[count]);
+            self = self.byte(digits[count]);
         }
+        self
     }
 
-    const fn key(&mut self, key: &str) {
-        self.byte(b',');
-        self.string(key);
-        self.byte(b':');
+    const fn key(self, key: &str) -> Self {
+        self.byte(b',').string(key).byte(b':')
     }
 
-    const fn ty(&mut self, ty: &TypeDesc) {
+    const fn ty(mut self, ty: &TypeDesc) -> Self {
         match *ty {
             TypeDesc::Scalar { typestr } => self.string(typestr),
-            TypeDesc::Opaque { size } => {
-                self.raw("\"|V");
-                self.number(size as u64);
-                self.byte(b'"');
-            }
-            TypeDesc::Array { of, len } => {
-                self.raw("{\"shape\":[");
-                self.number(len as u64);
-                self.raw("],\"type\":");
-                self.ty(of);
-                self.byte(b'}');
-            }
+            TypeDesc::Opaque { size } => self.raw("\"|V").number(size as u64).byte(b'"'),
+            TypeDesc::Array { of, len } => self
+                .raw("{\"shape\":[")
+                .number(len as u64)
+                .raw("],\"type\":")
+                .ty(of)
+                .byte(b'}'),
             TypeDesc::Record { name, size, fields } => {
-                self.raw("{\"record\":");
-                self.string(name);
-                self.raw(",\"itemsize\":");
-                self.number(size as u64);
-                self.raw(",\"fields\":[");
+                self = self
+                    .raw("{\"record\":")
+                    .string(name)
+                    .raw(",\"itemsize\":")
+                    .number(size as u64)
+                    .raw(",\"fields\":[");
                 let mut i = 0;
                 while i < fields.len() {
                     if i > 0 {
-                        self.byte(b',');
+                        self = self.byte(b',');
                     }
-                    self.raw("{\"name\":");
-                    self.string(fields[i].name);
-                    self.raw(",\"offset\":");
-                    self.number(fields[i].offset as u64);
-                    self.raw(",\"type\":");
-                    self.ty(fields[i].ty);
-                    self.byte(b'}');
+                    self = self
+                        .raw("{\"name\":")
+                        .string(fields[i].name)
+                        .raw(",\"offset\":")
+                        .number(fields[i].offset as u64)
+                        .raw(",\"type\":")
+                        .ty(fields[i].ty)
+                        .byte(b'}');
                     i += 1;
                 }
-                self.raw("]}");
+                self.raw("]}")
             }
         }
     }
 
     /// Writes one line: the entry's JSON object and `\n`.
-    pub const fn line(&mut self, e: &EntryDesc<'_>) {
-        self.raw("{\"name\":");
-        self.string(e.name);
-        self.key("kind");
-        self.string(e.kind);
+    #[must_use]
+    pub const fn line(mut self, e: &EntryDesc<'_>) -> Self {
+        self = self
+            .raw("{\"name\":")
+            .string(e.name)
+            .key("kind")
+            .string(e.kind);
         if has_params(e.params) {
-            self.key("params");
-            self.byte(b'{');
+            self = self.key("params").byte(b'{');
             let (mut i, mut first) = (0, true);
             while i < e.params.len() {
                 // A parameter with an empty key is left out: a declaration lists its size
                 // key's value first, and types without one have an empty key.
                 if !e.params[i].0.is_empty() {
                     if !first {
-                        self.byte(b',');
+                        self = self.byte(b',');
                     }
                     first = false;
-                    self.string(e.params[i].0);
-                    self.byte(b':');
-                    self.number(e.params[i].1);
+                    self = self.string(e.params[i].0).byte(b':').number(e.params[i].1);
                 }
                 i += 1;
             }
-            self.byte(b'}');
+            self = self.byte(b'}');
         }
         if let Some(ty) = &e.ty {
-            self.key("type");
-            self.ty(ty);
+            self = self.key("type").ty(ty);
         }
         if !e.doc.is_empty() {
-            self.key("doc");
-            self.string(e.doc);
+            self = self.key("doc").string(e.doc);
         }
         if !e.parts.is_empty() {
-            self.key("parts");
-            self.byte(b'[');
+            self = self.key("parts").byte(b'[');
             let mut i = 0;
             while i < e.parts.len() {
                 if i > 0 {
-                    self.byte(b',');
+                    self = self.byte(b',');
                 }
-                self.string(e.parts[i]);
+                self = self.string(e.parts[i]);
                 i += 1;
             }
-            self.byte(b']');
+            self = self.byte(b']');
         }
-        self.raw("}\n");
+        self.raw("}\n")
+    }
+
+    /// Writes every line of `lines`.
+    #[must_use]
+    pub const fn lines(mut self, lines: &[EntryDesc<'_>]) -> Self {
+        let mut i = 0;
+        while i < lines.len() {
+            self = self.line(&lines[i]);
+            i += 1;
+        }
+        self
     }
 }
 
@@ -229,32 +248,23 @@ const fn has_params(params: &[(&str, u64)]) -> bool {
 
 /// The length of the text of `lines`, in bytes.
 pub const fn encoded_len(lines: &[EntryDesc<'_>]) -> usize {
-    let mut out = Out::new(&mut []);
-    let mut i = 0;
-    while i < lines.len() {
-        out.line(&lines[i]);
-        i += 1;
-    }
-    out.len()
+    Out::<0>::new(0).lines(lines).len()
 }
 
 /// The text of `lines`; `N` is [`encoded_len`] of them (a shorter `N` cuts the text short).
 pub const fn encode<const N: usize>(lines: &[EntryDesc<'_>]) -> [u8; N] {
-    let mut buf = [0u8; N];
-    let mut out = Out::new(&mut buf);
-    let mut i = 0;
-    while i < lines.len() {
-        out.line(&lines[i]);
-        i += 1;
-    }
-    buf
+    Out::<N>::new(0).lines(lines).bytes()
 }
 
-/// One line, at run time.
+/// One line, at run time: written in windows of 1 KiB.
 pub fn encode_line(line: &EntryDesc<'_>) -> Vec<u8> {
-    let mut count = Out::new(&mut []);
-    count.line(line);
-    let mut buf = vec![0u8; count.len()];
-    Out::new(&mut buf).line(line);
-    buf
+    const WINDOW: usize = 1024;
+    let total = Out::<0>::new(0).line(line).len();
+    let mut text = Vec::with_capacity(total);
+    while text.len() < total {
+        let window = Out::<WINDOW>::new(text.len()).line(line).bytes();
+        let take = WINDOW.min(total - text.len());
+        text.extend_from_slice(&window[..take]);
+    }
+    text
 }

@@ -276,7 +276,7 @@ fn parse_type(v: &Value, depth: usize) -> std::result::Result<Type, String> {
                 let n: u64 = n
                     .parse()
                     .ok()
-                    .filter(|&n| n > 0 && n <= u64::from(u32::MAX))
+                    .filter(|&n| n > 0 && u32::try_from(n).is_ok())
                     .ok_or_else(|| format!("type {s:?}: opaque bytes are 1 to 2^32-1"))?;
                 Type::Opaque(n)
             } else {
@@ -314,7 +314,7 @@ fn parse_type(v: &Value, depth: usize) -> std::result::Result<Type, String> {
             let itemsize = obj
                 .get("itemsize")
                 .and_then(Value::as_u64)
-                .filter(|&n| n > 0 && n <= u64::from(u32::MAX))
+                .filter(|&n| n > 0 && u32::try_from(n).is_ok())
                 .ok_or("a record's `itemsize` is not 1 to 2^32-1")?;
             let Some(Value::Array(list)) = obj.get("fields") else {
                 return Err("a record has no `fields` array".to_owned());
@@ -343,7 +343,7 @@ fn parse_type(v: &Value, depth: usize) -> std::result::Result<Type, String> {
                     depth + 1,
                 )?;
                 let end = ty.size().and_then(|s| s.checked_add(offset));
-                if end.is_none_or(|end| end > itemsize) {
+                if !end.is_some_and(|end| end <= itemsize) {
                     return Err(format!(
                         "field `{fname}` does not lie within the record's {itemsize} bytes"
                     ));
@@ -363,7 +363,7 @@ fn parse_type(v: &Value, depth: usize) -> std::result::Result<Type, String> {
         _ => return Err("a type is neither a type string, an array nor a record".to_owned()),
     };
     match ty.size() {
-        Some(size) if size <= u64::from(u32::MAX) => Ok(ty),
+        Some(size) if u32::try_from(size).is_ok() => Ok(ty),
         _ => Err("a type of 2^32 bytes or more".to_owned()),
     }
 }

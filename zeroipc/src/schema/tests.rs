@@ -57,16 +57,16 @@ fn lines_are_written_as_canonical_json_and_read_back() {
         },
         EntryDesc::new("lock", "mutex"),
     ];
-    const LEN: usize = encoded_len(&[EntryDesc::new("lock", "mutex")]);
-    assert_eq!(LEN, "{\"name\":\"lock\",\"kind\":\"mutex\"}\n".len());
-    let text = {
-        let mut count = Out::new(&mut []);
-        lines.iter().for_each(|l| count.line(l));
-        let mut buf = vec![0u8; count.len()];
-        let mut out = Out::new(&mut buf);
-        lines.iter().for_each(|l| out.line(l));
-        buf
-    };
+    assert_eq!(
+        encoded_len(&[EntryDesc::new("lock", "mutex")]),
+        "{\"name\":\"lock\",\"kind\":\"mutex\"}\n".len()
+    );
+    let text: Vec<u8> = lines.iter().flat_map(encode_line).collect();
+    assert_eq!(encoded_len(&lines), text.len());
+    assert_eq!(
+        encode::<300>(&lines)[..text.len().min(300)],
+        text[..text.len().min(300)]
+    );
     let text = String::from_utf8(text).unwrap();
     assert_eq!(
         text.lines().next().unwrap(),
@@ -116,6 +116,19 @@ fn types_agree_where_both_are_known() {
         point.to_string(),
         "Point { id: u32 (<u4) @ 0, xyz: [f32; 3] @ 4, t: f64 (<f8) @ 16 }"
     );
+}
+
+#[test]
+fn long_lines_are_written_whole_across_windows() {
+    let doc = "é\"x".repeat(1000);
+    let line = EntryDesc {
+        doc: &doc,
+        ..EntryDesc::new("a", "mutex")
+    };
+    let text = encode_line(&line);
+    assert!(text.len() > 3000);
+    let schema = parse(&entry_bytes(&text, 0)).unwrap();
+    assert_eq!(schema.get("a").unwrap().doc.as_deref(), Some(doc.as_str()));
 }
 
 #[test]

@@ -116,7 +116,7 @@ pub(crate) struct Table {
 impl Table {
     /// Publishes a table made by [`Table::create_unpublished`] (and entries added to it
     /// since): stores the magic, with release ordering.
-    pub(crate) fn publish(&self, region: &Region) {
+    pub(crate) fn publish(region: &Region) {
         // Release: pairs with the Acquire load of the magic in `Table::open`, so an opener that
         // sees the magic sees the whole header and every entry added before.
         atomic_u32(region, MAGIC_OFFSET).store(MAGIC, Ordering::Release);
