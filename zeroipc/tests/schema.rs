@@ -1,5 +1,7 @@
 //! The schema entry: what a declaration writes, what readers find, and what opens compare.
 
+#![cfg(not(loom))]
+
 mod common;
 
 use common::{unique_name, Cleanup};
