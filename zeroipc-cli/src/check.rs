@@ -389,7 +389,12 @@ fn schema(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
             };
             checks.push(item("schema_size", entry.clone(), status, detail));
         }
-        if !e.guesses.is_empty() && !e.guesses.iter().any(|g| g.kind == d.kind) {
+        // A composite's entry of its own name is its marker (or, for an event, its words):
+        // its kind is the composite's, not what the bytes read as.
+        if d.parts.is_empty()
+            && !e.guesses.is_empty()
+            && !e.guesses.iter().any(|g| g.kind == d.kind)
+        {
             let read: Vec<&str> = e.guesses.iter().map(|g| g.kind).collect();
             checks.push(item(
                 "schema_kind",

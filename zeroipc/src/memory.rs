@@ -281,7 +281,11 @@ impl Memory {
 
     /// Adds the entries of a composite structure, each `(name, first bytes, size)` with the
     /// rest of its `size` zero, all or none, under one hold of the table's lock.
-    pub(crate) fn add_parts(&self, parts: &[(&str, &[u8], usize)]) -> Result<Vec<Entry>> {
+    pub(crate) fn add_parts(
+        &self,
+        parts: &[(&str, &[u8], usize)],
+        line: Option<&crate::schema::EntryDesc<'_>>,
+    ) -> Result<Vec<Entry>> {
         self.writable()?;
         for &(name, _, _) in parts {
             crate::schema::check_user_name(name)?;
@@ -297,7 +301,9 @@ impl Memory {
                 (name, size as u64, init as &mut dyn FnMut(u64) -> Option<()>)
             })
             .collect();
-        self.table.add_all(&self.region, &mut list)
+        let text = line.map(crate::schema::encode_line);
+        self.table
+            .add_all_recorded(&self.region, &mut list, text.as_deref())
     }
 
     /// The mapping, for reading: what a reader, the table and the tools' readings use.

@@ -313,6 +313,56 @@ fn structures_created_with_a_schema_entry_are_described() {
 }
 
 #[test]
+fn composites_are_described_with_their_parts() {
+    let seg = Described::new(2048);
+    crate::Event::create(&seg.mem, "ev", true).unwrap();
+    crate::RwLock::create(&seg.mem, "rw").unwrap();
+    crate::Monitor::create(&seg.mem, "mon").unwrap();
+    crate::Signal::<f64>::create(&seg.mem, "sig", 1.5).unwrap();
+    crate::Mutex::create(&seg.mem, "mtx").unwrap();
+    crate::Latch::create(&seg.mem, "latch", 3).unwrap();
+    crate::Barrier::create(&seg.mem, "bar", 2).unwrap();
+    crate::Once::create(&seg.mem, "once").unwrap();
+    let schema = read(&seg.mem).unwrap().unwrap();
+    let ev = schema.get("ev").unwrap();
+    assert_eq!(
+        (ev.kind.as_str(), ev.param("manual_reset")),
+        ("event", Some(1))
+    );
+    assert_eq!(ev.parts.len(), 1);
+    let rw = schema.get("rw").unwrap();
+    assert_eq!((rw.kind.as_str(), rw.parts.len()), ("rwlock", 3));
+    assert_eq!(schema.get("mon").unwrap().kind, "monitor");
+    let sig = schema.get("sig").unwrap();
+    assert_eq!((sig.kind.as_str(), sig.parts.len()), ("signal", 2));
+    assert_eq!(sig.ty, Some(Type::Scalar("<f8".into())));
+    for part in &sig.parts {
+        assert!(seg.mem.find(part).is_ok(), "{part}");
+    }
+    assert!(matches!(
+        crate::Signal::<i64>::open(&seg.mem, "sig"),
+        Err(Error::TypeMismatch { .. })
+    ));
+    assert!(crate::Signal::<f64>::open(&seg.mem, "sig").is_ok());
+    let kinds: Vec<(&str, Option<u64>)> = ["mtx", "latch", "bar", "once"]
+        .iter()
+        .map(|n| {
+            let e = schema.get(n).unwrap();
+            (e.kind.as_str(), e.params.first().map(|p| p.1))
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("mutex", None),
+            ("latch", Some(3)),
+            ("barrier", Some(2)),
+            ("once", None)
+        ]
+    );
+}
+
+#[test]
 fn without_a_schema_entry_nothing_is_described() {
     let seg = crate::test_util::Segment::new(1 << 16);
     Array::<f32>::create(&seg.mem, "temps", 10).unwrap();

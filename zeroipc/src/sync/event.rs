@@ -352,7 +352,14 @@ impl Event {
         Parts::default()
             .words(name, header)
             .semaphore(&sem_name, 0, 0)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    params: &[("manual_reset", u64::from(manual_reset))],
+                    parts: &[&sem_name],
+                    ..crate::schema::EntryDesc::new(name, "event")
+                },
+            )?;
         Event::open(mem, name)
     }
 

@@ -109,7 +109,13 @@ impl Monitor {
             .semaphore(&cond_name, 0, 0)
             .words(&count_name, 0u32)
             .marker(name)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    parts: &[&mtx_name, &cond_name, &count_name],
+                    ..crate::schema::EntryDesc::new(name, "monitor")
+                },
+            )?;
         Monitor::open(mem, name)
     }
 

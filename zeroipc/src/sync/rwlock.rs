@@ -281,7 +281,13 @@ impl RwLock {
             .semaphore(&rmtx_name, 1, 1)
             .semaphore(&wmtx_name, 1, 1)
             .marker(name)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    parts: &[&state_name, &rmtx_name, &wmtx_name],
+                    ..crate::schema::EntryDesc::new(name, "rwlock")
+                },
+            )?;
         RwLock::open(mem, name)
     }
 

@@ -147,7 +147,14 @@ impl<T: Pod> Signal<T> {
             .bytes(&state_name, first, state_size)
             .semaphore(&mtx_name, 1, 1)
             .marker(name)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    ty: Some(crate::schema::TypeDesc::of::<T>()),
+                    parts: &[&state_name, &mtx_name],
+                    ..crate::schema::EntryDesc::new(name, "signal")
+                },
+            )?;
         Signal::open(mem, name)
     }
 
@@ -163,6 +170,7 @@ impl<T: Pod> Signal<T> {
     pub fn open(mem: &Memory, name: &str) -> Result<Signal<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         open_marker(mem, name, "signal")?;
+        crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let state_name = part_name(name, SIGNAL_STATE_SUFFIX);
         let entry = mem.find(&state_name)?;
         let exact = signal_state_size(size_of::<T>()) as u64;
