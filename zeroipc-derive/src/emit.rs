@@ -39,6 +39,8 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
     let count = plan.entries.len();
     let mut checks: Vec<TokenStream> = plan.limits.iter().map(|l| limit_item(l, &p)).collect();
     let mut sizes = Vec::new();
+    let mut parts = Vec::new();
+    let mut named = Vec::new();
     let mut descs = Vec::new();
     let mut entries = Vec::new();
     for (i, entry) in plan.entries.iter().enumerate() {
@@ -47,6 +49,8 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
             checks.push(check_item(check, &decl, &p, entry));
         }
         sizes.push(quote_spanned!(first_span(entry.ty)=> #decl::SIZE));
+        parts.push(quote_spanned!(first_span(entry.ty)=> #decl::PARTS));
+        named.push(quote_spanned!(first_span(entry.ty)=> #decl::NAMED_PART));
         descs.push(schema_line(entry, &p));
         let (field_name, table_name) = (&entry.field_name, &entry.table_name);
         let index = Literal::usize_unsuffixed(i);
@@ -67,6 +71,7 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
          order, laid out by `zeroipc::layout`, then the schema entry that describes them."
     );
     let fields = plan.entries.iter().map(|e| &e.field_name);
+    let table_check = composite_table_check(count, &p);
     quote! {
         #item
 
@@ -75,8 +80,15 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
 
             const __ZEROIPC_MAX_ENTRIES: u32 = #max_entries;
             const __ZEROIPC_SIZES: [usize; #count] = [#(#sizes),*];
-            const __ZEROIPC_OFFSETS: [usize; #count] =
-                #p::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+            const __ZEROIPC_PARTS: [&[usize]; #count] = [#(#parts),*];
+            const __ZEROIPC_NAMED: [usize; #count] = [#(#named),*];
+            const __ZEROIPC_OFFSETS: [usize; #count] = #p::layout::declared_offsets(
+                __ZEROIPC_MAX_ENTRIES,
+                __ZEROIPC_SIZES,
+                __ZEROIPC_PARTS,
+                __ZEROIPC_NAMED,
+            );
+            #table_check
             #[allow(unused_imports)]
             use #p::DeclaredProbeFallback as _;
             const __ZEROIPC_FIELDS: [&str; #count] = [#(#fields),*];
@@ -92,9 +104,11 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
                 pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
 
                 #[doc = #size_doc]
-                pub const SIZE: usize = #p::layout::segment_size(
+                pub const SIZE: usize = #p::layout::declared_size(
                     __ZEROIPC_MAX_ENTRIES,
-                    [#(#sizes,)* #p::entry_size(__ZEROIPC_SCHEMA_LEN)],
+                    __ZEROIPC_SIZES,
+                    __ZEROIPC_PARTS,
+                    #p::entry_size(__ZEROIPC_SCHEMA_LEN),
                 );
 
                 /// The table entries [`create`](Self::create) adds, in field order: field,
@@ -190,6 +204,28 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
             }
         })
         .collect()
+}
+
+/// The table holds every entry of the fields, a composite's several included, and the
+/// schema's. (A table too small for the fields alone is reported by the checks of the
+/// field count, once.)
+fn composite_table_check(count: usize, p: &TokenStream) -> TokenStream {
+    let count = Literal::usize_unsuffixed(count);
+    let message = quote! {
+        #p::Message::new()
+            .push("zeroipc: the fields take ")
+            .push_usize(#p::layout::declared_entry_count(__ZEROIPC_PARTS) + 1)
+            .push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ")
+            .push_usize(__ZEROIPC_MAX_ENTRIES as usize)
+            .push("; declare `max_entries` that large")
+            .as_str()
+    };
+    // The entries and the schema's fit (`count + 1 <= max`), unless the fields alone do not.
+    let condition = quote! {
+        #p::layout::declared_entry_count(__ZEROIPC_PARTS) < __ZEROIPC_MAX_ENTRIES as usize
+            || #count >= __ZEROIPC_MAX_ENTRIES as usize
+    };
+    assert_at(Span::call_site(), Span::call_site(), &condition, &message)
 }
 
 /// The field's line of the schema: `EntryDesc { name, kind, params, ty, doc, parts }`, its

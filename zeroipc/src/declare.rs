@@ -221,6 +221,13 @@ pub trait Declare<const N: usize>: Sized {
     const SIZE_KEY: &'static str = "";
     /// `size_of` its element type; 0 for a structure without elements.
     const ELEMENT_SIZE: usize = 0;
+    /// For a composite, made of several table entries: the size of each, in the order
+    /// `declare` adds them; [`SIZE`](Declare::SIZE) is then that of the one called by the
+    /// field's table name, at index [`NAMED_PART`](Declare::NAMED_PART). Empty (the default)
+    /// for a structure of one entry.
+    const PARTS: &'static [usize] = &[];
+    /// See [`PARTS`](Declare::PARTS).
+    const NAMED_PART: usize = 0;
 
     /// Creates the structure called `name` in `mem`, or opens it and checks it against the
     /// declaration (its length or capacity is `N`, its parameters those in `params`, which
@@ -342,6 +349,39 @@ macro_rules! declare_sync {
     };
 }
 pub(crate) use declare_sync;
+
+/// Plugs a composite (several table entries, see [`Declare::PARTS`]) into the macro: no keys,
+/// no element. Arguments: the type, its kind for the schema, the sizes of its entries in
+/// creation order, the index of the one called by its name, and the function that creates
+/// it from a segment and a name.
+macro_rules! declare_composite {
+    ($ty:ty, $kind:literal, $parts:expr, $named:expr, $create:expr $(,)?) => {
+        impl<const N: usize> $crate::declare::Declare<N> for $ty {
+            type Element = ();
+            const KEYS: &'static [&'static str] = &[];
+            const REQUIRED_KEYS: &'static [&'static str] = &[];
+            const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+            const ELEMENT_ALIGN_OK: bool = true;
+            const SIZE: usize = $parts[$named];
+            const KIND: &'static str = $kind;
+            const PARTS: &'static [usize] = &$parts;
+            const NAMED_PART: usize = $named;
+
+            fn declare(
+                mem: &$crate::Memory,
+                name: &str,
+                mode: $crate::declare::Mode,
+                _params: &$crate::declare::Params,
+            ) -> $crate::Result<Self> {
+                match mode {
+                    $crate::declare::Mode::Create => $create(mem, name),
+                    $crate::declare::Mode::Open => <$ty>::open(mem, name),
+                }
+            }
+        }
+    };
+}
+pub(crate) use declare_composite;
 
 /// [`Error::DeclarationMismatch`] unless `found == expected`: two `i32` fields, neither
 /// negative (the declaration's come from literals, the segment's were validated at open).

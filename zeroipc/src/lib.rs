@@ -142,8 +142,11 @@ pub use table::Entry;
 /// expression of type `usize` (`len = SENSORS`, `capacity = 2 * SLOTS`), checked at compile
 /// time with the same messages; `count = N` and `max = N` for a
 /// [`Semaphore`] (both optional: 0 permits, no bound), `count = N` for a [`Latch`],
-/// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`];
-/// and `name = "..."` for a table name other than the field's.
+/// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`],
+/// nor for the composites, which take a table entry for each of their parts: an [`Event`]
+/// (auto-reset), a [`RwLock`], a [`Monitor`], a [`Signal`] (its value starts zeroed);
+/// and `name = "..."` for a table name other than the field's. A field's doc comment is its
+/// description in the schema.
 ///
 /// Generated: `create(name)`, `create_with(name, &SegmentOptions)`, `open(name)`,
 /// `open_with(name, &SegmentOptions)`, `memory()`, and the constants `MAX_ENTRIES`, `SIZE`

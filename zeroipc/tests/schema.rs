@@ -218,3 +218,52 @@ fn sizes_may_be_constants_and_constant_expressions() {
     assert_eq!(schema.get("events").unwrap().param("capacity"), Some(8));
     assert!(Sized::open(&name).is_ok());
 }
+
+/// Composites as fields.
+#[zeroipc::segment(max_entries = 24)]
+pub struct Controls {
+    /// Raised when a batch is ready.
+    pub ready: zeroipc::Event,
+    pub config: zeroipc::RwLock,
+    pub queue_guard: zeroipc::Monitor,
+    /// The set point.
+    pub setpoint: zeroipc::Signal<f64>,
+    #[zeroipc(len = 2)]
+    pub after: Array<u32>,
+}
+
+#[test]
+fn composites_are_fields_like_any_other() {
+    let name = unique_name("schema_composites");
+    let _cleanup = Cleanup(name.clone());
+    let c = Controls::create(&name).unwrap();
+    assert_eq!(c.memory().size(), Controls::SIZE as u64);
+    for e in Controls::ENTRIES {
+        let found = c.memory().find(e.name).unwrap();
+        assert_eq!(
+            (found.offset(), found.size()),
+            (e.offset as u64, e.size as u64),
+            "{}",
+            e.name
+        );
+    }
+    c.setpoint.set(21.5);
+    c.ready.set();
+    let schema = schema::read(c.memory()).unwrap().unwrap();
+    let kinds: Vec<&str> = ["ready", "config", "queue_guard", "setpoint", "after"]
+        .iter()
+        .map(|n| schema.get(n).unwrap().kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["event", "rwlock", "monitor", "signal", "array"]);
+    assert_eq!(
+        schema.get("setpoint").unwrap().ty,
+        Some(Type::Scalar("<f8".into()))
+    );
+    assert_eq!(
+        schema.get("ready").unwrap().doc.as_deref(),
+        Some("Raised when a batch is ready.")
+    );
+    let other = Controls::open(&name).unwrap();
+    assert_eq!(other.setpoint.get().unwrap().1.to_bits(), 21.5f64.to_bits());
+    assert!(other.ready.is_set());
+}

@@ -13,7 +13,10 @@ const _: () = {
     const _: () = ::core::assert!(<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::ELEMENT_ALIGN_OK, "{}", "zeroipc: the element type of `my::ipc::Samples<f32>` (field `temps`) is aligned to more than 8 bytes, which format v2 does not support (every structure and section in a segment starts 8-aligned); use an element type whose alignment is 8 or less");
     const __ZEROIPC_MAX_ENTRIES: u32 = 8;
     const __ZEROIPC_SIZES: [usize; 1usize] = [<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::SIZE];
-    const __ZEROIPC_OFFSETS: [usize; 1usize] = my::ipc::__private::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+    const __ZEROIPC_PARTS: [&[usize]; 1usize] = [<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::PARTS];
+    const __ZEROIPC_NAMED: [usize; 1usize] = [<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::NAMED_PART];
+    const __ZEROIPC_OFFSETS: [usize; 1usize] = my::ipc::__private::layout::declared_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, __ZEROIPC_NAMED,);
+    const _: () = ::core::assert!(my::ipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS)<__ZEROIPC_MAX_ENTRIES as usize || 1>= __ZEROIPC_MAX_ENTRIES as usize, "{}", my::ipc::__private::Message::new().push("zeroipc: the fields take ").push_usize(my::ipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS) + 1).push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ").push_usize(__ZEROIPC_MAX_ENTRIES as usize).push("; declare `max_entries` that large").as_str());
     #[allow(unused_imports)]
     use my::ipc::__private::DeclaredProbeFallback as _;
     const __ZEROIPC_FIELDS: [&str; 1usize] = ["temps"];
@@ -33,7 +36,7 @@ const _: () = {
         #[doc = r" [`create`](Self::create) makes."]
         pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
         #[doc = " The size in bytes of the segment [`create`](Self::create) makes: a table of [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the 1 entries in field order, laid out by `zeroipc::layout`, then the schema entry that describes them."]
-        pub const SIZE: usize = my::ipc::__private::layout::segment_size(__ZEROIPC_MAX_ENTRIES, [<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::SIZE, my::ipc::__private::entry_size(__ZEROIPC_SCHEMA_LEN)],);
+        pub const SIZE: usize = my::ipc::__private::layout::declared_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, my::ipc::__private::entry_size(__ZEROIPC_SCHEMA_LEN),);
         #[doc = r" The table entries [`create`](Self::create) adds, in field order: field,"]
         #[doc = r" table name, offset and size of each."]
         pub const ENTRIES: [my::ipc::__private::DeclaredEntry; 1usize] = [my::ipc::__private::DeclaredEntry {

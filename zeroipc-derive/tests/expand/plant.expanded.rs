@@ -43,7 +43,10 @@ const _: () = {
     const _: () = ::core::assert!(<Lock as ::zeroipc::__private::Declare<0>>::ELEMENT_ALIGN_OK, "{}", "zeroipc: the element type of `Lock` (field `lock`) is aligned to more than 8 bytes, which format v2 does not support (every structure and section in a segment starts 8-aligned); use an element type whose alignment is 8 or less");
     const __ZEROIPC_MAX_ENTRIES: u32 = ::zeroipc::__private::layout::DEFAULT_MAX_ENTRIES;
     const __ZEROIPC_SIZES: [usize; 4usize] = [<Samples<f32> as ::zeroipc::__private::Declare<1000>>::SIZE, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::SIZE, <Permits as ::zeroipc::__private::Declare<0>>::SIZE, <Lock as ::zeroipc::__private::Declare<0>>::SIZE];
-    const __ZEROIPC_OFFSETS: [usize; 4usize] = ::zeroipc::__private::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+    const __ZEROIPC_PARTS: [&[usize]; 4usize] = [<Samples<f32> as ::zeroipc::__private::Declare<1000>>::PARTS, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::PARTS, <Permits as ::zeroipc::__private::Declare<0>>::PARTS, <Lock as ::zeroipc::__private::Declare<0>>::PARTS];
+    const __ZEROIPC_NAMED: [usize; 4usize] = [<Samples<f32> as ::zeroipc::__private::Declare<1000>>::NAMED_PART, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::NAMED_PART, <Permits as ::zeroipc::__private::Declare<0>>::NAMED_PART, <Lock as ::zeroipc::__private::Declare<0>>::NAMED_PART];
+    const __ZEROIPC_OFFSETS: [usize; 4usize] = ::zeroipc::__private::layout::declared_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, __ZEROIPC_NAMED,);
+    const _: () = ::core::assert!(::zeroipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS)<__ZEROIPC_MAX_ENTRIES as usize || 4>= __ZEROIPC_MAX_ENTRIES as usize, "{}", ::zeroipc::__private::Message::new().push("zeroipc: the fields take ").push_usize(::zeroipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS) + 1).push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ").push_usize(__ZEROIPC_MAX_ENTRIES as usize).push("; declare `max_entries` that large").as_str());
     #[allow(unused_imports)]
     use::zeroipc::__private::DeclaredProbeFallback as _;
     const __ZEROIPC_FIELDS: [&str; 4usize] = ["temps", "alarms", "slots", "lock"];
@@ -84,7 +87,7 @@ const _: () = {
         #[doc = r" [`create`](Self::create) makes."]
         pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
         #[doc = " The size in bytes of the segment [`create`](Self::create) makes: a table of [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the 4 entries in field order, laid out by `zeroipc::layout`, then the schema entry that describes them."]
-        pub const SIZE: usize = ::zeroipc::__private::layout::segment_size(__ZEROIPC_MAX_ENTRIES, [<Samples<f32> as ::zeroipc::__private::Declare<1000>>::SIZE, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::SIZE, <Permits as ::zeroipc::__private::Declare<0>>::SIZE, <Lock as ::zeroipc::__private::Declare<0>>::SIZE, ::zeroipc::__private::entry_size(__ZEROIPC_SCHEMA_LEN)],);
+        pub const SIZE: usize = ::zeroipc::__private::layout::declared_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, ::zeroipc::__private::entry_size(__ZEROIPC_SCHEMA_LEN),);
         #[doc = r" The table entries [`create`](Self::create) adds, in field order: field,"]
         #[doc = r" table name, offset and size of each."]
         pub const ENTRIES: [::zeroipc::__private::DeclaredEntry; 4usize] = [::zeroipc::__private::DeclaredEntry {

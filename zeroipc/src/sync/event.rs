@@ -516,6 +516,16 @@ impl fmt::Debug for Event {
 mod tools {
     use super::{Event, EVENT_SIZE};
 
+    // ---- Its declaration, for `#[zeroipc::segment]`: auto-reset --------------------------
+
+    crate::declare::declare_composite!(
+        Event,
+        "event",
+        [EVENT_SIZE, crate::layout::SEMAPHORE_SIZE],
+        0,
+        |mem, name| Event::create(mem, name, false),
+    );
+
     // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
     pub(crate) const STRUCTURE: crate::structures::Structure =

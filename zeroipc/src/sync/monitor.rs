@@ -336,6 +336,21 @@ impl fmt::Debug for MonitorGuard<'_> {
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
+// ---- Its declaration, for `#[zeroipc::segment]` ------------------------------------------
+
+crate::declare::declare_composite!(
+    Monitor,
+    "monitor",
+    [
+        crate::layout::MUTEX_SIZE,
+        crate::layout::SEMAPHORE_SIZE,
+        MONITOR_COUNT_SIZE,
+        crate::layout::MARKER_SIZE,
+    ],
+    3,
+    Monitor::create,
+);
+
 pub(crate) const STRUCTURE: crate::structures::Structure =
     crate::structures::Structure::new("monitor_count", read_entry)
         .example(|mem| Monitor::create(mem, "mon").map(|_| "mon_count".to_owned()));

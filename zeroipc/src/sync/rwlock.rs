@@ -525,6 +525,21 @@ impl fmt::Debug for RwLockWriteGuard<'_> {
 mod tools {
     use super::{RwLock, RWLOCK_STATE_SIZE, RWLOCK_STATE_SUFFIX};
 
+    // ---- Its declaration, for `#[zeroipc::segment]` --------------------------------------
+
+    crate::declare::declare_composite!(
+        RwLock,
+        "rwlock",
+        [
+            RWLOCK_STATE_SIZE,
+            crate::layout::MUTEX_SIZE,
+            crate::layout::MUTEX_SIZE,
+            crate::layout::MARKER_SIZE,
+        ],
+        3,
+        RwLock::create,
+    );
+
     // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
     pub(crate) const STRUCTURE: crate::structures::Structure =

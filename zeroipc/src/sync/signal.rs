@@ -425,6 +425,40 @@ impl<T> fmt::Debug for Signal<T> {
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 
+// ---- Its declaration, for `#[zeroipc::segment]`: starts at zero ---------------------------
+
+impl<T, const N: usize> crate::declare::Declare<N> for Signal<T> {
+    type Element = T;
+    const KEYS: &'static [&'static str] = &[];
+    const REQUIRED_KEYS: &'static [&'static str] = &[];
+    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= crate::structures::MAX_ELEMENT_ALIGN;
+    const SIZE: usize = crate::layout::MARKER_SIZE;
+    const KIND: &'static str = "signal";
+    const ELEMENT_SIZE: usize = size_of::<T>();
+    const PARTS: &'static [usize] = &[
+        signal_state_size(size_of::<T>()),
+        crate::layout::MUTEX_SIZE,
+        crate::layout::MARKER_SIZE,
+    ];
+    const NAMED_PART: usize = 2;
+
+    fn declare(
+        mem: &Memory,
+        name: &str,
+        mode: crate::declare::Mode,
+        _params: &crate::declare::Params,
+    ) -> Result<Self>
+    where
+        T: crate::declare::Element,
+    {
+        match mode {
+            crate::declare::Mode::Create => Signal::create(mem, name, T::zeroed()),
+            crate::declare::Mode::Open => Signal::open(mem, name),
+        }
+    }
+}
+
 pub(crate) const STRUCTURE: crate::structures::Structure =
     crate::structures::Structure::new("signal_state", read_entry)
         .example(|mem| crate::Signal::<u32>::create(mem, "sig", 7).map(|_| "sig_state".to_owned()));
