@@ -34,6 +34,8 @@ pub struct Plant {
     pub pending: Queue<Reading>,
     #[zeroipc(count = 1, max = 4)]
     pub slots: Semaphore,
+    /// The latest reading, for whoever asks.
+    pub latest: zeroipc::Signal<Reading>,
 }
 
 #[test]
@@ -102,6 +104,19 @@ fn a_declared_segment_describes_every_entry_in_its_schema() {
         (Some(1), Some(4))
     );
     assert_eq!(slots.ty, None);
+    let latest = schema.get("latest").unwrap();
+    assert_eq!(latest.kind, "signal");
+    assert_eq!(latest.ty.as_ref(), Some(&reading));
+    assert_eq!(
+        latest.doc.as_deref(),
+        Some("The latest reading, for whoever asks.")
+    );
+    // Every entry described, the schema's parts aside.
+    let described: Vec<&str> = schema.entries().iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        described,
+        ["temps", "triples", "events", "readings", "pending", "slots", "latest"]
+    );
     assert!(Plant::open(&name).is_ok());
     let _ = Memory::unlink(&name);
 }

@@ -196,6 +196,22 @@ pub(crate) fn append(
     }))
 }
 
+/// The tools' reading of the schema entry, of `size` bytes starting with `head`: kind
+/// `"schema"`, where its magic is there; the text itself is read with [`read`].
+pub(crate) fn reading(size: u64, head: &[u8]) -> Option<crate::inspect::Reading> {
+    check_header(head).ok()?;
+    let length = head.get(8..12)?;
+    let length = u32::from_le_bytes([length[0], length[1], length[2], length[3]]);
+    let mut r = crate::inspect::Reading::new(
+        "schema",
+        format!("the segment's schema: {length} bytes of text in an entry of {size}"),
+    );
+    if u64::from(length) > size.saturating_sub(HEADER_SIZE as u64) {
+        r.inconsistent = Some(format!("its length {length} is past its entry"));
+    }
+    Some(r)
+}
+
 /// Publishes an appended line: stores the schema's new length.
 pub(crate) fn publish(region: &Region, append: &Append) {
     if let Some(word) = region.atomic_u32(append.length_at) {

@@ -403,6 +403,21 @@ fn opening_as_another_element_type_names_both_types() {
 }
 
 #[test]
+fn the_tools_read_the_schema_entry_as_the_schema() {
+    let seg = Described::new(64);
+    Array::<f32>::create(&seg.mem, "a", 1).unwrap();
+    let readings = crate::inspect::read(&seg.mem, ENTRY_NAME).unwrap();
+    assert_eq!(readings.len(), 1);
+    assert_eq!(readings[0].kind, "schema");
+    assert!(readings[0].inconsistent.is_none());
+    assert!(
+        readings[0].description.contains("in an entry of 80"),
+        "{:?}",
+        readings[0]
+    );
+}
+
+#[test]
 fn the_schema_name_is_refused_to_structures() {
     let seg = Described::new(64);
     let err = Array::<f32>::create(&seg.mem, ENTRY_NAME, 1).unwrap_err();
