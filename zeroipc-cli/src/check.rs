@@ -124,7 +124,10 @@ pub(crate) fn run(name: &SegmentName) -> Report {
         }
     }
     match &mem {
-        Ok(mem) => structures(mem, &view, &mut checks),
+        Ok(mem) => {
+            schema(mem, &view, &mut checks);
+            structures(mem, &view, &mut checks);
+        }
         Err(_) => checks.push(item(
             "structure",
             None,
@@ -340,10 +343,85 @@ fn short(rule: Rule) -> &'static str {
 }
 
 /// Opens each entry whose kind the bytes tell, with the runtime's own `open`.
+/// The segment's schema, if it has one: it reads (the runtime's reader, every rule), and
+/// each entry it describes has the size its declared kind, parameters and element type
+/// give, and bytes that read as that kind.
+fn schema(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
+    let name = Some(zeroipc::schema::ENTRY_NAME.to_owned());
+    let schema = match zeroipc::schema::read(mem) {
+        Ok(None) => return,
+        Ok(Some(schema)) => schema,
+        Err(e) => {
+            checks.push(item("schema", name, Status::Fail, e.to_string()));
+            return;
+        }
+    };
+    checks.push(item(
+        "schema",
+        name,
+        Status::Pass,
+        format!(
+            "the schema reads: {} entries described, each in the table",
+            schema.entries().len()
+        ),
+    ));
+    let entries = view.entries();
+    for d in schema.entries() {
+        let Some(e) = entries.iter().find(|e| e.name == d.name) else {
+            continue;
+        };
+        let entry = Some(e.name.clone());
+        let declared = crate::declared::describe(d);
+        if let Some(expected) = d.expected_size() {
+            let (status, detail) = if expected == e.size {
+                (
+                    Status::Pass,
+                    format!("declared {declared}: {expected} bytes, as its entry"),
+                )
+            } else {
+                (
+                    Status::Fail,
+                    format!(
+                        "declared {declared}, which takes {expected} bytes, but its entry has {}",
+                        e.size
+                    ),
+                )
+            };
+            checks.push(item("schema_size", entry.clone(), status, detail));
+        }
+        // A composite's entry of its own name is its marker (or, for an event, its words):
+        // its kind is the composite's, not what the bytes read as.
+        if d.parts.is_empty()
+            && !e.guesses.is_empty()
+            && !e.guesses.iter().any(|g| g.kind == d.kind)
+        {
+            let read: Vec<&str> = e.guesses.iter().map(|g| g.kind).collect();
+            checks.push(item(
+                "schema_kind",
+                entry,
+                Status::Fail,
+                format!(
+                    "declared a {}, but its bytes read as {}",
+                    d.kind,
+                    read.join(" or ")
+                ),
+            ));
+        }
+    }
+}
+
 fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
     for e in view.entries() {
         let entry = Some(e.name.clone());
-        let Some(g) = e.guesses.first() else {
+        if e.name == zeroipc::schema::ENTRY_NAME {
+            continue;
+        }
+        // The declared kind's reading, where it is among those that fit.
+        let declared = e
+            .declared
+            .as_ref()
+            .and_then(|d| e.guesses.iter().find(|g| g.kind == d.kind));
+        let Some(g) = declared.or(e.guesses.first()) else {
             checks.push(item(
                 "structure",
                 entry,
@@ -357,6 +435,10 @@ fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
             continue;
         };
         let (status, detail) = match (inspect::check(mem, &e.name, g), &g.inconsistent) {
+            (Some(Ok(what)), None) if declared.is_some() => (
+                Status::Pass,
+                format!("opens as {what} (the kind its schema declares)"),
+            ),
             (Some(Ok(what)), None) => (
                 Status::Pass,
                 format!("opens as {what} (the kind is a guess from its bytes)"),

@@ -1,10 +1,12 @@
-//! `zeroipc dump`: the values of an array, or the live contents of a queue or stack.
+//! `zeroipc dump`: the values of an array, or the live contents of a queue, stack, map, set,
+//! pool or ring.
 
 use std::fmt::Display;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use zeroipc::{Array, Map, MapKey, Memory, Pool, Queue, Ring, Set, Stack};
+use zeroipc::schema::Type;
+use zeroipc::{Array, Map, MapKey, Memory, Pool, Queue, RawArray, Ring, Set, Stack};
 
 use crate::check::OPEN_TIMEOUT;
 use crate::segment::SegmentName;
@@ -99,10 +101,12 @@ impl IndexRange {
 pub(crate) struct Request<'a> {
     pub(crate) name: &'a SegmentName,
     pub(crate) entry: &'a str,
-    pub(crate) ty: ElemType,
-    /// A map's value type (its key type is `ty`); `ty` when not given.
+    /// The element type (a map's key type); by default the one the schema declares.
+    pub(crate) ty: Option<ElemType>,
+    /// A map's value type; `ty` when not given.
     pub(crate) value_ty: Option<ElemType>,
-    pub(crate) structure: Structure,
+    /// What the entry holds; by default the kind the schema declares, else an array.
+    pub(crate) structure: Option<Structure>,
     pub(crate) range: Option<IndexRange>,
     pub(crate) index: bool,
 }
@@ -116,12 +120,65 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
         .private_copy(true)
         .open(&req.name.posix)
         .map_err(|e| format!("cannot open {}: {e}", req.name.posix))?;
+    // What the segment's schema declares, for what the command line leaves out.
+    let declared = if req.ty.is_none() || req.structure.is_none() {
+        zeroipc::schema::read(&mem)
+            .map_err(|e| format!("cannot read the schema of {}: {e}", req.name.posix))?
+            .and_then(|s| s.get(req.entry).cloned())
+    } else {
+        None
+    };
+    let structure = match (req.structure, &declared) {
+        (Some(s), _) => s,
+        (None, Some(d)) => match d.kind.as_str() {
+            "array" => Structure::Array,
+            "queue" => Structure::Queue,
+            "stack" => Structure::Stack,
+            "map" => Structure::Map,
+            "set" => Structure::Set,
+            "pool" => Structure::Pool,
+            "ring" => Structure::Ring,
+            kind => {
+                return Err(format!(
+                    "{:?} is a {kind}, which has no elements to dump",
+                    req.entry
+                ))
+            }
+        },
+        (None, None) => Structure::Array,
+    };
+    let ty = match (req.ty, declared.as_ref().and_then(|d| d.ty.as_ref())) {
+        (Some(ty), _) => ty,
+        (None, Some(declared_type)) => match elem_type(declared_type) {
+            Some(ty) => ty,
+            None if structure == Structure::Array => {
+                return dump_declared_array(&mem, req, declared_type);
+            }
+            None => {
+                return Err(format!(
+                    "{:?} holds {declared_type}: only arrays of such elements are dumped without --type",
+                    req.entry
+                ))
+            }
+        },
+        (None, None) => {
+            return Err(format!(
+                "the segment's schema does not declare the element type of {:?}: give it with --type",
+                req.entry
+            ))
+        }
+    };
+    let req = &Request {
+        ty: Some(ty),
+        structure: Some(structure),
+        ..*req
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let result = if req.structure == Structure::Map {
-        with_type!(req.ty, K => dump_map_key::<K>(&mem, req, &mut out))
+    let result = if structure == Structure::Map {
+        with_type!(ty, K => dump_map_key::<K>(&mem, req, &mut out))
     } else {
-        with_type!(req.ty, T => dump::<T>(&mem, req, &mut out))
+        with_type!(ty, T => dump::<T>(&mem, req, &mut out))
     };
 
     let result = result.and_then(|()| out.flush().map_err(Failure::Write));
@@ -131,6 +188,72 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
         Err(Failure::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(Failure::Write(e)) => Err(format!("cannot write the values: {e}")),
         Err(Failure::Open(e)) => Err(e),
+    }
+}
+
+/// The `--type` of a declared scalar type.
+fn elem_type(ty: &Type) -> Option<ElemType> {
+    let Type::Scalar(t) = ty else {
+        return None;
+    };
+    Some(match t.as_str() {
+        "<f4" => ElemType::F32,
+        "<f8" => ElemType::F64,
+        "|i1" => ElemType::I8,
+        "<i2" => ElemType::I16,
+        "<i4" => ElemType::I32,
+        "<i8" => ElemType::I64,
+        "|u1" => ElemType::U8,
+        "<u2" => ElemType::U16,
+        "<u4" => ElemType::U32,
+        "<u8" => ElemType::U64,
+        _ => return None,
+    })
+}
+
+/// An array of a declared type that is not a primitive (a record, an array, opaque bytes):
+/// opened as an array of elements of the declared size (which checks its header against its
+/// entry), its elements printed by their type.
+fn dump_declared_array(mem: &Memory, req: &Request<'_>, ty: &Type) -> Result<(), String> {
+    let size = ty
+        .size()
+        .and_then(|s| usize::try_from(s).ok())
+        .filter(|&s| s > 0)
+        .ok_or_else(|| format!("{:?} is declared with a type of no size", req.entry))?;
+    let array = RawArray::open_read(mem, req.entry, size)
+        .map_err(|e| format!("cannot open {:?} as an array: {e}", req.entry))?;
+    let range = req
+        .range
+        .unwrap_or(IndexRange {
+            start: None,
+            end: None,
+        })
+        .resolve(array.len())?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    // Elements copied out at a time: at most CHUNK elements and about 4 MiB.
+    let per_chunk = CHUNK.min((4 << 20) / size).max(1);
+    let mut buf = vec![0u8; per_chunk.min(range.len()) * size];
+    let mut at = range.start;
+    let result = (|| {
+        while at < range.end {
+            let n = per_chunk.min(range.end - at);
+            array
+                .read(mem, at, &mut buf[..n * size])
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            for (i, v) in buf[..n * size].chunks_exact(size).enumerate() {
+                let text = crate::declared::format_value(ty, v);
+                write_value(&mut out, req.index, at + i, &text)?;
+            }
+            at += n;
+        }
+        out.flush()
+    })();
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot dump {:?}: {e}", req.entry))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -156,7 +279,7 @@ fn dump_map_key<K: MapKey + Display>(
     req: &Request<'_>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    with_type!(req.value_ty.unwrap_or(req.ty), V => dump_map::<K, V>(mem, req, out))
+    with_type!(req.value_ty.or(req.ty).unwrap_or(ElemType::U8), V => dump_map::<K, V>(mem, req, out))
 }
 
 fn dump_map<K: MapKey + Display, V: bytemuck::Pod + Display>(
@@ -206,7 +329,7 @@ fn dump<T: MapKey + Display>(
     req: &Request<'_>,
     out: &mut impl Write,
 ) -> Result<(), Failure> {
-    let values = match req.structure {
+    let values = match req.structure.unwrap_or_default() {
         Structure::Array => return dump_array::<T>(mem, req, out),
         Structure::Queue => Queue::<T>::open_read(mem, req.entry)
             .map_err(|e| Failure::Open(format!("cannot open {:?} as a queue: {e}", req.entry)))?

@@ -10,6 +10,7 @@
 //! `repair` is the one command that writes, through the runtime's `Memory::repair`.
 
 mod check;
+mod declared;
 mod dump;
 mod guess;
 mod ls;
@@ -66,13 +67,15 @@ enum Command {
         name: String,
         /// The entry's name in the segment's table.
         entry: String,
-        /// The element type (the format does not store it).
+        /// The element type; by default the one the segment's schema declares (the format
+        /// itself stores none).
         #[arg(long = "type", short = 't', value_enum, value_name = "TYPE")]
-        ty: ElemType,
-        /// What the entry holds. A queue is printed oldest first and a stack bottom first,
-        /// from a snapshot that leaves them as they are.
-        #[arg(long = "as", value_enum, default_value = "array")]
-        structure: Structure,
+        ty: Option<ElemType>,
+        /// What the entry holds; by default the kind the segment's schema declares, or an
+        /// array. A queue is printed oldest first and a stack bottom first, from a snapshot
+        /// that leaves them as they are.
+        #[arg(long = "as", value_enum)]
+        structure: Option<Structure>,
         /// A map's value type (`--type` is its key type); the key type when not given.
         #[arg(long = "value-type", value_enum, value_name = "TYPE")]
         value_ty: Option<ElemType>,

@@ -77,6 +77,17 @@ pub(crate) fn problems(view: &View) -> Vec<ProblemJson> {
             message: finding_text(f),
         })
         .collect();
+    if let Some(crate::declared::SchemaRead {
+        index,
+        result: Err(why),
+    }) = &view.schema
+    {
+        out.push(ProblemJson {
+            rule: "schema",
+            entries: vec![*index],
+            message: why.clone(),
+        });
+    }
     if view.table.is_none() {
         out.push(ProblemJson {
             rule: "table_fits",
@@ -135,11 +146,22 @@ pub(crate) fn text(view: &View) -> String {
 
     if !entries.is_empty() {
         let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
-        let _ = writeln!(
-            s,
+        let heading = if entries.iter().all(|e| e.declared.is_some()) {
+            "\ncontents (as the segment's schema declares them):"
+        } else if entries.iter().any(|e| e.declared.is_some()) {
+            "\ncontents (as the segment's schema declares them; the others a guess read from each entry's first words):"
+        } else {
             "\ncontents (a guess: the format stores no types; read from each entry's first words):"
-        );
+        };
+        let _ = writeln!(s, "{heading}");
         for e in &entries {
+            if let Some(d) = &e.declared {
+                let _ = writeln!(s, "  {:<width$}  {}", e.name, d.description);
+                for line in d.doc.iter().flat_map(|d| d.lines()) {
+                    let _ = writeln!(s, "  {:<width$}    /// {line}", "");
+                }
+                continue;
+            }
             let mut lines = e.guesses.iter().map(|g| match &g.inconsistent {
                 Some(why) => format!("{} (INCONSISTENT: {why})", g.description),
                 None => g.description.clone(),

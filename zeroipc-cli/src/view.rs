@@ -6,6 +6,7 @@ use serde::Serialize;
 use zeroipc::inspect::{Finding, RawEntry, RawHeader, RawTable, Rule};
 use zeroipc::layout;
 
+use crate::declared::{self, Declared, SchemaRead};
 use crate::guess::{self, Guess, Names};
 use crate::map::{self, Claim, Owner, Range};
 use crate::segment::{owner_and_mode, SegmentFile};
@@ -27,6 +28,8 @@ pub(crate) struct View {
     /// With an `entry_count` above `max_entries`, the all-zero slots at the end of the table
     /// (never written), left out of `table`.
     pub(crate) blank_slots: u32,
+    /// The segment's schema entry, if it has one: what it declares, or what is wrong with it.
+    pub(crate) schema: Option<SchemaRead>,
 }
 
 impl View {
@@ -41,6 +44,7 @@ impl View {
                 entries_skipped: false,
                 plausible: false,
                 blank_slots: 0,
+                schema: None,
             };
         };
         // With a wrong magic or version the fields may be anything: read entries only if
@@ -81,6 +85,10 @@ impl View {
                     .filter(|f| f.rule != Rule::Magic),
             );
         }
+        let schema = table
+            .as_ref()
+            .filter(|_| plausible)
+            .and_then(|t| declared::read(&file, t));
         View {
             file,
             table,
@@ -88,6 +96,7 @@ impl View {
             entries_skipped,
             plausible,
             blank_slots,
+            schema,
         }
     }
 
@@ -111,17 +120,33 @@ impl View {
                 problems.entry(i).or_default().push(f.error.to_string());
             }
         }
+        if let Some(SchemaRead {
+            index,
+            result: Err(why),
+        }) = &self.schema
+        {
+            problems.entry(*index).or_default().push(why.clone());
+        }
+        let schema = self.schema.as_ref().and_then(|s| s.result.as_ref().ok());
         table
             .entries
             .iter()
             .map(|e| {
                 let problems = problems.remove(&e.index).unwrap_or_default();
+                let is_schema = e.name() == Some(zeroipc::schema::ENTRY_NAME);
+                let declared = if is_schema {
+                    schema.map(|s| Declared::schema(s.entries().len()))
+                } else {
+                    e.name()
+                        .and_then(|name| schema.and_then(|s| s.get(name)))
+                        .map(Declared::of)
+                };
                 let head_len = e.size.min(guess::BYTES_NEEDED);
                 let in_file = e
                     .offset
                     .checked_add(head_len)
                     .is_some_and(|end| end <= self.file.len());
-                let guesses = if in_file {
+                let guesses = if in_file && !is_schema {
                     let head = self.file.read_at(e.offset, head_len);
                     guess::guess(&e.name_lossy(), e.size, &head, &names)
                 } else {
@@ -135,6 +160,7 @@ impl View {
                     size: e.size,
                     end: e.end(),
                     problems,
+                    declared,
                     guesses,
                 }
             })
@@ -181,6 +207,9 @@ pub(crate) struct EntryView {
     pub(crate) end: Option<u64>,
     /// What is wrong with the entry, in the runtime's words.
     pub(crate) problems: Vec<String>,
+    /// What the segment's schema declares it is, if it describes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) declared: Option<Declared>,
     /// What the bytes look like, most plausible first: a guess, the format stores no types.
     pub(crate) guesses: Vec<Guess>,
 }

@@ -96,8 +96,13 @@ pub(crate) struct SizeArg {
     pub(crate) key: &'static SizeKey,
     /// The key as written, for spans.
     pub(crate) key_path: syn::Path,
+    /// The literal's value; 1 for a constant expression, whose checks (not zero, a power of
+    /// two where the type needs one) are generated instead (see `expr`).
     pub(crate) value: u64,
     pub(crate) lit: LitInt,
+    /// The value as written when it is a constant expression (`SENSORS`, `2 * N`) rather than
+    /// an integer literal: a `usize` the compiler evaluates.
+    pub(crate) expr: Option<Expr>,
 }
 
 /// One parameter key of a field.
@@ -222,12 +227,29 @@ pub(crate) fn parse_field_attrs(attrs: &[Attribute], field: &str, cx: &mut Ctxt)
             }
             if let Some(key) = SIZE_KEYS.iter().find(|k| meta.path.is_ident(k.name)) {
                 let given = out.sizes.iter().any(|s| s.key == *key);
-                if let Some((value, lit)) = int_arg(&meta, key.name, "16", "a size", given, field, cx)? {
+                if let Some(expr) = const_expr(&meta)? {
+                    if given {
+                        cx.error_spanned_by(
+                            &meta.path,
+                            format!("zeroipc: `{}` is given twice for field `{field}`", key.name),
+                        );
+                    }
+                    out.sizes.push(SizeArg {
+                        key,
+                        key_path: meta.path.clone(),
+                        value: 1,
+                        lit: LitInt::new("1", proc_macro2::Span::call_site()),
+                        expr: Some(expr),
+                    });
+                } else if let Some((value, lit)) =
+                    int_arg(&meta, key.name, "16", "a size", given, field, cx)?
+                {
                     out.sizes.push(SizeArg {
                         key,
                         key_path: meta.path.clone(),
                         value,
                         lit,
+                        expr: None,
                     });
                 }
                 return Ok(());
@@ -283,6 +305,39 @@ pub(crate) fn accepted_field_keys() -> String {
         .collect();
     keys.push(format!("`{NAME} = \"...\"`"));
     keys.join(", ")
+}
+
+/// The value of `key = <expression>` when it is a constant expression other than a literal
+/// (a path such as `SENSORS`, arithmetic such as `2 * N`, a call of a `const fn`, in
+/// parentheses or a block); `None`, with nothing consumed, for a literal or no `=`, which
+/// `int_value` then reads (and refuses unless an integer).
+fn const_expr(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Expr>> {
+    let fork = meta.input.fork();
+    if fork.parse::<syn::Token![=]>().is_err() {
+        return Ok(None);
+    }
+    let expr: Expr = fork.parse()?;
+    // A literal, or a negated one, is read as a literal (and a negative one refused).
+    let negated_literal = matches!(&expr, Expr::Unary(u) if matches!(*u.expr, Expr::Lit(_)));
+    let constant = matches!(
+        expr,
+        Expr::Path(_)
+            | Expr::Binary(_)
+            | Expr::Unary(_)
+            | Expr::Paren(_)
+            | Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Block(_)
+            | Expr::Cast(_)
+            | Expr::Field(_)
+            | Expr::Index(_)
+    );
+    if constant && !negated_literal {
+        let expr: Expr = meta.value()?.parse()?;
+        Ok(Some(expr))
+    } else {
+        Ok(None)
+    }
 }
 
 /// The value of `key = <integer literal>`.

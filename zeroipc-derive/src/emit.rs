@@ -39,13 +39,19 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
     let count = plan.entries.len();
     let mut checks: Vec<TokenStream> = plan.limits.iter().map(|l| limit_item(l, &p)).collect();
     let mut sizes = Vec::new();
+    let mut parts = Vec::new();
+    let mut named = Vec::new();
+    let mut descs = Vec::new();
     let mut entries = Vec::new();
     for (i, entry) in plan.entries.iter().enumerate() {
         let decl = declare_path(entry, &p);
         for check in &entry.checks {
-            checks.push(check_item(check, &decl, &p, entry.ty));
+            checks.push(check_item(check, &decl, &p, entry));
         }
         sizes.push(quote_spanned!(first_span(entry.ty)=> #decl::SIZE));
+        parts.push(quote_spanned!(first_span(entry.ty)=> #decl::PARTS));
+        named.push(quote_spanned!(first_span(entry.ty)=> #decl::NAMED_PART));
+        descs.push(schema_line(entry, &p));
         let (field_name, table_name) = (&entry.field_name, &entry.table_name);
         let index = Literal::usize_unsuffixed(i);
         entries.push(quote! {
@@ -62,8 +68,10 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
     let size_doc = format!(
         " The size in bytes of the segment [`create`](Self::create) makes: a table of \
          [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the {count} entries in field \
-         order, laid out by `zeroipc::layout`."
+         order, laid out by `zeroipc::layout`, then the schema entry that describes them."
     );
+    let fields = plan.entries.iter().map(|e| &e.field_name);
+    let table_check = composite_table_check(count, &p);
     quote! {
         #item
 
@@ -72,8 +80,22 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
 
             const __ZEROIPC_MAX_ENTRIES: u32 = #max_entries;
             const __ZEROIPC_SIZES: [usize; #count] = [#(#sizes),*];
-            const __ZEROIPC_OFFSETS: [usize; #count] =
-                #p::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+            const __ZEROIPC_PARTS: [&[usize]; #count] = [#(#parts),*];
+            const __ZEROIPC_NAMED: [usize; #count] = [#(#named),*];
+            const __ZEROIPC_OFFSETS: [usize; #count] = #p::layout::declared_offsets(
+                __ZEROIPC_MAX_ENTRIES,
+                __ZEROIPC_SIZES,
+                __ZEROIPC_PARTS,
+                __ZEROIPC_NAMED,
+            );
+            #table_check
+            #[allow(unused_imports)]
+            use #p::DeclaredProbeFallback as _;
+            const __ZEROIPC_FIELDS: [&str; #count] = [#(#fields),*];
+            const __ZEROIPC_SCHEMA: [#p::EntryDesc<'static>; #count] = [#(#descs),*];
+            const __ZEROIPC_SCHEMA_LEN: usize = #p::encoded_len(&__ZEROIPC_SCHEMA);
+            const __ZEROIPC_SCHEMA_TEXT: [u8; __ZEROIPC_SCHEMA_LEN] =
+                #p::encode(&__ZEROIPC_SCHEMA);
 
             #[allow(dead_code)]
             impl #ident {
@@ -82,8 +104,12 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
                 pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
 
                 #[doc = #size_doc]
-                pub const SIZE: usize =
-                    #p::layout::segment_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+                pub const SIZE: usize = #p::layout::declared_size(
+                    __ZEROIPC_MAX_ENTRIES,
+                    __ZEROIPC_SIZES,
+                    __ZEROIPC_PARTS,
+                    #p::entry_size(__ZEROIPC_SCHEMA_LEN),
+                );
 
                 /// The table entries [`create`](Self::create) adds, in field order: field,
                 /// table name, offset and size of each.
@@ -106,9 +132,25 @@ fn declare_path(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     let ty = entry.ty;
     let span = first_span(ty);
     let p = respan(p.clone(), span);
-    let mut n = Literal::u64_unsuffixed(entry.n);
-    n.set_span(span);
+    let n = n_tokens(entry, span);
     quote_spanned!(span=> <#ty as #p::Declare<#n>>)
+}
+
+/// The `N` of `Declare<N>`: the size key's literal (spanned at `span`), or its constant
+/// expression in braces.
+fn n_tokens(entry: &PlannedEntry<'_>, span: Span) -> TokenStream {
+    match &entry.n_expr {
+        Some(syn::Expr::Paren(paren)) => {
+            let inner = &paren.expr;
+            quote!({ #inner })
+        }
+        Some(expr) => quote!({ #expr }),
+        None => {
+            let mut n = Literal::u64_unsuffixed(entry.n);
+            n.set_span(span);
+            n.into_token_stream()
+        }
+    }
 }
 
 /// `tokens` with every span, inside groups too, set to `span`.
@@ -164,6 +206,72 @@ fn field_inits(plan: &Plan<'_>, p: &TokenStream, mode: &TokenStream) -> Vec<Toke
         .collect()
 }
 
+/// The table holds every entry of the fields, a composite's several included, and the
+/// schema's. (A table too small for the fields alone is reported by the checks of the
+/// field count, once.)
+fn composite_table_check(count: usize, p: &TokenStream) -> TokenStream {
+    let count = Literal::usize_unsuffixed(count);
+    let message = quote! {
+        #p::Message::new()
+            .push("zeroipc: the fields take ")
+            .push_usize(#p::layout::declared_entry_count(__ZEROIPC_PARTS) + 1)
+            .push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ")
+            .push_usize(__ZEROIPC_MAX_ENTRIES as usize)
+            .push("; declare `max_entries` that large")
+            .as_str()
+    };
+    // The entries and the schema's fit (`count + 1 <= max`), unless the fields alone do not.
+    let condition = quote! {
+        #p::layout::declared_entry_count(__ZEROIPC_PARTS) < __ZEROIPC_MAX_ENTRIES as usize
+            || #count >= __ZEROIPC_MAX_ENTRIES as usize
+    };
+    assert_at(Span::call_site(), Span::call_site(), &condition, &message)
+}
+
+/// The field's line of the schema: `EntryDesc { name, kind, params, ty, doc, parts }`, its
+/// kind from `Declare::KIND`, its size key's value first among its parameters, its element
+/// type described by `Probe` (opaque bytes for a type that does not describe itself; none
+/// for a structure without elements).
+fn schema_line(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
+    let table_name = &entry.table_name;
+    let n = n_tokens(entry, Span::call_site());
+    let n_u64 = if entry.n_expr.is_some() {
+        quote!(#n as u64)
+    } else {
+        n
+    };
+    let pairs = entry.params.iter().map(|(key, value)| {
+        let value = Literal::u64_unsuffixed(*value);
+        quote!((#key, #value))
+    });
+    let doc = &entry.doc;
+    // Each item of `Declare` is named with its last token spanned at the type's end, as the
+    // `declare` call is: a type that is not a structure is then reported once, over the
+    // whole type, not once more for each item named here.
+    let (start, end) = range(entry.ty, first_span(entry.ty));
+    let ty = entry.ty;
+    let n_lit = n_tokens(entry, start);
+    let p_start = respan(p.clone(), start);
+    let decl = &quote_spanned!(start=> <#ty as #p_start::Declare<#n_lit>>);
+    let item = |name: &str| {
+        let ident = syn::Ident::new(name, end);
+        quote_spanned!(start=> #decl::#ident)
+    };
+    let (kind, size_key, element_size) = (item("KIND"), item("SIZE_KEY"), item("ELEMENT_SIZE"));
+    let probe = quote_spanned!(start=> <#p_start::DeclaredProbe<#ty, #n_lit>>::TYPE);
+    let element = quote_spanned!(start=> #p_start::element_type(#probe, #element_size));
+    quote_spanned! {start=>
+        #p::EntryDesc {
+            name: #table_name,
+            kind: #kind,
+            params: &[(#size_key, #n_u64), #(#pairs),*],
+            ty: #element,
+            doc: #doc,
+            parts: &[],
+        }
+    }
+}
+
 /// `Params::new(&[("key", value), ...])`: the field's parameter keys, for `declare`.
 fn params(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     let pairs = entry.params.iter().map(|(key, value)| {
@@ -199,7 +307,7 @@ fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
         ///
         /// As [`create`](Self::create).
         pub fn create_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
-            #p::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, |__zeroipc_mem| {
+            #p::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, &__ZEROIPC_SCHEMA_TEXT, |__zeroipc_mem| {
                 ::core::result::Result::Ok(Self {
                     #(#creates)*
                     #memory_field: ::core::clone::Clone::clone(__zeroipc_mem),
@@ -229,10 +337,12 @@ fn methods(plan: &Plan<'_>, p: &TokenStream) -> TokenStream {
         /// As [`open`](Self::open).
         pub fn open_with(name: &str, options: &#p::SegmentOptions) -> #p::Result<Self> {
             #p::open_segment(name, options, |__zeroipc_mem| {
-                ::core::result::Result::Ok(Self {
+                let __zeroipc_segment = Self {
                     #(#opens)*
                     #memory_field: ::core::clone::Clone::clone(__zeroipc_mem),
-                })
+                };
+                #p::check_declared(__zeroipc_mem, &__ZEROIPC_FIELDS, &__ZEROIPC_SCHEMA)?;
+                ::core::result::Result::Ok(__zeroipc_segment)
             })
         }
 
@@ -266,8 +376,44 @@ fn limit_item(check: &LimitCheck, p: &TokenStream) -> TokenStream {
 
 /// One `const` check. Its panic is spanned at the check's span, so the error points at the
 /// key, value or type it is about.
-fn check_item(check: &Check, decl: &TokenStream, p: &TokenStream, ty: &syn::Type) -> TokenStream {
+fn check_item(
+    check: &Check,
+    decl: &TokenStream,
+    p: &TokenStream,
+    entry: &PlannedEntry<'_>,
+) -> TokenStream {
+    let ty = entry.ty;
     match check {
+        Check::SizeExpr {
+            key,
+            span,
+            zero,
+            prefix,
+            middle,
+            suffix,
+        } => {
+            let n = n_tokens(entry, *span);
+            // The whole expression is where the error points.
+            let mut tokens = entry.n_expr.to_token_stream().into_iter();
+            let start = tokens.next().map_or(*span, |t| t.span());
+            let end = tokens.last().map_or(start, |t| t.span());
+            let not_zero = assert_at(start, end, &quote!(#n != 0), &zero.to_token_stream());
+            let message = quote! {
+                {
+                    let n: usize = #n;
+                    let m = #p::Message::new().push(#prefix).push_usize(n).push(#middle);
+                    match n.checked_next_power_of_two() {
+                        ::core::option::Option::Some(next) => m.push_usize(next).push(#suffix),
+                        ::core::option::Option::None => m.push("a power of two`"),
+                    }
+                }
+                .as_str()
+            };
+            let condition =
+                quote!(!#p::has_key(#decl::POWER_OF_TWO_KEYS, #key) || (#n).is_power_of_two());
+            let power_of_two = assert_at(start, end, &condition, &message);
+            quote!(#not_zero #power_of_two)
+        }
         Check::Takes {
             key,
             span,

@@ -43,16 +43,33 @@ pub(crate) struct PlannedEntry<'a> {
     /// The value of the field's size key (`len` or `capacity`), 0 if it has none: the `N` of
     /// `Declare<N>`.
     pub(crate) n: u64,
+    /// The size key's value when it is a constant expression: then `N` is that expression,
+    /// and `n` means nothing.
+    pub(crate) n_expr: Option<syn::Expr>,
     /// The field's parameter keys and their values, in the order written: the `Params` given
     /// to `Declare::declare`.
     pub(crate) params: Vec<(&'static str, u64)>,
     pub(crate) checks: Vec<Check>,
+    /// The field's doc comment, its lines joined by `\n` (leading spaces of each removed):
+    /// the description the schema records.
+    pub(crate) doc: String,
 }
 
 /// A compile-time check on a field's type, over the associated constants of its
 /// `Declare<N>` impl. Each fails with its message, at its span.
 #[derive(Debug)]
 pub(crate) enum Check {
+    /// A size given as a constant expression: `N` is not zero (else `zero`), and a power of
+    /// two where the type needs one for `key` (else `prefix`, `N`, `middle`, the next power
+    /// of two, `suffix`): the literal's checks, evaluated by the compiler.
+    SizeExpr {
+        key: &'static str,
+        span: Span,
+        zero: String,
+        prefix: String,
+        middle: String,
+        suffix: String,
+    },
     /// The type must take `key` (it is in `Declare::KEYS`). The message is `prefix`, the
     /// keys the type takes, then `suffix`.
     Takes {
@@ -136,6 +153,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
         let ty_text = type_text(field.ty);
         let ty_span = field.ty.span();
         let n = field.attrs.sizes.first().map_or(0, |s| s.value);
+        let n_expr = field.attrs.sizes.first().and_then(|s| s.expr.clone());
         let mut checks = Vec::new();
         for size in &field.attrs.sizes {
             checks.push(Check::Takes {
@@ -161,7 +179,8 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
                 });
             }
         }
-        for size in &field.attrs.sizes {
+        size_expr_checks(field, &field_name, &ty_text, &mut checks);
+        for size in field.attrs.sizes.iter().filter(|s| s.expr.is_none()) {
             if size.value != 0 && !size.value.is_power_of_two() {
                 let advice = match size.value.checked_next_power_of_two() {
                     Some(next) => {
@@ -192,6 +211,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
             table_name,
             ty: field.ty,
             n,
+            n_expr,
             params: field
                 .attrs
                 .params
@@ -199,6 +219,7 @@ pub(crate) fn plan<'a>(seg: &Segment<'a>) -> Plan<'a> {
                 .map(|p| (p.key.name, p.value))
                 .collect(),
             checks,
+            doc: doc_text(&field.source.attrs),
         });
     }
     Plan {
@@ -232,17 +253,70 @@ fn limits(seg: &Segment<'_>) -> Vec<LimitCheck> {
     }
     if seg.args.max_entries.is_none() {
         let fields = seg.fields.len();
+        let needed = fields + 1;
         limits.push(LimitCheck {
-            value: fields,
+            value: needed,
             limit: Limit::DefaultMaxEntries,
             span: seg.input.ident.span(),
             prefix: format!(
-                "zeroipc: {fields} fields need {fields} table entries but the table holds "
+                "zeroipc: {fields} fields need {needed} table entries (one more for the schema) but the table holds "
             ),
-            suffix: format!(" by default; add `#[zeroipc::segment(max_entries = {fields})]`"),
+            suffix: format!(" by default; add `#[zeroipc::segment(max_entries = {needed})]`"),
         });
     }
     limits
+}
+
+/// The checks of sizes given as constant expressions: not zero, and a power of two where the
+/// type needs one, with the messages of the literals' checks, the value filled in when the
+/// compiler evaluates it.
+fn size_expr_checks(
+    field: &crate::ast::Field<'_>,
+    field_name: &str,
+    ty_text: &str,
+    checks: &mut Vec<Check>,
+) {
+    for size in &field.attrs.sizes {
+        if let Some(expr) = &size.expr {
+            let key = size.key.name;
+            checks.push(Check::SizeExpr {
+                key,
+                span: expr.span(),
+                zero: format!(
+                    "zeroipc: `{key} = 0` for field `{field_name}`: a structure holds at least one element; use 1 or more"
+                ),
+                prefix: format!("zeroipc: `{ty_text}` needs a power of two for `{key}`, and "),
+                middle: format!(" is not one; use `{key} = "),
+                suffix: "`, the next power of two".to_owned(),
+            });
+        }
+    }
+}
+
+/// The text of the `#[doc = "..."]` attributes (doc comments) among `attrs`, one line each,
+/// without the one leading space a `///` comment leaves, trailing blank lines dropped.
+pub(crate) fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value:
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        })
+        .flat_map(|text| {
+            text.lines()
+                .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
 /// The checks of a field's parameter keys: each given one is taken by the type, fits, is not
@@ -373,10 +447,10 @@ mod tests {
     #[test]
     fn arguments_set_table_size_and_crate_path() {
         with_plan(
-            quote!(max_entries = 4, crate = "reexport::zeroipc"),
+            quote!(max_entries = 5, crate = "reexport::zeroipc"),
             plant(),
             |plan| {
-                assert_eq!(plan.max_entries, Some(4));
+                assert_eq!(plan.max_entries, Some(5));
                 assert_eq!(plan.limits.len(), 4, "{:?}", plan.limits);
                 let krate = &plan.krate;
                 assert_eq!(quote!(#krate).to_string(), "reexport :: zeroipc");
@@ -396,7 +470,7 @@ mod tests {
                     (8, Limit::NameLen),
                     (6, Limit::NameLen),
                     (7, Limit::NameLen),
-                    (4, Limit::DefaultMaxEntries),
+                    (5, Limit::DefaultMaxEntries),
                 ]
             );
             let first = &plan.limits[0];
@@ -407,7 +481,44 @@ mod tests {
             let table = &plan.limits[4];
             assert_eq!(
                 format!("{}64{}", table.prefix, table.suffix),
-                "zeroipc: 4 fields need 4 table entries but the table holds 64 by default; add `#[zeroipc::segment(max_entries = 4)]`"
+                "zeroipc: 4 fields need 5 table entries (one more for the schema) but the table holds 64 by default; add `#[zeroipc::segment(max_entries = 5)]`"
+            );
+        });
+    }
+
+    #[test]
+    fn constant_sizes_are_checked_when_evaluated_and_docs_are_kept() {
+        let item = quote! {
+            pub struct Plant {
+                /// Temperatures,
+                ///   in C.
+                #[zeroipc(len = SENSORS)]
+                pub temps: Samples<f32>,
+                #[zeroipc(capacity = 2 * N)]
+                pub events: Fifo<i32>,
+            }
+        };
+        with_plan(TokenStream::new(), item, |plan| {
+            let temps = &plan.entries[0];
+            assert_eq!(temps.doc, "Temperatures,\n  in C.");
+            assert!(temps.n_expr.is_some());
+            assert!(kinds(&temps.checks).contains(&"evaluated len".to_owned()));
+            let events = &plan.entries[1];
+            assert_eq!(events.doc, "");
+            let Some(Check::SizeExpr { zero, prefix, .. }) = events
+                .checks
+                .iter()
+                .find(|c| matches!(c, Check::SizeExpr { .. }))
+            else {
+                panic!("no evaluated check");
+            };
+            assert_eq!(
+                zero,
+                "zeroipc: `capacity = 0` for field `events`: a structure holds at least one element; use 1 or more"
+            );
+            assert_eq!(
+                prefix,
+                "zeroipc: `Fifo<i32>` needs a power of two for `capacity`, and "
             );
         });
     }
@@ -423,6 +534,7 @@ mod tests {
                 Check::Fits { value, .. } => format!("fits {value}"),
                 Check::NotAbove { key, other, .. } => format!("{key} not above {other}"),
                 Check::ElementAlign { .. } => "align".to_owned(),
+                Check::SizeExpr { key, .. } => format!("evaluated {key}"),
             })
             .collect()
     }

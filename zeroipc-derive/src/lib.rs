@@ -18,6 +18,7 @@ mod attr;
 mod ctxt;
 mod emit;
 mod layout;
+mod record;
 mod validate;
 
 use proc_macro::TokenStream;
@@ -29,6 +30,18 @@ use proc_macro2::{Span, TokenStream as TokenStream2};
 #[proc_macro_attribute]
 pub fn segment(args: TokenStream, input: TokenStream) -> TokenStream {
     expand(args.into(), &input.into()).into()
+}
+
+/// Derives `zeroipc::schema::Describe` and `bytemuck::Pod` for a `#[repr(C)]` struct without
+/// padding, so that segments' schemas record its fields.
+///
+/// See the `zeroipc` crate.
+#[proc_macro_derive(Record)]
+pub fn record(input: TokenStream) -> TokenStream {
+    match syn::parse::<syn::DeriveInput>(input) {
+        Ok(item) => record::expand(&item).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
 }
 
 /// Parse, validate, lay out and emit; or the errors and the item as written.

@@ -86,13 +86,16 @@ fn check_table_size(seg: &Segment<'_>, cx: &mut Ctxt) {
         Some((0, lit)) => cx.error_spanned_by(
             lit,
             format!(
-                "zeroipc: `max_entries = 0` leaves no room for any entry; use at least the number of fields ({fields}), or leave it out for the default table size"
+                "zeroipc: `max_entries = 0` leaves no room for any entry; use at least the number of fields and one for the schema ({}), or leave it out for the default table size",
+                fields + 1
             ),
         ),
-        Some((max, lit)) if fields > *max as usize => cx.error_spanned_by(
+        Some((max, lit)) if fields + 1 > *max as usize => cx.error_spanned_by(
             lit,
             format!(
-                "zeroipc: {fields} fields need {fields} table entries but `max_entries = {max}`; use `max_entries = {fields}` or more"
+                "zeroipc: {fields} fields need {} table entries (one more for the schema) but `max_entries = {max}`; use `max_entries = {}` or more",
+                fields + 1,
+                fields + 1
             ),
         ),
         Some(_) | None => {}
@@ -363,12 +366,14 @@ mod tests {
             e[0].starts_with("zeroipc: `max_entries = 0` leaves no room"),
             "{e:?}"
         );
-        let e = errors(quote!(max_entries = 1), two.clone());
+        let e = errors(quote!(max_entries = 2), two.clone());
         assert!(
-            e[0].contains("2 fields need 2 table entries but `max_entries = 1`"),
+            e[0].contains(
+                "2 fields need 3 table entries (one more for the schema) but `max_entries = 2`"
+            ),
             "{e:?}"
         );
-        assert!(errors(quote!(max_entries = 2), two).is_empty());
+        assert!(errors(quote!(max_entries = 3), two).is_empty());
 
         let fields = (0..65).map(|i| {
             let ident = quote::format_ident!("f{i}");

@@ -478,11 +478,21 @@ fn declared(seg: &str) -> Result<()> {
     for job in JOBS {
         plant.jobs.push(job).map_err(|_| "the jobs stack is full")?;
     }
-    // The layout the macro computed, for the test to compare with the table it reads.
-    let entries: Vec<String> = Plant::ENTRIES
+    // The layout the macro computed, for the test to compare with the table it reads: the
+    // declared entries, then the schema entry, from the end of the last one (8-aligned) to
+    // the end of the segment.
+    let mut entries: Vec<String> = Plant::ENTRIES
         .iter()
         .map(|e| format!("{}@{}+{}", e.name, e.offset, e.size))
         .collect();
+    let last = Plant::ENTRIES[Plant::ENTRIES.len() - 1];
+    let schema_offset = zeroipc::layout::align8(last.offset + last.size);
+    entries.push(format!(
+        "{}@{}+{}",
+        zeroipc::schema::ENTRY_NAME,
+        schema_offset,
+        Plant::SIZE - schema_offset
+    ));
     println!("size={} entries={}", Plant::SIZE, entries.join(","));
     Ok(())
 }

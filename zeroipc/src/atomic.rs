@@ -448,7 +448,7 @@ mod copies {
     }
 }
 #[cfg(not(loom))]
-pub(crate) use copies::{load, load_run, store, store_bytes, store_run};
+pub(crate) use copies::{load, load_bytes, load_run, store, store_bytes, store_run};
 
 #[cfg(all(test, not(loom)))]
 mod tests {

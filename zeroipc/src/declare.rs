@@ -58,6 +58,7 @@ pub struct SegmentOptions {
     replace: bool,
     replace_if_stale: bool,
     timeout: Duration,
+    schema_space: usize,
 }
 
 impl Default for SegmentOptions {
@@ -76,7 +77,18 @@ impl SegmentOptions {
             replace: false,
             replace_if_stale: false,
             timeout: DEFAULT_OPEN_TIMEOUT,
+            schema_space: 0,
         }
+    }
+
+    /// Bytes of room in the segment's schema entry past the declaration's own text, so that
+    /// entries added later with the dynamic API are described too (about 60 to 200 bytes
+    /// each; see [`crate::schema`]). The segment grows by as much. Without it (the default)
+    /// the schema describes the declared entries only.
+    #[must_use]
+    pub fn schema_space(mut self, bytes: usize) -> SegmentOptions {
+        self.schema_space = bytes;
+        self
     }
 
     /// The permission bits of a segment to create (see [`Options::mode`]).
@@ -201,6 +213,21 @@ pub trait Declare<const N: usize>: Sized {
     /// Pairs of parameter keys `(a, b)` where `a`'s value must not be above `b`'s, unless
     /// `b`'s is 0 (which then means "no bound").
     const NOT_ABOVE: &'static [(&'static str, &'static str)] = &[];
+    /// Its kind, as the segment's schema records it (`"array"`, `"semaphore"`, ...; see
+    /// [`crate::schema`]); empty for a structure the schema does not describe.
+    const KIND: &'static str = "";
+    /// The key whose value is `N` (`"len"`, `"capacity"`), recorded in the schema with it;
+    /// empty for a type that takes none.
+    const SIZE_KEY: &'static str = "";
+    /// `size_of` its element type; 0 for a structure without elements.
+    const ELEMENT_SIZE: usize = 0;
+    /// For a composite, made of several table entries: the size of each, in the order
+    /// `declare` adds them; [`SIZE`](Declare::SIZE) is then that of the one called by the
+    /// field's table name, at index [`NAMED_PART`](Declare::NAMED_PART). Empty (the default)
+    /// for a structure of one entry.
+    const PARTS: &'static [usize] = &[];
+    /// See [`PARTS`](Declare::PARTS).
+    const NAMED_PART: usize = 0;
 
     /// Creates the structure called `name` in `mem`, or opens it and checks it against the
     /// declaration (its length or capacity is `N`, its parameters those in `params`, which
@@ -266,6 +293,9 @@ macro_rules! declare_elements {
                 &[]
             };
             const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= $crate::structures::MAX_ELEMENT_ALIGN;
+            const KIND: &'static str = STRUCTURE.kind;
+            const SIZE_KEY: &'static str = stringify!($key);
+            const ELEMENT_SIZE: usize = size_of::<T>();
             const SIZE: usize = {
                 let () = $crate::structures::ElementType::<T>::NOT_ZERO_SIZED;
                 $size(N, size_of::<T>())
@@ -310,6 +340,7 @@ macro_rules! declare_sync {
             const POSITIVE_KEYS: &'static [&'static str] = $positive;
             const PARAM_MAX: u64 = i32::MAX as u64;
             const NOT_ABOVE: &'static [(&'static str, &'static str)] = $not_above;
+            const KIND: &'static str = STRUCTURE.kind;
 
             fn declare(mem: &Memory, name: &str, mode: Mode, params: &Params) -> Result<Self> {
                 $declare(mem, name, mode, params)
@@ -318,6 +349,39 @@ macro_rules! declare_sync {
     };
 }
 pub(crate) use declare_sync;
+
+/// Plugs a composite (several table entries, see [`Declare::PARTS`]) into the macro: no keys,
+/// no element. Arguments: the type, its kind for the schema, the sizes of its entries in
+/// creation order, the index of the one called by its name, and the function that creates
+/// it from a segment and a name.
+macro_rules! declare_composite {
+    ($ty:ty, $kind:literal, $parts:expr, $named:expr, $create:expr $(,)?) => {
+        impl<const N: usize> $crate::declare::Declare<N> for $ty {
+            type Element = ();
+            const KEYS: &'static [&'static str] = &[];
+            const REQUIRED_KEYS: &'static [&'static str] = &[];
+            const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+            const ELEMENT_ALIGN_OK: bool = true;
+            const SIZE: usize = $parts[$named];
+            const KIND: &'static str = $kind;
+            const PARTS: &'static [usize] = &$parts;
+            const NAMED_PART: usize = $named;
+
+            fn declare(
+                mem: &$crate::Memory,
+                name: &str,
+                mode: $crate::declare::Mode,
+                _params: &$crate::declare::Params,
+            ) -> $crate::Result<Self> {
+                match mode {
+                    $crate::declare::Mode::Create => $create(mem, name),
+                    $crate::declare::Mode::Open => <$ty>::open(mem, name),
+                }
+            }
+        }
+    };
+}
+pub(crate) use declare_composite;
 
 /// [`Error::DeclarationMismatch`] unless `found == expected`: two `i32` fields, neither
 /// negative (the declaration's come from literals, the segment's were validated at open).
@@ -339,9 +403,11 @@ pub(crate) fn expect(name: &str, what: &'static str, expected: usize, found: usi
     }
 }
 
-/// Creates the segment of a declared struct: `size` bytes (plus the options' extra space)
-/// with a table of `max_entries` slots, then `build` adds its entries. If `build` fails the
-/// segment is removed again, so a failed create leaves nothing behind.
+/// Creates the segment of a declared struct: `size` bytes (plus the options' extra space and
+/// schema space) with a table of `max_entries` slots, then `build` adds its entries, then the
+/// schema entry holding `schema` (the declaration's schema text) is added last, and only then
+/// is the segment published: an opener never sees part of it. If anything fails the segment
+/// is removed again, so a failed create leaves nothing behind.
 ///
 /// # Errors
 ///
@@ -352,10 +418,12 @@ pub fn create_segment<S>(
     options: &SegmentOptions,
     max_entries: u32,
     size: usize,
+    schema: &[u8],
     build: impl FnOnce(&Memory) -> Result<S>,
 ) -> Result<S> {
     let total = size
         .checked_add(options.extra_space)
+        .and_then(|total| total.checked_add(options.schema_space))
         .ok_or(Error::OutOfSpace {
             requested: u64::MAX,
             available: size as u64,
@@ -363,13 +431,19 @@ pub fn create_segment<S>(
     let memory_options = Options::new()
         .max_entries(max_entries)
         .mode(options.mode)
-        .replace_if_stale(options.replace_if_stale);
+        .replace_if_stale(options.replace_if_stale)
+        .unpublished();
     let mem = if options.replace {
         memory_options.replace(name, total)?
     } else {
         memory_options.create(name, total)?
     };
-    match build(&mem) {
+    let made = build(&mem).and_then(|segment| {
+        mem.add_schema(schema, options.schema_space)?;
+        mem.publish();
+        Ok(segment)
+    });
+    match made {
         Ok(segment) => Ok(segment),
         Err(e) => {
             // The segment is ours (created above with O_EXCL) and unusable: remove it. The
@@ -752,7 +826,7 @@ mod tests {
     #[test]
     fn a_failed_build_removes_the_segment() {
         let name = crate::test_util::unique_name();
-        let err = create_segment(&name, &SegmentOptions::new(), 4, 4096, |_| {
+        let err = create_segment(&name, &SegmentOptions::new(), 4, 4096, b"", |_| {
             Err::<(), _>(Error::Timeout)
         })
         .unwrap_err();

@@ -173,6 +173,31 @@ pub enum Error {
         /// The value found in the segment.
         found: u64,
     },
+    /// The segment's schema entry (`zeroipc.schema`) is damaged: the schema, like every
+    /// byte of a segment, is untrusted input.
+    BadSchema {
+        /// What is wrong.
+        what: String,
+    },
+    /// A structure holds elements of another type than the one it is opened or declared
+    /// with, as the segment's schema records it.
+    TypeMismatch {
+        /// The entry's name.
+        name: String,
+        /// The type asked for.
+        expected: String,
+        /// The type the schema records.
+        found: String,
+    },
+    /// An entry is of another kind than declared, as the segment's schema records it.
+    KindMismatch {
+        /// The entry's name.
+        name: String,
+        /// The kind declared.
+        expected: String,
+        /// The kind the schema records.
+        found: String,
+    },
     /// A declared field of a `#[zeroipc::segment]` struct did not match the segment.
     Field {
         /// The field's name in the Rust struct.
@@ -376,6 +401,23 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "entry {name:?} has {what} {expected} in the declaration but {found} in the segment"
+            ),
+            Error::BadSchema { what } => write!(f, "bad schema entry \"zeroipc.schema\": {what}"),
+            Error::TypeMismatch {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "entry {name:?} holds elements of type {found} but is used as {expected}"
+            ),
+            Error::KindMismatch {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "entry {name:?} is a {found} in the segment's schema but a {expected} in the declaration"
             ),
             Error::Field { field, source } => write!(f, "field `{field}`: {source}"),
             Error::IndexOutOfBounds { index, len } => {

@@ -256,6 +256,10 @@ pub fn readings(name: &str, size: u64, head: &[u8], names: &Names) -> Vec<Readin
     if (head.len() as u64) < size.min(BYTES_NEEDED) {
         return Vec::new();
     }
+    // The schema entry is the schema, whatever else its bytes could be.
+    if name == crate::schema::ENTRY_NAME {
+        return crate::schema::reading(size, head).into_iter().collect();
+    }
     let probe = Probe {
         name,
         size,

@@ -192,6 +192,79 @@ pub const fn segment_size<const N: usize>(max_entries: u32, sizes: [usize; N]) -
     }
 }
 
+/// Where each declared field's entry (the one called by its table name) starts, when the
+/// fields are added in order to a fresh segment whose table has `max_entries` slots: a field
+/// of one entry takes `sizes[i]` bytes; a composite (`parts[i]` not empty) adds the entries
+/// of `parts[i]` in order, and its own is the one at index `named[i]`.
+pub const fn declared_offsets<const N: usize>(
+    max_entries: u32,
+    sizes: [usize; N],
+    parts: [&[usize]; N],
+    named: [usize; N],
+) -> [usize; N] {
+    let mut offsets = [0; N];
+    let mut next = table_size(max_entries) as usize;
+    let mut i = 0;
+    while i < N {
+        if parts[i].is_empty() {
+            offsets[i] = align8(next);
+            next = unwrap_size(offsets[i].checked_add(sizes[i]));
+        } else {
+            let mut j = 0;
+            while j < parts[i].len() {
+                let offset = align8(next);
+                if j == named[i] {
+                    offsets[i] = offset;
+                }
+                next = unwrap_size(offset.checked_add(parts[i][j]));
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+    offsets
+}
+
+/// The smallest segment that holds the declared fields (see [`declared_offsets`]) and then
+/// one more entry of `last` bytes (the schema): the end of that entry.
+pub const fn declared_size<const N: usize>(
+    max_entries: u32,
+    sizes: [usize; N],
+    parts: [&[usize]; N],
+    last: usize,
+) -> usize {
+    let mut next = table_size(max_entries) as usize;
+    let mut i = 0;
+    while i < N {
+        if parts[i].is_empty() {
+            next = unwrap_size(align8(next).checked_add(sizes[i]));
+        } else {
+            let mut j = 0;
+            while j < parts[i].len() {
+                next = unwrap_size(align8(next).checked_add(parts[i][j]));
+                j += 1;
+            }
+        }
+        i += 1;
+    }
+    unwrap_size(align8(next).checked_add(last))
+}
+
+/// The table entries the declared fields take: one each, and a composite's parts.
+pub const fn declared_entry_count<const N: usize>(parts: [&[usize]; N]) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i < N {
+        count += if parts[i].is_empty() {
+            1
+        } else {
+            parts[i].len()
+        };
+        i += 1;
+    }
+    count
+}
+
 // ---- Names ---------------------------------------------------------------------------------
 
 /// Whether `name` may be stored in a table entry: 1 to 31 bytes, no NUL.

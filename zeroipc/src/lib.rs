@@ -60,6 +60,8 @@ mod region;
 #[cfg(not(loom))]
 mod repair;
 #[cfg(not(loom))]
+pub mod schema;
+#[cfg(not(loom))]
 mod shm;
 mod structures;
 mod sync;
@@ -148,14 +150,26 @@ pub use table::Entry;
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
 ///
+/// The segment carries a schema entry ([`schema`]), added last and written before the
+/// segment is published: each field's kind, parameters, element type (a
+/// `#[derive(Record)]` struct with its fields) and doc comment, so that every reader, in any
+/// language, and `zeroipc show`, know what the declaration says; `open` compares it with the
+/// declaration. It takes one table slot besides the fields' and is part of `SIZE`.
+///
 /// Arguments: `#[zeroipc::segment(max_entries = N)]` sets the table's slots (default 64, what
-/// the other implementations expect); `crate = "path"` names this crate where it is
+/// the other implementations expect; at least the field count plus one, for the schema);
+/// `crate = "path"` names this crate where it is
 /// re-exported under another path. Field keys: `len = N` for an [`Array`], `capacity = N`
 /// for a [`Queue`] (a power of two), a [`Stack`], a [`Map`], a [`Set`], a [`Pool`] or a
-/// [`Ring`] (in elements); `count = N` and `max = N` for a
+/// [`Ring`] (in elements), where `N` is an integer or a constant expression of type `usize`
+/// (`len = SENSORS`, `capacity = 2 * SLOTS`), checked at compile time with the same
+/// messages; `count = N` and `max = N` for a
 /// [`Semaphore`] (both optional: 0 permits, no bound), `count = N` for a [`Latch`],
-/// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`];
-/// and `name = "..."` for a table name other than the field's.
+/// `participants = N` for a [`Barrier`] (at least 1); none for a [`Mutex`] or a [`Once`],
+/// nor for the composites, which take a table entry for each of their parts: an [`Event`]
+/// (auto-reset), a [`RwLock`], a [`Monitor`], a [`Signal`] (its value starts zeroed);
+/// and `name = "..."` for a table name other than the field's. A field's doc comment is its
+/// description in the schema.
 ///
 /// Generated: `create(name)`, `create_with(name, &SegmentOptions)`, `open(name)`,
 /// `open_with(name, &SegmentOptions)`, `memory()`, and the constants `MAX_ENTRIES`, `SIZE`
@@ -170,6 +184,35 @@ pub use table::Entry;
 /// types that are not structures, elements that are not plain old data or are aligned above
 /// 8, generics, tuple structs, enums, a table too small for the fields).
 pub use zeroipc_derive::segment;
+
+/// Makes a `#[repr(C)]` struct an element type that describes itself: plain old data
+/// (`bytemuck::Zeroable` and `bytemuck::Pod` are derived with it; derive `Clone` and `Copy`
+/// yourself), and [`schema::Describe`], so that a declared segment's schema records the
+/// struct's name, size and each field's name, offset and type, and numpy (or any reader)
+/// rebuilds it exactly.
+///
+/// ```
+/// #[derive(Clone, Copy, Debug, PartialEq, zeroipc::Record)]
+/// #[repr(C)]
+/// pub struct Reading {
+///     pub t: f64,
+///     pub xyz: [f32; 3],
+///     pub id: u32,
+/// }
+///
+/// use zeroipc::schema::{Describe, TypeDesc};
+/// let TypeDesc::Record { size, fields, .. } = Reading::TYPE else { unreachable!() };
+/// assert_eq!((size, fields[1].name, fields[1].offset), (24, "xyz", 8));
+/// ```
+///
+/// Refused at compile time: a struct without `#[repr(C)]` (or with `packed`, `align(..)`),
+/// with padding, with generics, or with a field whose type does not describe itself (the
+/// primitives, arrays of described types and other records do). In the dynamic API
+/// (`Array::<Reading>::create`) a record is recorded as opaque bytes of its size, since a
+/// generic function cannot ask whether its type describes itself; a declared segment
+/// records it whole.
+#[cfg(not(loom))]
+pub use zeroipc_derive::Record;
 
 /// What the loom tests build the algorithms' views from: the views themselves, the atomics
 /// they are made of (loom's, under `--cfg loom`), the heap slots of a queue or a stack, and

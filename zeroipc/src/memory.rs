@@ -310,6 +310,7 @@ impl Memory {
 
     /// Adds a table entry of `size` bytes; `init` writes the structure's header at the
     /// offset it is given before the entry is published.
+    #[allow(dead_code)] // for structures that record nothing in a schema
     pub(crate) fn add(
         &self,
         name: &str,
@@ -317,15 +318,61 @@ impl Memory {
         init: impl FnOnce(&Region, u64) -> Option<()>,
     ) -> Result<Entry> {
         self.writable()?;
+        crate::schema::check_user_name(name)?;
         self.table.add(&self.region, name, size, |offset| {
             init(&self.region, offset)
         })
     }
 
+    /// [`Memory::add`], recording `line` in the segment's schema if it has one (see
+    /// [`crate::schema`]).
+    pub(crate) fn add_described(
+        &self,
+        size: u64,
+        init: impl FnOnce(&Region, u64) -> Option<()>,
+        line: &crate::schema::EntryDesc<'_>,
+    ) -> Result<Entry> {
+        self.writable()?;
+        crate::schema::check_user_name(line.name)?;
+        let text = crate::schema::encode_line(line);
+        let mut init = Some(init);
+        let mut once = |offset| init.take().and_then(|f| f(&self.region, offset));
+        let mut entries = self.table.add_all_recorded(
+            &self.region,
+            &mut [(line.name, size, &mut once)],
+            Some(&text),
+        )?;
+        Ok(entries.remove(0))
+    }
+
+    /// Adds the schema entry, holding `text` and `spare` bytes of room.
+    pub(crate) fn add_schema(&self, text: &[u8], spare: usize) -> Result<Entry> {
+        self.writable()?;
+        let bytes = crate::schema::entry_bytes(text, spare);
+        let mut init = |offset| self.region.write_bytes(offset, &bytes);
+        let mut entries = self.table.add_all(
+            &self.region,
+            &mut [(crate::schema::ENTRY_NAME, bytes.len() as u64, &mut init)],
+        )?;
+        Ok(entries.remove(0))
+    }
+
+    /// Publishes a segment created [`Options::unpublished`].
+    pub(crate) fn publish(&self) {
+        Table::publish(&self.region);
+    }
+
     /// Adds the entries of a composite structure, each `(name, first bytes, size)` with the
     /// rest of its `size` zero, all or none, under one hold of the table's lock.
-    pub(crate) fn add_parts(&self, parts: &[(&str, &[u8], usize)]) -> Result<Vec<Entry>> {
+    pub(crate) fn add_parts(
+        &self,
+        parts: &[(&str, &[u8], usize)],
+        line: Option<&crate::schema::EntryDesc<'_>>,
+    ) -> Result<Vec<Entry>> {
         self.writable()?;
+        for &(name, _, _) in parts {
+            crate::schema::check_user_name(name)?;
+        }
         let mut inits: Vec<_> = parts
             .iter()
             .map(|&(_, bytes, _)| move |offset| self.region.write_bytes(offset, bytes))
@@ -337,7 +384,9 @@ impl Memory {
                 (name, size as u64, init as &mut dyn FnMut(u64) -> Option<()>)
             })
             .collect();
-        self.table.add_all(&self.region, &mut list)
+        let text = line.map(crate::schema::encode_line);
+        self.table
+            .add_all_recorded(&self.region, &mut list, text.as_deref())
     }
 
     /// The mapping, for reading: what a reader, the table and the tools' readings use.
@@ -415,6 +464,7 @@ impl ExactSizeIterator for Entries {}
 /// # Ok::<(), zeroipc::Error>(())
 /// ```
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent switches of a builder
 pub struct Options {
     max_entries: u32,
     mode: u32,
@@ -423,6 +473,11 @@ pub struct Options {
     replace_if_stale: bool,
     read_only: bool,
     private_copy: bool,
+    /// Room for schema text in a schema entry made at create, if any.
+    schema: Option<usize>,
+    /// Whether `create` publishes the segment (stores its magic); the creator of a declared
+    /// segment publishes it itself once every entry is in.
+    publish: bool,
 }
 
 impl Default for Options {
@@ -442,7 +497,27 @@ impl Options {
             replace_if_stale: false,
             read_only: false,
             private_copy: false,
+            schema: None,
+            publish: true,
         }
+    }
+
+    /// Whether `create` gives the segment a schema entry (see [`crate::schema`]), with room
+    /// for `bytes` of schema text: then every structure this crate creates in it records its
+    /// kind, parameters and element type there (one line of about 60 to 200 bytes each; a
+    /// schema that is full leaves later entries undescribed). The entry is written before the
+    /// segment is published. `None` (the default): no schema entry.
+    #[must_use]
+    pub fn schema(mut self, bytes: Option<usize>) -> Options {
+        self.schema = bytes;
+        self
+    }
+
+    /// `create` leaves the segment unpublished (its magic zero, so openers wait), for
+    /// [`Memory::publish`] once its entries are in.
+    pub(crate) fn unpublished(mut self) -> Options {
+        self.publish = false;
+        self
     }
 
     /// The number of entry slots of a segment to create. Segments meant for the other
@@ -552,13 +627,24 @@ impl Options {
         }
         let region =
             Region::new(Shm::create(name, size, self.mode)?.with_lock_timeout(self.lock_timeout));
-        let table = Table::create(&region, self.max_entries)
+        let table = Table::create_unpublished(&region, self.max_entries)
             .unwrap_or_else(|_| unreachable!("the size was checked against the table above"));
-        Ok(Memory {
+        let mem = Memory {
             region,
             table,
             read_only: false,
-        })
+        };
+        if let Some(spare) = self.schema {
+            if let Err(e) = mem.add_schema(&[], spare) {
+                // The segment is ours (created above with O_EXCL) and unpublished: remove it.
+                let _ = shm::unlink(name);
+                return Err(e);
+            }
+        }
+        if self.publish {
+            mem.publish();
+        }
+        Ok(mem)
     }
 
     /// Removes any segment called `name`, then creates a new one: for replacing a stale

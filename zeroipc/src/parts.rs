@@ -54,13 +54,29 @@ impl Parts {
     /// first part whose name is taken), [`Error::TableFull`], [`Error::OutOfSpace`] for all
     /// the parts together; a validation error if the table is corrupt. On error the segment
     /// is unchanged.
+    #[allow(dead_code)] // for composites that record nothing in a schema
     pub(crate) fn add(self, mem: &Memory) -> Result<()> {
         let list: Vec<(&str, &[u8], usize)> = self
             .parts
             .iter()
             .map(|(name, first, size)| (name.as_str(), first.as_slice(), *size))
             .collect();
-        mem.add_parts(&list).map(drop)
+        mem.add_parts(&list, None).map(drop)
+    }
+
+    /// [`Parts::add`], the composite described in the segment's schema by `line` (its kind,
+    /// parameters, and the names of its other parts, which `line.parts` lists).
+    pub(crate) fn add_described(
+        self,
+        mem: &Memory,
+        line: &crate::schema::EntryDesc<'_>,
+    ) -> Result<()> {
+        let list: Vec<(&str, &[u8], usize)> = self
+            .parts
+            .iter()
+            .map(|(name, first, size)| (name.as_str(), first.as_slice(), *size))
+            .collect();
+        mem.add_parts(&list, Some(line)).map(drop)
     }
 }
 

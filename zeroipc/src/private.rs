@@ -12,3 +12,8 @@ pub use crate::declare::{
 pub use crate::error::Result;
 pub use crate::layout;
 pub use crate::memory::Memory;
+pub use crate::schema::{
+    check_declared, element_type, encode, encoded_len, entry_size, DeclaredProbe,
+    DeclaredProbeFallback, Describe, EntryDesc, FieldDesc, TypeDesc,
+};
+pub use bytemuck;

@@ -78,6 +78,17 @@ impl Region {
         self.shm.access() != Access::ReadOnly
     }
 
+    /// Copies the bytes at `offset` into `dst`, with per-byte atomic loads as in `read`;
+    /// `None` if they do not lie in the mapping.
+    pub(crate) fn read_bytes(&self, offset: u64, dst: &mut [u8]) -> Option<()> {
+        let ptr = self.ptr::<u8>(offset, dst.len() as u64)?;
+        // SAFETY: the source range is in bounds (checked by `ptr`) and the mapping is alive;
+        // it is reached atomically, as in `read`; the destination is a private slice, so the
+        // two cannot overlap.
+        unsafe { atomic::load_bytes(ptr.as_ptr(), dst.as_mut_ptr(), dst.len()) };
+        Some(())
+    }
+
     /// Copies `value` into the mapping at `offset`; `None` if it does not fit there, or the
     /// mapping is read-only.
     pub(crate) fn write<T: Pod>(&self, offset: u64, value: T) -> Option<()> {

@@ -302,3 +302,116 @@ fn corruption_after_open_is_caught_at_the_next_lookup() {
         Err(Error::TooManyEntries { .. })
     ));
 }
+
+// ---- The schema entry ------------------------------------------------------------------------
+
+/// A declared segment of one array.
+#[zeroipc::segment(max_entries = 4)]
+pub struct Small {
+    #[zeroipc(len = 4)]
+    pub temps: Array<f32>,
+}
+
+/// A declared segment with a schema: its bytes, and the schema entry's table slot, offset and
+/// size.
+fn declared_image() -> (Vec<u8>, usize, usize, usize) {
+    let name = common::unique_name("hostile_schema");
+    let _cleanup = Cleanup(name.clone());
+    let small = Small::create(&name).unwrap();
+    assert_eq!(small.temps.len(), 4);
+    let bytes = std::fs::read(common::shm_path(&name)).unwrap();
+    let schema = small.memory().find(zeroipc::schema::ENTRY_NAME).unwrap();
+    (bytes, 1, schema.offset() as usize, schema.size() as usize)
+}
+
+/// Opens the declared image after `break_it` has changed it (given the schema entry's slot,
+/// offset and size), then reads its schema and opens its array: the table is sound, so the
+/// segment opens; the schema is the error.
+fn open_schema_broken(break_it: impl FnOnce(&mut Vec<u8>, usize, usize, usize)) -> Vec<String> {
+    let (mut bytes, slot, offset, size) = declared_image();
+    break_it(&mut bytes, slot, offset, size);
+    let (name, _cleanup) = raw_segment("hostile_schema", &bytes);
+    let mem = Memory::open(&name).expect("the table is untouched");
+    let read = zeroipc::schema::read(&mem).map(|_| ());
+    let array = Array::<f32>::open(&mem, "temps").map(|_| ());
+    [read, array]
+        .into_iter()
+        .map(|r| match r {
+            Err(e @ Error::BadSchema { .. }) => e.to_string(),
+            other => panic!("expected BadSchema, got {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_unbroken_schema_reads() {
+    let (bytes, ..) = declared_image();
+    let (name, _cleanup) = raw_segment("hostile_schema", &bytes);
+    let mem = Memory::open(&name).unwrap();
+    let schema = zeroipc::schema::read(&mem).unwrap().unwrap();
+    assert_eq!(schema.get("temps").unwrap().kind, "array");
+}
+
+#[test]
+fn a_truncated_schema_entry_is_bad_schema() {
+    for errors in [
+        open_schema_broken(|b, slot, _, _| put_u64(b, entry_size(slot), 10)),
+        open_schema_broken(|b, slot, _, size| put_u64(b, entry_size(slot), size as u64 - 1)),
+    ] {
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.contains("header") || e.contains("beyond")),
+            "{errors:?}"
+        );
+    }
+}
+
+#[test]
+fn an_oversized_schema_length_is_bad_schema() {
+    let errors = open_schema_broken(|b, _, offset, _| put_u32(b, offset + 8, u32::MAX));
+    assert!(
+        errors.iter().all(|e| e.contains("4294967295")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_schema_of_another_version_or_magic_is_bad_schema() {
+    let errors = open_schema_broken(|b, _, offset, _| put_u32(b, offset + 4, 7));
+    assert!(
+        errors.iter().all(|e| e.contains("version is 7")),
+        "{errors:?}"
+    );
+    let errors = open_schema_broken(|b, _, offset, _| put_u32(b, offset, 0x1234_5678));
+    assert!(errors.iter().all(|e| e.contains("magic")), "{errors:?}");
+}
+
+#[test]
+fn a_schema_naming_an_entry_that_does_not_exist_is_bad_schema() {
+    let errors = open_schema_broken(|b, _, offset, _| {
+        let text = offset + 16;
+        let at = text + b[text..].windows(5).position(|w| w == b"temps").unwrap();
+        b[at..at + 5].copy_from_slice(b"ghost");
+    });
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("\"ghost\", which the table does not hold")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn absurdly_nested_or_garbled_schema_text_is_bad_schema() {
+    let errors = open_schema_broken(|b, _, offset, size| {
+        let line = format!("{}\n", "[".repeat(size - 17));
+        b[offset + 16..offset + size].copy_from_slice(line.as_bytes());
+        put_u32(b, offset + 8, (size - 16) as u32);
+    });
+    assert!(errors.iter().all(|e| e.contains("deep")), "{errors:?}");
+    let errors = open_schema_broken(|b, _, offset, size| {
+        b[offset + 16..offset + size].fill(0xFF);
+    });
+    assert!(errors.iter().all(|e| e.contains("UTF-8")), "{errors:?}");
+}

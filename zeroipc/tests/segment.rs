@@ -126,7 +126,13 @@ fn declared_layout_is_the_golden_table() {
     let sizes: Vec<usize> = Golden::ENTRIES.iter().map(|e| e.size).collect();
     assert_eq!(offsets, [3104, 7112, 7248, 7416, 8456, 9240, 9256, 9272]);
     assert_eq!(sizes, [4008, 136, 168, 1040, 784, 16, 16, 16]);
-    assert_eq!(Golden::SIZE, 9288);
+    // Then the schema entry, 8-aligned after the last declared one.
+    let name = unique_name("segment_golden_layout");
+    let _cleanup = Cleanup(name.clone());
+    let g = Golden::create(&name).unwrap();
+    let schema = g.memory().find(zeroipc::schema::ENTRY_NAME).unwrap();
+    assert_eq!(schema.offset(), 9288);
+    assert_eq!(schema.end(), Golden::SIZE as u64);
     assert_eq!(Golden::MAX_ENTRIES, 64);
     assert_eq!(Golden::ENTRIES[0].field, "sensors");
     assert_eq!(Golden::ENTRIES[0].name, "sensor_data");
@@ -152,7 +158,7 @@ fn declared_segment_writes_the_golden_bytes() {
     let options = SegmentOptions::new().extra_space((1 << 20) - Golden::SIZE);
     let g = Golden::create_with(&name, &options).unwrap();
     write_scenario(&g);
-    let ours = std::fs::read(shm_path(&name)).unwrap();
+    let ours = without_schema(&std::fs::read(shm_path(&name)).unwrap());
     let reference = golden(GOLDEN_FILES[0]);
     assert_eq!(ours.len(), reference.len());
     if let Some(at) = ours.iter().zip(&reference).position(|(a, b)| a != b) {
@@ -161,6 +167,26 @@ fn declared_segment_writes_the_golden_bytes() {
             ours[at], reference[at]
         );
     }
+}
+
+/// The bytes of a declared segment as they would be without its schema entry (the last
+/// entry): `entry_count` one less, its table slot and its bytes zero, `next_offset` at the
+/// end of the entry before it. Everything else of a declared segment is the format's layout,
+/// byte for byte.
+fn without_schema(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    let count = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let slot = 32 + 48 * (count - 1);
+    assert!(bytes[slot..].starts_with(zeroipc::schema::ENTRY_NAME.as_bytes()));
+    let (offset, size) = (word(slot + 32) as usize, word(slot + 40) as usize);
+    let previous = 32 + 48 * (count - 2);
+    let previous_end = word(previous + 32) + word(previous + 40);
+    out[8..12].copy_from_slice(&(count as u32 - 1).to_le_bytes());
+    out[24..32].copy_from_slice(&previous_end.to_le_bytes());
+    out[slot..slot + 48].fill(0);
+    out[offset..offset + size].fill(0);
+    out
 }
 
 /// Builds the entries of `Plant` with the dynamic API, in field order.
@@ -203,7 +229,7 @@ fn declared_segment_is_byte_identical_to_the_dynamic_one() {
         .push(2.5)
         .unwrap();
 
-    let a = std::fs::read(shm_path(&declared)).unwrap();
+    let a = without_schema(&std::fs::read(shm_path(&declared)).unwrap());
     let b = std::fs::read(shm_path(&dynamic)).unwrap();
     assert_eq!(a.len(), Plant::SIZE);
     assert!(a == b, "the declared and the dynamic segment differ");

@@ -13,14 +13,30 @@ const _: () = {
     const _: () = ::core::assert!(<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::ELEMENT_ALIGN_OK, "{}", "zeroipc: the element type of `my::ipc::Samples<f32>` (field `temps`) is aligned to more than 8 bytes, which format v2 does not support (every structure and section in a segment starts 8-aligned); use an element type whose alignment is 8 or less");
     const __ZEROIPC_MAX_ENTRIES: u32 = 8;
     const __ZEROIPC_SIZES: [usize; 1usize] = [<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::SIZE];
-    const __ZEROIPC_OFFSETS: [usize; 1usize] = my::ipc::__private::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+    const __ZEROIPC_PARTS: [&[usize]; 1usize] = [<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::PARTS];
+    const __ZEROIPC_NAMED: [usize; 1usize] = [<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::NAMED_PART];
+    const __ZEROIPC_OFFSETS: [usize; 1usize] = my::ipc::__private::layout::declared_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, __ZEROIPC_NAMED,);
+    const _: () = ::core::assert!(my::ipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS)<__ZEROIPC_MAX_ENTRIES as usize || 1>= __ZEROIPC_MAX_ENTRIES as usize, "{}", my::ipc::__private::Message::new().push("zeroipc: the fields take ").push_usize(my::ipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS) + 1).push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ").push_usize(__ZEROIPC_MAX_ENTRIES as usize).push("; declare `max_entries` that large").as_str());
+    #[allow(unused_imports)]
+    use my::ipc::__private::DeclaredProbeFallback as _;
+    const __ZEROIPC_FIELDS: [&str; 1usize] = ["temps"];
+    const __ZEROIPC_SCHEMA: [my::ipc::__private::EntryDesc<'static>; 1usize] = [my::ipc::__private::EntryDesc {
+        name: "temps",
+        kind: <my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::KIND,
+        params: &[(<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::SIZE_KEY, 4),],
+        ty: my::ipc::__private::element_type(<my::ipc::__private::DeclaredProbe<my::ipc::Samples<f32>, 4>>::TYPE, <my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::ELEMENT_SIZE),
+        doc: "",
+        parts: &[],
+    }];
+    const __ZEROIPC_SCHEMA_LEN: usize = my::ipc::__private::encoded_len(&__ZEROIPC_SCHEMA);
+    const __ZEROIPC_SCHEMA_TEXT: [u8; __ZEROIPC_SCHEMA_LEN] = my::ipc::__private::encode(&__ZEROIPC_SCHEMA);
     #[allow(dead_code)]
     impl Sensors {
         #[doc = r" The number of entry slots in the table of the segment"]
         #[doc = r" [`create`](Self::create) makes."]
         pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
-        #[doc = " The size in bytes of the segment [`create`](Self::create) makes: a table of [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the 1 entries in field order, laid out by `zeroipc::layout`."]
-        pub const SIZE: usize = my::ipc::__private::layout::segment_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+        #[doc = " The size in bytes of the segment [`create`](Self::create) makes: a table of [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the 1 entries in field order, laid out by `zeroipc::layout`, then the schema entry that describes them."]
+        pub const SIZE: usize = my::ipc::__private::layout::declared_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, my::ipc::__private::entry_size(__ZEROIPC_SCHEMA_LEN),);
         #[doc = r" The table entries [`create`](Self::create) adds, in field order: field,"]
         #[doc = r" table name, offset and size of each."]
         pub const ENTRIES: [my::ipc::__private::DeclaredEntry; 1usize] = [my::ipc::__private::DeclaredEntry {
@@ -48,7 +64,7 @@ const _: () = {
         #[doc = r""]
         #[doc = r" As [`create`](Self::create)."]
         pub fn create_with(name: &str, options: &my::ipc::__private::SegmentOptions) -> my::ipc::__private::Result<Self> {
-            my::ipc::__private::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, | __zeroipc_mem | {
+            my::ipc::__private::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, &__ZEROIPC_SCHEMA_TEXT, | __zeroipc_mem | {
                 ::core::result::Result::Ok(Self {
                     temps: my::ipc::__private::field(__zeroipc_mem, my::ipc::__private::Mode::Create, "temps", "temps", __ZEROIPC_SIZES[0], <my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::declare(__zeroipc_mem, "temps", my::ipc::__private::Mode::Create, &my::ipc::__private::Params::new(&[])),)?,
                     __zeroipc_memory: ::core::clone::Clone::clone(__zeroipc_mem),
@@ -76,10 +92,12 @@ const _: () = {
         #[doc = r" As [`open`](Self::open)."]
         pub fn open_with(name: &str, options: &my::ipc::__private::SegmentOptions) -> my::ipc::__private::Result<Self> {
             my::ipc::__private::open_segment(name, options, | __zeroipc_mem | {
-                ::core::result::Result::Ok(Self {
+                let __zeroipc_segment = Self {
                     temps: my::ipc::__private::field(__zeroipc_mem, my::ipc::__private::Mode::Open, "temps", "temps", __ZEROIPC_SIZES[0], <my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::declare(__zeroipc_mem, "temps", my::ipc::__private::Mode::Open, &my::ipc::__private::Params::new(&[])),)?,
                     __zeroipc_memory: ::core::clone::Clone::clone(__zeroipc_mem),
-                })
+                };
+                my::ipc::__private::check_declared(__zeroipc_mem, &__ZEROIPC_FIELDS, &__ZEROIPC_SCHEMA)?;
+                ::core::result::Result::Ok(__zeroipc_segment)
             })
         }
         #[doc = r" The segment, for what the fields do not cover: its name and size, its"]

@@ -12,7 +12,7 @@ const _: () = {
     const _: () = ::core::assert!(6usize <= ::zeroipc::__private::layout::MAX_NAME_LEN, "{}", ::zeroipc::__private::Message::new().push("zeroipc: table name \"alarms\" is 6 bytes long, but a table entry holds at most ").push_usize(::zeroipc::__private::layout::MAX_NAME_LEN).push("; shorten it, or give field `alarms` a shorter one with `#[zeroipc(name = \"...\")]`").as_str());
     const _: () = ::core::assert!(5usize <= ::zeroipc::__private::layout::MAX_NAME_LEN, "{}", ::zeroipc::__private::Message::new().push("zeroipc: table name \"slots\" is 5 bytes long, but a table entry holds at most ").push_usize(::zeroipc::__private::layout::MAX_NAME_LEN).push("; shorten it, or give field `slots` a shorter one with `#[zeroipc(name = \"...\")]`").as_str());
     const _: () = ::core::assert!(4usize <= ::zeroipc::__private::layout::MAX_NAME_LEN, "{}", ::zeroipc::__private::Message::new().push("zeroipc: table name \"lock\" is 4 bytes long, but a table entry holds at most ").push_usize(::zeroipc::__private::layout::MAX_NAME_LEN).push("; shorten it, or give field `lock` a shorter one with `#[zeroipc(name = \"...\")]`").as_str());
-    const _: () = ::core::assert!(4usize <= (::zeroipc::__private::layout::DEFAULT_MAX_ENTRIES as usize), "{}", ::zeroipc::__private::Message::new().push("zeroipc: 4 fields need 4 table entries but the table holds ").push_usize((::zeroipc::__private::layout::DEFAULT_MAX_ENTRIES as usize)).push(" by default; add `#[zeroipc::segment(max_entries = 4)]`").as_str());
+    const _: () = ::core::assert!(5usize <= (::zeroipc::__private::layout::DEFAULT_MAX_ENTRIES as usize), "{}", ::zeroipc::__private::Message::new().push("zeroipc: 4 fields need 5 table entries (one more for the schema) but the table holds ").push_usize((::zeroipc::__private::layout::DEFAULT_MAX_ENTRIES as usize)).push(" by default; add `#[zeroipc::segment(max_entries = 5)]`").as_str());
     const _: () = ::core::assert!(::zeroipc::__private::has_key(<Samples<f32> as ::zeroipc::__private::Declare<1000>>::KEYS, "len"), "{}", ::zeroipc::__private::Message::new().push("zeroipc: `Samples<f32>` does not take `len` (field `temps`); it takes ").push_keys(<Samples<f32> as ::zeroipc::__private::Declare<1000>>::KEYS).push(", besides `name`").as_str());
     const _: () = ::core::assert!(!::zeroipc::__private::has_key(<Samples<f32> as ::zeroipc::__private::Declare<1000>>::REQUIRED_KEYS, "capacity"), "{}", "zeroipc: `Samples<f32>` needs `capacity = N`, its number of slots: add `#[zeroipc(capacity = N)]` to field `temps`, with N at least 1");
     const _: () = ::core::assert!(!::zeroipc::__private::has_key(<Samples<f32> as ::zeroipc::__private::Declare<1000>>::POWER_OF_TWO_KEYS, "len"), "{}", "zeroipc: `Samples<f32>` needs a power of two for `len`, and 1000 is not one; use `len = 1024`, the next power of two");
@@ -43,14 +43,51 @@ const _: () = {
     const _: () = ::core::assert!(<Lock as ::zeroipc::__private::Declare<0>>::ELEMENT_ALIGN_OK, "{}", "zeroipc: the element type of `Lock` (field `lock`) is aligned to more than 8 bytes, which format v2 does not support (every structure and section in a segment starts 8-aligned); use an element type whose alignment is 8 or less");
     const __ZEROIPC_MAX_ENTRIES: u32 = ::zeroipc::__private::layout::DEFAULT_MAX_ENTRIES;
     const __ZEROIPC_SIZES: [usize; 4usize] = [<Samples<f32> as ::zeroipc::__private::Declare<1000>>::SIZE, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::SIZE, <Permits as ::zeroipc::__private::Declare<0>>::SIZE, <Lock as ::zeroipc::__private::Declare<0>>::SIZE];
-    const __ZEROIPC_OFFSETS: [usize; 4usize] = ::zeroipc::__private::layout::entry_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+    const __ZEROIPC_PARTS: [&[usize]; 4usize] = [<Samples<f32> as ::zeroipc::__private::Declare<1000>>::PARTS, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::PARTS, <Permits as ::zeroipc::__private::Declare<0>>::PARTS, <Lock as ::zeroipc::__private::Declare<0>>::PARTS];
+    const __ZEROIPC_NAMED: [usize; 4usize] = [<Samples<f32> as ::zeroipc::__private::Declare<1000>>::NAMED_PART, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::NAMED_PART, <Permits as ::zeroipc::__private::Declare<0>>::NAMED_PART, <Lock as ::zeroipc::__private::Declare<0>>::NAMED_PART];
+    const __ZEROIPC_OFFSETS: [usize; 4usize] = ::zeroipc::__private::layout::declared_offsets(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, __ZEROIPC_NAMED,);
+    const _: () = ::core::assert!(::zeroipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS)<__ZEROIPC_MAX_ENTRIES as usize || 4>= __ZEROIPC_MAX_ENTRIES as usize, "{}", ::zeroipc::__private::Message::new().push("zeroipc: the fields take ").push_usize(::zeroipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS) + 1).push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ").push_usize(__ZEROIPC_MAX_ENTRIES as usize).push("; declare `max_entries` that large").as_str());
+    #[allow(unused_imports)]
+    use::zeroipc::__private::DeclaredProbeFallback as _;
+    const __ZEROIPC_FIELDS: [&str; 4usize] = ["temps", "alarms", "slots", "lock"];
+    const __ZEROIPC_SCHEMA: [::zeroipc::__private::EntryDesc<'static>; 4usize] = [::zeroipc::__private::EntryDesc {
+        name: "sensor_data",
+        kind: <Samples<f32> as ::zeroipc::__private::Declare<1000>>::KIND,
+        params: &[(<Samples<f32> as ::zeroipc::__private::Declare<1000>>::SIZE_KEY, 1000),],
+        ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Samples<f32>, 1000>>::TYPE, <Samples<f32> as ::zeroipc::__private::Declare<1000>>::ELEMENT_SIZE),
+        doc: "Temperatures, one per sensor.",
+        parts: &[],
+    }, ::zeroipc::__private::EntryDesc {
+        name: "alarms",
+        kind: <Fifo<i32> as ::zeroipc::__private::Declare<128>>::KIND,
+        params: &[(<Fifo<i32> as ::zeroipc::__private::Declare<128>>::SIZE_KEY, 128),],
+        ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Fifo<i32>, 128>>::TYPE, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::ELEMENT_SIZE),
+        doc: "",
+        parts: &[],
+    }, ::zeroipc::__private::EntryDesc {
+        name: "slots",
+        kind: <Permits as ::zeroipc::__private::Declare<0>>::KIND,
+        params: &[(<Permits as ::zeroipc::__private::Declare<0>>::SIZE_KEY, 0), ("count", 3), ("max", 10)],
+        ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Permits, 0>>::TYPE, <Permits as ::zeroipc::__private::Declare<0>>::ELEMENT_SIZE),
+        doc: "",
+        parts: &[],
+    }, ::zeroipc::__private::EntryDesc {
+        name: "lock",
+        kind: <Lock as ::zeroipc::__private::Declare<0>>::KIND,
+        params: &[(<Lock as ::zeroipc::__private::Declare<0>>::SIZE_KEY, 0),],
+        ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Lock, 0>>::TYPE, <Lock as ::zeroipc::__private::Declare<0>>::ELEMENT_SIZE),
+        doc: "",
+        parts: &[],
+    }];
+    const __ZEROIPC_SCHEMA_LEN: usize = ::zeroipc::__private::encoded_len(&__ZEROIPC_SCHEMA);
+    const __ZEROIPC_SCHEMA_TEXT: [u8; __ZEROIPC_SCHEMA_LEN] = ::zeroipc::__private::encode(&__ZEROIPC_SCHEMA);
     #[allow(dead_code)]
     impl Plant {
         #[doc = r" The number of entry slots in the table of the segment"]
         #[doc = r" [`create`](Self::create) makes."]
         pub const MAX_ENTRIES: u32 = __ZEROIPC_MAX_ENTRIES;
-        #[doc = " The size in bytes of the segment [`create`](Self::create) makes: a table of [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the 4 entries in field order, laid out by `zeroipc::layout`."]
-        pub const SIZE: usize = ::zeroipc::__private::layout::segment_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES);
+        #[doc = " The size in bytes of the segment [`create`](Self::create) makes: a table of [`MAX_ENTRIES`](Self::MAX_ENTRIES) entry slots, then the 4 entries in field order, laid out by `zeroipc::layout`, then the schema entry that describes them."]
+        pub const SIZE: usize = ::zeroipc::__private::layout::declared_size(__ZEROIPC_MAX_ENTRIES, __ZEROIPC_SIZES, __ZEROIPC_PARTS, ::zeroipc::__private::entry_size(__ZEROIPC_SCHEMA_LEN),);
         #[doc = r" The table entries [`create`](Self::create) adds, in field order: field,"]
         #[doc = r" table name, offset and size of each."]
         pub const ENTRIES: [::zeroipc::__private::DeclaredEntry; 4usize] = [::zeroipc::__private::DeclaredEntry {
@@ -93,7 +130,7 @@ const _: () = {
         #[doc = r""]
         #[doc = r" As [`create`](Self::create)."]
         pub fn create_with(name: &str, options: &::zeroipc::__private::SegmentOptions) -> ::zeroipc::__private::Result<Self> {
-            ::zeroipc::__private::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, | __zeroipc_mem | {
+            ::zeroipc::__private::create_segment(name, options, Self::MAX_ENTRIES, Self::SIZE, &__ZEROIPC_SCHEMA_TEXT, | __zeroipc_mem | {
                 ::core::result::Result::Ok(Self {
                     temps: ::zeroipc::__private::field(__zeroipc_mem, ::zeroipc::__private::Mode::Create, "temps", "sensor_data", __ZEROIPC_SIZES[0], <Samples<f32> as ::zeroipc::__private::Declare<1000>>::declare(__zeroipc_mem, "sensor_data", ::zeroipc::__private::Mode::Create, &::zeroipc::__private::Params::new(&[])),)?,
                     alarms: ::zeroipc::__private::field(__zeroipc_mem, ::zeroipc::__private::Mode::Create, "alarms", "alarms", __ZEROIPC_SIZES[1], <Fifo<i32> as ::zeroipc::__private::Declare<128>>::declare(__zeroipc_mem, "alarms", ::zeroipc::__private::Mode::Create, &::zeroipc::__private::Params::new(&[])),)?,
@@ -124,13 +161,15 @@ const _: () = {
         #[doc = r" As [`open`](Self::open)."]
         pub fn open_with(name: &str, options: &::zeroipc::__private::SegmentOptions) -> ::zeroipc::__private::Result<Self> {
             ::zeroipc::__private::open_segment(name, options, | __zeroipc_mem | {
-                ::core::result::Result::Ok(Self {
+                let __zeroipc_segment = Self {
                     temps: ::zeroipc::__private::field(__zeroipc_mem, ::zeroipc::__private::Mode::Open, "temps", "sensor_data", __ZEROIPC_SIZES[0], <Samples<f32> as ::zeroipc::__private::Declare<1000>>::declare(__zeroipc_mem, "sensor_data", ::zeroipc::__private::Mode::Open, &::zeroipc::__private::Params::new(&[])),)?,
                     alarms: ::zeroipc::__private::field(__zeroipc_mem, ::zeroipc::__private::Mode::Open, "alarms", "alarms", __ZEROIPC_SIZES[1], <Fifo<i32> as ::zeroipc::__private::Declare<128>>::declare(__zeroipc_mem, "alarms", ::zeroipc::__private::Mode::Open, &::zeroipc::__private::Params::new(&[])),)?,
                     slots: ::zeroipc::__private::field(__zeroipc_mem, ::zeroipc::__private::Mode::Open, "slots", "slots", __ZEROIPC_SIZES[2], <Permits as ::zeroipc::__private::Declare<0>>::declare(__zeroipc_mem, "slots", ::zeroipc::__private::Mode::Open, &::zeroipc::__private::Params::new(&[("count", 3), ("max", 10)])),)?,
                     lock: ::zeroipc::__private::field(__zeroipc_mem, ::zeroipc::__private::Mode::Open, "lock", "lock", __ZEROIPC_SIZES[3], <Lock as ::zeroipc::__private::Declare<0>>::declare(__zeroipc_mem, "lock", ::zeroipc::__private::Mode::Open, &::zeroipc::__private::Params::new(&[])),)?,
                     __zeroipc_memory: ::core::clone::Clone::clone(__zeroipc_mem),
-                })
+                };
+                ::zeroipc::__private::check_declared(__zeroipc_mem, &__ZEROIPC_FIELDS, &__ZEROIPC_SCHEMA)?;
+                ::core::result::Result::Ok(__zeroipc_segment)
             })
         }
         #[doc = r" The segment, for what the fields do not cover: its name and size, its"]

@@ -82,9 +82,17 @@ impl<T: Pod> Array<T> {
             requested: u64::MAX,
             available: mem.size(),
         })?;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            region.write(offset, len as u64)
-        })?;
+        let elem_type = crate::schema::TypeDesc::of::<T>();
+        let line = crate::schema::EntryDesc {
+            params: &[("len", len as u64)],
+            ty: Some(elem_type),
+            ..crate::schema::EntryDesc::new(name, "array")
+        };
+        let entry = mem.add_described(
+            size as u64,
+            |region, offset| region.write(offset, len as u64),
+            &line,
+        )?;
         Self::from_parts(mem.region(), name, entry.offset(), len)
     }
 
@@ -99,6 +107,7 @@ impl<T: Pod> Array<T> {
     pub fn open(mem: &Memory, name: &str) -> Result<Array<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         let region = mem.writable()?;
+        crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let entry = mem.find(name)?;
         let capacity_mismatch = |capacity| Error::CapacityMismatch {
             name: name.to_owned(),
@@ -441,6 +450,7 @@ impl<T> fmt::Debug for ArrayReader<T> {
 pub struct RawArray {
     data_offset: u64,
     len: usize,
+    elem_size: usize,
     name: String,
 }
 
@@ -473,6 +483,15 @@ impl RawArray {
     pub fn open(mem: &Memory, name: &str, elem_size: usize) -> Result<RawArray> {
         // A handle that writes: refused on a read-only segment before anything is read.
         mem.writable()?;
+        Self::open_read(mem, name, elem_size)
+    }
+
+    /// As [`open`](RawArray::open), on any segment, for [`read`](RawArray::read) only.
+    ///
+    /// # Errors
+    ///
+    /// As [`Array::open`], but never [`Error::ReadOnly`].
+    pub fn open_read(mem: &Memory, name: &str, elem_size: usize) -> Result<RawArray> {
         let entry = mem.find(name)?;
         let capacity_mismatch = |capacity| Error::CapacityMismatch {
             name: name.to_owned(),
@@ -517,8 +536,33 @@ impl RawArray {
         Ok(RawArray {
             data_offset,
             len,
+            elem_size,
             name: name.to_owned(),
         })
+    }
+
+    /// Copies the elements from index `start` on into `dst` (a whole number of elements),
+    /// per-byte atomically, from `mem`, the segment the array was opened on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`] if `dst` is not a whole number of elements that lie in
+    /// the array (or lie outside `mem`'s mapping: another segment than the array's).
+    pub fn read(&self, mem: &Memory, start: usize, dst: &mut [u8]) -> Result<()> {
+        let out_of_bounds = || Error::IndexOutOfBounds {
+            index: start,
+            len: self.len,
+        };
+        let count = dst.len() / self.elem_size;
+        if dst.len() % self.elem_size != 0
+            || start.checked_add(count).map_or(true, |end| end > self.len)
+        {
+            return Err(out_of_bounds());
+        }
+        let offset = self.data_offset + (start * self.elem_size) as u64;
+        mem.region()
+            .read_bytes(offset, dst)
+            .ok_or_else(out_of_bounds)
     }
 
     /// The offset of the first element in the segment.

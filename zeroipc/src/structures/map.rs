@@ -1111,6 +1111,9 @@ mod tools {
     // on the missing `MapKey` (or `Element`), with that trait's message.
     impl<K: MapKey, V: Element, const N: usize> Declare<N> for Map<K, V> {
         type Element = K;
+        const KIND: &'static str = STRUCTURE.kind;
+        const SIZE_KEY: &'static str = "capacity";
+        const ELEMENT_SIZE: usize = size_of::<K>();
         const KEYS: &'static [&'static str] = &["capacity"];
         const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
         const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];

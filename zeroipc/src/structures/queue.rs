@@ -585,31 +585,41 @@ impl<T: Pod> Queue<T> {
         let size = layout::checked_ring_size(capacity, elem).ok_or_else(too_big)?;
         let data_size = capacity * elem;
         let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            let header = QueueHeader {
-                head: start,
-                tail: start,
-                capacity: capacity as u32,
-                elem_size: elem as u32,
-            };
-            region.write(offset, header)?;
-            // The space was never used, so it is zero unless someone wrote past the table's
-            // `next_offset`; the format wants it zero (unused slots read as zero).
-            region.write_bytes(
-                offset + layout::RING_HEADER_SIZE as u64,
-                &vec![0; layout::align8(data_size)],
-            )?;
-            let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
-            for i in 0..capacity as u32 {
-                // Position `start + i` uses slot `(start + i) mod capacity` (a power of two)
-                // and finds it free when its sequence number is the position.
-                let position = start.wrapping_add(i);
-                // Relaxed: the entry is not published yet; the table's Release store of
-                // `entry_count` publishes these words with it.
-                sequence[position as usize & (capacity - 1)].store(position, Ordering::Relaxed);
-            }
-            Some(())
-        })?;
+        let elem_type = crate::schema::TypeDesc::of::<T>();
+        let line = crate::schema::EntryDesc {
+            params: &[("capacity", capacity as u64)],
+            ty: Some(elem_type),
+            ..crate::schema::EntryDesc::new(name, "queue")
+        };
+        let entry = mem.add_described(
+            size as u64,
+            |region, offset| {
+                let header = QueueHeader {
+                    head: start,
+                    tail: start,
+                    capacity: capacity as u32,
+                    elem_size: elem as u32,
+                };
+                region.write(offset, header)?;
+                // The space was never used, so it is zero unless someone wrote past the table's
+                // `next_offset`; the format wants it zero (unused slots read as zero).
+                region.write_bytes(
+                    offset + layout::RING_HEADER_SIZE as u64,
+                    &vec![0; layout::align8(data_size)],
+                )?;
+                let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
+                for i in 0..capacity as u32 {
+                    // Position `start + i` uses slot `(start + i) mod capacity` (a power of two)
+                    // and finds it free when its sequence number is the position.
+                    let position = start.wrapping_add(i);
+                    // Relaxed: the entry is not published yet; the table's Release store of
+                    // `entry_count` publishes these words with it.
+                    sequence[position as usize & (capacity - 1)].store(position, Ordering::Relaxed);
+                }
+                Some(())
+            },
+            &line,
+        )?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity)
     }
 
@@ -631,6 +641,7 @@ impl<T: Pod> Queue<T> {
     pub fn open(mem: &Memory, name: &str) -> Result<Queue<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         let region = mem.writable()?;
+        crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         let wrong = if capacity < MIN_QUEUE_CAPACITY {

@@ -286,6 +286,9 @@ impl<'a, T: MapKey> IntoIterator for &'a SetReader<T> {
 
 impl<T: MapKey, const N: usize> crate::declare::Declare<N> for Set<T> {
     type Element = T;
+    const KIND: &'static str = STRUCTURE.kind;
+    const SIZE_KEY: &'static str = "capacity";
+    const ELEMENT_SIZE: usize = size_of::<T>();
     const KEYS: &'static [&'static str] = &["capacity"];
     const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
     const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];

@@ -473,25 +473,35 @@ impl<T: Pod> Stack<T> {
             })?;
         let data_size = capacity * elem;
         let states_offset = layout::ring_slots_offset(capacity, elem) as u64;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            let header = StackHeader {
-                top: -1,
-                capacity: capacity as u32,
-                elem_size: elem as u32,
-                reserved: 0,
-            };
-            region.write(offset, header)?;
-            // The format wants unused slots zero; see `Queue::create`.
-            region.write_bytes(
-                offset + layout::RING_HEADER_SIZE as u64,
-                &vec![0; layout::align8(data_size)],
-            )?;
-            for word in region.atomic_u32_slice(offset + states_offset, capacity as u64)? {
-                // Relaxed: published with the entry by the table's Release store.
-                word.store(EMPTY, Ordering::Relaxed);
-            }
-            Some(())
-        })?;
+        let elem_type = crate::schema::TypeDesc::of::<T>();
+        let line = crate::schema::EntryDesc {
+            params: &[("capacity", capacity as u64)],
+            ty: Some(elem_type),
+            ..crate::schema::EntryDesc::new(name, "stack")
+        };
+        let entry = mem.add_described(
+            size as u64,
+            |region, offset| {
+                let header = StackHeader {
+                    top: -1,
+                    capacity: capacity as u32,
+                    elem_size: elem as u32,
+                    reserved: 0,
+                };
+                region.write(offset, header)?;
+                // The format wants unused slots zero; see `Queue::create`.
+                region.write_bytes(
+                    offset + layout::RING_HEADER_SIZE as u64,
+                    &vec![0; layout::align8(data_size)],
+                )?;
+                for word in region.atomic_u32_slice(offset + states_offset, capacity as u64)? {
+                    // Relaxed: published with the entry by the table's Release store.
+                    word.store(EMPTY, Ordering::Relaxed);
+                }
+                Some(())
+            },
+            &line,
+        )?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity)
     }
 
@@ -510,6 +520,7 @@ impl<T: Pod> Stack<T> {
     pub fn open(mem: &Memory, name: &str) -> Result<Stack<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         let region = mem.writable()?;
+        crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         if capacity == 0 || capacity > MAX_STACK_CAPACITY {

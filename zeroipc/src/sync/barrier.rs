@@ -278,7 +278,11 @@ impl Barrier {
             num_participants: participants,
             pad: 0,
         };
-        let words = Words::create(mem, name, header)?;
+        let line = crate::schema::EntryDesc {
+            params: &[("participants", participants as u64)],
+            ..crate::schema::EntryDesc::new(name, "barrier")
+        };
+        let words = Words::create_described(mem, header, &line)?;
         Ok(Barrier {
             words,
             participants,

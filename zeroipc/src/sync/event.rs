@@ -352,7 +352,14 @@ impl Event {
         Parts::default()
             .words(name, header)
             .semaphore(&sem_name, 0, 0)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    params: &[("manual_reset", u64::from(manual_reset))],
+                    parts: &[&sem_name],
+                    ..crate::schema::EntryDesc::new(name, "event")
+                },
+            )?;
         Event::open(mem, name)
     }
 
@@ -508,6 +515,16 @@ impl fmt::Debug for Event {
 #[cfg(not(loom))]
 mod tools {
     use super::{Event, EVENT_SIZE};
+
+    // ---- Its declaration, for `#[zeroipc::segment]`: auto-reset --------------------------
+
+    crate::declare::declare_composite!(
+        Event,
+        "event",
+        [EVENT_SIZE, crate::layout::SEMAPHORE_SIZE],
+        0,
+        |mem, name| Event::create(mem, name, false),
+    );
 
     // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 

@@ -210,7 +210,11 @@ impl Latch {
             initial_count: count,
             pad: [0; 2],
         };
-        let words = Words::create(mem, name, header)?;
+        let line = crate::schema::EntryDesc {
+            params: &[("count", count as u64)],
+            ..crate::schema::EntryDesc::new(name, "latch")
+        };
+        let words = Words::create_described(mem, header, &line)?;
         Ok(Latch {
             words,
             initial_count: count,

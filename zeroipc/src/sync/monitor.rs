@@ -109,7 +109,13 @@ impl Monitor {
             .semaphore(&cond_name, 0, 0)
             .words(&count_name, 0u32)
             .marker(name)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    parts: &[&mtx_name, &cond_name, &count_name],
+                    ..crate::schema::EntryDesc::new(name, "monitor")
+                },
+            )?;
         Monitor::open(mem, name)
     }
 
@@ -339,6 +345,21 @@ impl fmt::Debug for MonitorGuard<'_> {
 }
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+// ---- Its declaration, for `#[zeroipc::segment]` ------------------------------------------
+
+crate::declare::declare_composite!(
+    Monitor,
+    "monitor",
+    [
+        crate::layout::MUTEX_SIZE,
+        crate::layout::SEMAPHORE_SIZE,
+        MONITOR_COUNT_SIZE,
+        crate::layout::MARKER_SIZE,
+    ],
+    3,
+    Monitor::create,
+);
 
 pub(crate) const STRUCTURE: crate::structures::Structure =
     crate::structures::Structure::new("monitor_count", read_entry)

@@ -51,7 +51,12 @@ impl Mutex {
     /// As [`Semaphore::create`].
     pub fn create(mem: &Memory, name: &str) -> Result<Mutex> {
         Ok(Mutex {
-            sem: Semaphore::create(mem, name, 1, 1)?,
+            sem: Semaphore::create_described(
+                mem,
+                1,
+                1,
+                &crate::schema::EntryDesc::new(name, "mutex"),
+            )?,
         })
     }
 

@@ -207,7 +207,11 @@ impl Once {
     /// segment is unchanged.
     pub fn create(mem: &Memory, name: &str) -> Result<Once> {
         Ok(Once {
-            words: Words::create(mem, name, ONCE_PENDING)?,
+            words: Words::create_described(
+                mem,
+                ONCE_PENDING,
+                &crate::schema::EntryDesc::new(name, "once"),
+            )?,
         })
     }
 

@@ -281,7 +281,13 @@ impl RwLock {
             .semaphore(&rmtx_name, 1, 1)
             .semaphore(&wmtx_name, 1, 1)
             .marker(name)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    parts: &[&state_name, &rmtx_name, &wmtx_name],
+                    ..crate::schema::EntryDesc::new(name, "rwlock")
+                },
+            )?;
         RwLock::open(mem, name)
     }
 
@@ -535,6 +541,21 @@ impl fmt::Debug for RwLockWriteGuard<'_> {
 #[cfg(not(loom))]
 mod tools {
     use super::{RwLock, RWLOCK_STATE_SIZE, RWLOCK_STATE_SUFFIX};
+
+    // ---- Its declaration, for `#[zeroipc::segment]` --------------------------------------
+
+    crate::declare::declare_composite!(
+        RwLock,
+        "rwlock",
+        [
+            RWLOCK_STATE_SIZE,
+            crate::layout::MUTEX_SIZE,
+            crate::layout::MUTEX_SIZE,
+            crate::layout::MARKER_SIZE,
+        ],
+        3,
+        RwLock::create,
+    );
 
     // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
 

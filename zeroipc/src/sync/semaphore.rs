@@ -276,7 +276,21 @@ impl Semaphore {
             max_count == 0 || initial <= max_count,
             "a semaphore's initial count is not above its maximum"
         );
-        let words = Words::create(mem, name, SemaphoreHeader::new(initial, max_count))?;
+        let line = crate::schema::EntryDesc {
+            params: &[("count", initial as u64), ("max", max_count as u64)],
+            ..crate::schema::EntryDesc::new(name, "semaphore")
+        };
+        Self::create_described(mem, initial, max_count, &line)
+    }
+
+    /// [`Semaphore::create`], described in the schema by `line` (a mutex's says "mutex").
+    pub(crate) fn create_described(
+        mem: &Memory,
+        initial: i32,
+        max_count: i32,
+        line: &crate::schema::EntryDesc<'_>,
+    ) -> Result<Semaphore> {
+        let words = Words::create_described(mem, SemaphoreHeader::new(initial, max_count), line)?;
         Ok(Semaphore { words, max_count })
     }
 

@@ -147,7 +147,14 @@ impl<T: Pod> Signal<T> {
             .bytes(&state_name, first, state_size)
             .semaphore(&mtx_name, 1, 1)
             .marker(name)
-            .add(mem)?;
+            .add_described(
+                mem,
+                &crate::schema::EntryDesc {
+                    ty: Some(crate::schema::TypeDesc::of::<T>()),
+                    parts: &[&state_name, &mtx_name],
+                    ..crate::schema::EntryDesc::new(name, "signal")
+                },
+            )?;
         Signal::open(mem, name)
     }
 
@@ -163,6 +170,7 @@ impl<T: Pod> Signal<T> {
     pub fn open(mem: &Memory, name: &str) -> Result<Signal<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         open_marker(mem, name, "signal")?;
+        crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let state_name = part_name(name, SIGNAL_STATE_SUFFIX);
         let entry = mem.find(&state_name)?;
         let exact = signal_state_size(size_of::<T>()) as u64;
@@ -443,6 +451,40 @@ impl<T> fmt::Debug for Signal<T> {
 }
 
 // ---- Its reading, for tools (`zeroipc::inspect`) ---------------------------------------
+
+// ---- Its declaration, for `#[zeroipc::segment]`: starts at zero ---------------------------
+
+impl<T, const N: usize> crate::declare::Declare<N> for Signal<T> {
+    type Element = T;
+    const KEYS: &'static [&'static str] = &[];
+    const REQUIRED_KEYS: &'static [&'static str] = &[];
+    const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];
+    const ELEMENT_ALIGN_OK: bool = align_of::<T>() <= crate::structures::MAX_ELEMENT_ALIGN;
+    const SIZE: usize = crate::layout::MARKER_SIZE;
+    const KIND: &'static str = "signal";
+    const ELEMENT_SIZE: usize = size_of::<T>();
+    const PARTS: &'static [usize] = &[
+        signal_state_size(size_of::<T>()),
+        crate::layout::MUTEX_SIZE,
+        crate::layout::MARKER_SIZE,
+    ];
+    const NAMED_PART: usize = 2;
+
+    fn declare(
+        mem: &Memory,
+        name: &str,
+        mode: crate::declare::Mode,
+        _params: &crate::declare::Params,
+    ) -> Result<Self>
+    where
+        T: crate::declare::Element,
+    {
+        match mode {
+            crate::declare::Mode::Create => Signal::create(mem, name, T::zeroed()),
+            crate::declare::Mode::Open => Signal::open(mem, name),
+        }
+    }
+}
 
 pub(crate) const STRUCTURE: crate::structures::Structure =
     crate::structures::Structure::new("signal_state", read_entry)

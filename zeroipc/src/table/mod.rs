@@ -114,9 +114,17 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    /// Writes a fresh table into a zero-filled mapping and publishes it: every field first,
-    /// then the magic, with release ordering.
-    pub(crate) fn create(region: &Region, max_entries: u32) -> Result<Table> {
+    /// Publishes a table made by [`Table::create_unpublished`] (and entries added to it
+    /// since): stores the magic, with release ordering.
+    pub(crate) fn publish(region: &Region) {
+        // Release: pairs with the Acquire load of the magic in `Table::open`, so an opener that
+        // sees the magic sees the whole header and every entry added before.
+        atomic_u32(region, MAGIC_OFFSET).store(MAGIC, Ordering::Release);
+    }
+
+    /// Writes a fresh table into a zero-filled mapping, its magic still zero: openers wait
+    /// until [`Table::publish`].
+    pub(crate) fn create_unpublished(region: &Region, max_entries: u32) -> Result<Table> {
         let table_end = layout::table_size(max_entries);
         let memory_size = region.len() as u64;
         if table_end > memory_size {
@@ -136,9 +144,6 @@ impl Table {
         region
             .write(0, header)
             .unwrap_or_else(|| unreachable!("the header fits: checked against table_end"));
-        // Release: pairs with the Acquire load of the magic in `Table::open`, so an opener that
-        // sees the magic sees the whole header.
-        atomic_u32(region, MAGIC_OFFSET).store(MAGIC, Ordering::Release);
         Ok(Table {
             max_entries,
             memory_size,
@@ -257,6 +262,7 @@ impl Table {
     /// becomes visible: other processes see the entry (through `entry_count`, stored last
     /// with release ordering) only once its structure is initialised. Nothing in the segment
     /// changes unless the whole call succeeds.
+    #[allow(dead_code)] // through `Memory::add`
     pub(crate) fn add(
         &self,
         region: &Region,
@@ -282,6 +288,18 @@ impl Table {
         &self,
         region: &Region,
         parts: &mut [NewEntry<'_>],
+    ) -> Result<Vec<Entry>> {
+        self.add_all_recorded(region, parts, None)
+    }
+
+    /// [`Table::add_all`], and where the segment has a schema entry with room for it, `line`
+    /// appended to the schema: written before anything else and published (its new length
+    /// stored) after the entries, under the same hold of the lock.
+    pub(crate) fn add_all_recorded(
+        &self,
+        region: &Region,
+        parts: &mut [NewEntry<'_>],
+        line: Option<&[u8]>,
     ) -> Result<Vec<Entry>> {
         for (i, (name, _, _)) in parts.iter().enumerate() {
             check_entry_name(name)?;
@@ -327,6 +345,14 @@ impl Table {
             placed.push(offset);
             next = end;
         }
+        let schema_entry = table
+            .entries
+            .iter()
+            .find(|e| e.name() == Some(crate::schema::ENTRY_NAME));
+        let append = match (line, schema_entry) {
+            (Some(line), Some(e)) => crate::schema::append(region, e.offset, e.size, line)?,
+            _ => None,
+        };
         // The structures, before any entry names them: nobody looks past `next_offset`.
         for ((name, _, init), &offset) in parts.iter_mut().zip(&placed) {
             init(offset).ok_or_else(|| Error::corrupt(name, "structure does not fit its entry"))?;
@@ -352,6 +378,9 @@ impl Table {
         // Release: pairs with the Acquire load of `entry_count` in `Table::entries`, publishing
         // the entries and the structures the `init`s wrote.
         atomic_u32(region, ENTRY_COUNT_OFFSET).store(first + parts.len() as u32, Ordering::Release);
+        if let Some(append) = &append {
+            crate::schema::publish(region, append);
+        }
         Ok(added)
     }
 }

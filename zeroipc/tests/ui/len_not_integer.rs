@@ -1,10 +1,9 @@
 use zeroipc::Array;
 
-const SENSORS: usize = 16;
-
+// A size is an integer or a constant expression (see `pass/every_form.rs`), not a string.
 #[zeroipc::segment]
 pub struct Plant {
-    #[zeroipc(len = SENSORS)]
+    #[zeroipc(len = "16")]
     pub temps: Array<f32>,
 }
 

@@ -44,6 +44,10 @@ fn main() {
     assert_eq!(again.users.get(&7).unwrap(), Some(account));
     let mem = Memory::open(&name).unwrap();
     assert!(Set::<Pair>::open(&mem, "pairs").unwrap().contains(&Pair { a: 1, b: 2 }).unwrap());
+    let schema = zeroipc::schema::read(&mem).unwrap().unwrap();
+    for (entry, kind) in [("users", "map"), ("pairs", "set"), ("nodes", "pool"), ("samples", "ring")] {
+        assert_eq!(schema.get(entry).unwrap().kind, kind);
+    }
     assert_eq!(again.nodes.capacity(), 8);
     assert_eq!(again.samples.capacity(), 32);
     Memory::unlink(&name).unwrap();
