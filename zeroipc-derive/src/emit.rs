@@ -91,6 +91,8 @@ pub(crate) fn segment(plan: &Plan<'_>) -> TokenStream {
             #table_check
             #[allow(unused_imports)]
             use #p::DeclaredProbeFallback as _;
+            #[allow(unused_imports)]
+            use #p::DeclaredValueProbeFallback as _;
             const __ZEROIPC_FIELDS: [&str; #count] = [#(#fields),*];
             const __ZEROIPC_SCHEMA: [#p::EntryDesc<'static>; #count] = [#(#descs),*];
             const __ZEROIPC_SCHEMA_LEN: usize = #p::encoded_len(&__ZEROIPC_SCHEMA);
@@ -260,12 +262,16 @@ fn schema_line(entry: &PlannedEntry<'_>, p: &TokenStream) -> TokenStream {
     let (kind, size_key, element_size) = (item("KIND"), item("SIZE_KEY"), item("ELEMENT_SIZE"));
     let probe = quote_spanned!(start=> <#p_start::DeclaredProbe<#ty, #n_lit>>::TYPE);
     let element = quote_spanned!(start=> #p_start::element_type(#probe, #element_size));
+    let value_size = item("VALUE_SIZE");
+    let value_probe = quote_spanned!(start=> <#p_start::DeclaredValueProbe<#ty>>::TYPE);
+    let value = quote_spanned!(start=> #p_start::element_type(#value_probe, #value_size));
     quote_spanned! {start=>
         #p::EntryDesc {
             name: #table_name,
             kind: #kind,
             params: &[(#size_key, #n_u64), #(#pairs),*],
             ty: #element,
+            value_ty: #value,
             doc: #doc,
             parts: &[],
         }

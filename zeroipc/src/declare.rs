@@ -221,6 +221,8 @@ pub trait Declare<const N: usize>: Sized {
     const SIZE_KEY: &'static str = "";
     /// `size_of` its element type; 0 for a structure without elements.
     const ELEMENT_SIZE: usize = 0;
+    /// `size_of` a map's value type; 0 for every other structure.
+    const VALUE_SIZE: usize = 0;
     /// For a composite, made of several table entries: the size of each, in the order
     /// `declare` adds them; [`SIZE`](Declare::SIZE) is then that of the one called by the
     /// field's table name, at index [`NAMED_PART`](Declare::NAMED_PART). Empty (the default)

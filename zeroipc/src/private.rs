@@ -14,6 +14,7 @@ pub use crate::layout;
 pub use crate::memory::Memory;
 pub use crate::schema::{
     check_declared, element_type, encode, encoded_len, entry_size, DeclaredProbe,
-    DeclaredProbeFallback, Describe, EntryDesc, FieldDesc, TypeDesc,
+    DeclaredProbeFallback, DeclaredValueProbe, DeclaredValueProbeFallback, Describe, EntryDesc,
+    FieldDesc, TypeDesc,
 };
 pub use bytemuck;

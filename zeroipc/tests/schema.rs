@@ -282,3 +282,97 @@ fn composites_are_fields_like_any_other() {
     assert_eq!(other.setpoint.get().unwrap().1.to_bits(), 21.5f64.to_bits());
     assert!(other.ready.is_set());
 }
+
+/// A bank: maps, sets, pools and rings as declared fields.
+#[zeroipc::segment]
+pub struct Bank {
+    /// Accounts by id.
+    #[zeroipc(capacity = 16)]
+    pub accounts: zeroipc::Map<u32, Reading>,
+    #[zeroipc(capacity = 8)]
+    pub seen: zeroipc::Set<u16>,
+    #[zeroipc(capacity = 4)]
+    pub nodes: zeroipc::Pool<f64>,
+    #[zeroipc(capacity = 32)]
+    pub samples: zeroipc::Ring<i32>,
+}
+
+#[test]
+fn declared_maps_record_their_key_and_value_types_and_sets_pools_rings_their_element() {
+    let name = unique_name("schema_bank");
+    let _cleanup = Cleanup(name.clone());
+    let bank = Bank::create(&name).unwrap();
+    let schema = schema::read(bank.memory()).unwrap().unwrap();
+    let accounts = schema.get("accounts").unwrap();
+    assert_eq!(accounts.kind, "map");
+    assert_eq!(accounts.param("capacity"), Some(16));
+    assert_eq!(accounts.ty, Some(Type::Scalar("<u4".into())));
+    match &accounts.value_ty {
+        Some(Type::Record {
+            itemsize, fields, ..
+        }) => {
+            assert_eq!(*itemsize, 24);
+            let names: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(names, ["t", "xyz", "id"]);
+        }
+        other => panic!("the map's value type: {other:?}"),
+    }
+    assert_eq!(accounts.doc.as_deref(), Some("Accounts by id."));
+    for (entry, kind, ty) in [
+        ("seen", "set", "<u2"),
+        ("nodes", "pool", "<f8"),
+        ("samples", "ring", "<i4"),
+    ] {
+        let line = schema.get(entry).unwrap();
+        assert_eq!(
+            (line.kind.as_str(), line.ty.clone()),
+            (kind, Some(Type::Scalar(ty.into())))
+        );
+        assert_eq!(line.value_ty, None, "{entry}");
+    }
+}
+
+#[test]
+fn the_dynamic_api_records_maps_sets_pools_and_rings() {
+    let name = unique_name("schema_dyn_ext");
+    let _cleanup = Cleanup(name.clone());
+    let mem = Memory::options()
+        .schema(Some(4096))
+        .create(&name, 1 << 16)
+        .unwrap();
+    zeroipc::Map::<u64, f32>::create(&mem, "m", 8).unwrap();
+    zeroipc::Set::<i8>::create(&mem, "s", 8).unwrap();
+    zeroipc::Pool::<[u8; 5]>::create(&mem, "p", 3).unwrap();
+    zeroipc::Ring::<u16>::create(&mem, "r", 10).unwrap();
+    let schema = schema::read(&mem).unwrap().unwrap();
+    let m = schema.get("m").unwrap();
+    assert_eq!(
+        (
+            m.kind.as_str(),
+            m.param("capacity"),
+            m.ty.clone(),
+            m.value_ty.clone()
+        ),
+        (
+            "map",
+            Some(8),
+            Some(Type::Scalar("<u8".into())),
+            Some(Type::Scalar("<f4".into()))
+        )
+    );
+    let s = schema.get("s").unwrap();
+    assert_eq!(
+        (s.kind.as_str(), s.ty.clone(), s.value_ty.clone()),
+        ("set", Some(Type::Scalar("|i1".into())), None)
+    );
+    let p = schema.get("p").unwrap();
+    assert_eq!(
+        (p.kind.as_str(), p.param("capacity"), p.ty.clone()),
+        ("pool", Some(3), Some(Type::Opaque(5)))
+    );
+    let r = schema.get("r").unwrap();
+    assert_eq!(
+        (r.kind.as_str(), r.param("capacity"), r.ty.clone()),
+        ("ring", Some(10), Some(Type::Scalar("<u2".into())))
+    );
+}

@@ -19,12 +19,15 @@ const _: () = {
     const _: () = ::core::assert!(my::ipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS)<__ZEROIPC_MAX_ENTRIES as usize || 1>= __ZEROIPC_MAX_ENTRIES as usize, "{}", my::ipc::__private::Message::new().push("zeroipc: the fields take ").push_usize(my::ipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS) + 1).push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ").push_usize(__ZEROIPC_MAX_ENTRIES as usize).push("; declare `max_entries` that large").as_str());
     #[allow(unused_imports)]
     use my::ipc::__private::DeclaredProbeFallback as _;
+    #[allow(unused_imports)]
+    use my::ipc::__private::DeclaredValueProbeFallback as _;
     const __ZEROIPC_FIELDS: [&str; 1usize] = ["temps"];
     const __ZEROIPC_SCHEMA: [my::ipc::__private::EntryDesc<'static>; 1usize] = [my::ipc::__private::EntryDesc {
         name: "temps",
         kind: <my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::KIND,
         params: &[(<my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::SIZE_KEY, 4),],
         ty: my::ipc::__private::element_type(<my::ipc::__private::DeclaredProbe<my::ipc::Samples<f32>, 4>>::TYPE, <my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::ELEMENT_SIZE),
+        value_ty: my::ipc::__private::element_type(<my::ipc::__private::DeclaredValueProbe<my::ipc::Samples<f32>>>::TYPE, <my::ipc::Samples<f32> as my::ipc::__private::Declare<4>>::VALUE_SIZE),
         doc: "",
         parts: &[],
     }];

@@ -49,12 +49,15 @@ const _: () = {
     const _: () = ::core::assert!(::zeroipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS)<__ZEROIPC_MAX_ENTRIES as usize || 4>= __ZEROIPC_MAX_ENTRIES as usize, "{}", ::zeroipc::__private::Message::new().push("zeroipc: the fields take ").push_usize(::zeroipc::__private::layout::declared_entry_count(__ZEROIPC_PARTS) + 1).push(" table entries (a composite takes one for each of its parts, and the schema one) but the table holds ").push_usize(__ZEROIPC_MAX_ENTRIES as usize).push("; declare `max_entries` that large").as_str());
     #[allow(unused_imports)]
     use::zeroipc::__private::DeclaredProbeFallback as _;
+    #[allow(unused_imports)]
+    use::zeroipc::__private::DeclaredValueProbeFallback as _;
     const __ZEROIPC_FIELDS: [&str; 4usize] = ["temps", "alarms", "slots", "lock"];
     const __ZEROIPC_SCHEMA: [::zeroipc::__private::EntryDesc<'static>; 4usize] = [::zeroipc::__private::EntryDesc {
         name: "sensor_data",
         kind: <Samples<f32> as ::zeroipc::__private::Declare<1000>>::KIND,
         params: &[(<Samples<f32> as ::zeroipc::__private::Declare<1000>>::SIZE_KEY, 1000),],
         ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Samples<f32>, 1000>>::TYPE, <Samples<f32> as ::zeroipc::__private::Declare<1000>>::ELEMENT_SIZE),
+        value_ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredValueProbe<Samples<f32>>>::TYPE, <Samples<f32> as ::zeroipc::__private::Declare<1000>>::VALUE_SIZE),
         doc: "Temperatures, one per sensor.",
         parts: &[],
     }, ::zeroipc::__private::EntryDesc {
@@ -62,6 +65,7 @@ const _: () = {
         kind: <Fifo<i32> as ::zeroipc::__private::Declare<128>>::KIND,
         params: &[(<Fifo<i32> as ::zeroipc::__private::Declare<128>>::SIZE_KEY, 128),],
         ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Fifo<i32>, 128>>::TYPE, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::ELEMENT_SIZE),
+        value_ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredValueProbe<Fifo<i32>>>::TYPE, <Fifo<i32> as ::zeroipc::__private::Declare<128>>::VALUE_SIZE),
         doc: "",
         parts: &[],
     }, ::zeroipc::__private::EntryDesc {
@@ -69,6 +73,7 @@ const _: () = {
         kind: <Permits as ::zeroipc::__private::Declare<0>>::KIND,
         params: &[(<Permits as ::zeroipc::__private::Declare<0>>::SIZE_KEY, 0), ("count", 3), ("max", 10)],
         ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Permits, 0>>::TYPE, <Permits as ::zeroipc::__private::Declare<0>>::ELEMENT_SIZE),
+        value_ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredValueProbe<Permits>>::TYPE, <Permits as ::zeroipc::__private::Declare<0>>::VALUE_SIZE),
         doc: "",
         parts: &[],
     }, ::zeroipc::__private::EntryDesc {
@@ -76,6 +81,7 @@ const _: () = {
         kind: <Lock as ::zeroipc::__private::Declare<0>>::KIND,
         params: &[(<Lock as ::zeroipc::__private::Declare<0>>::SIZE_KEY, 0),],
         ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredProbe<Lock, 0>>::TYPE, <Lock as ::zeroipc::__private::Declare<0>>::ELEMENT_SIZE),
+        value_ty: ::zeroipc::__private::element_type(<::zeroipc::__private::DeclaredValueProbe<Lock>>::TYPE, <Lock as ::zeroipc::__private::Declare<0>>::VALUE_SIZE),
         doc: "",
         parts: &[],
     }];

@@ -2,7 +2,7 @@
 //! segment's size, is known at compile time; the dynamic API calls the same functions.
 //!
 //! The output is canonical JSON: no spaces, keys in the order `name`, `kind`, `params`,
-//! `type`, `doc`, `parts`, optional keys left out when empty, strings escaped only where
+//! `type`, `value_type`, `doc`, `parts`, optional keys left out when empty, strings escaped only where
 //! JSON requires (`"`, `\` and control characters, as `\u00XX`).
 
 use super::types::TypeDesc;
@@ -16,8 +16,10 @@ pub struct EntryDesc<'a> {
     pub kind: &'a str,
     /// Its parameters (`len`, `capacity`, `count`, ...), in the order written.
     pub params: &'a [(&'a str, u64)],
-    /// Its element type, for a structure of elements.
+    /// Its element type, for a structure of elements (a map's key type).
     pub ty: Option<TypeDesc>,
+    /// A map's value type; `None` for every other kind.
+    pub value_ty: Option<TypeDesc>,
     /// Its description (a declared field's doc comment); empty for none.
     pub doc: &'a str,
     /// The table names of the entries a composite is made of; empty for none.
@@ -32,6 +34,7 @@ impl<'a> EntryDesc<'a> {
             kind,
             params: &[],
             ty: None,
+            value_ty: None,
             doc: "",
             parts: &[],
         }
@@ -204,6 +207,9 @@ impl<const N: usize> Out<N> {
         }
         if let Some(ty) = &e.ty {
             self = self.key("type").ty(ty);
+        }
+        if let Some(ty) = &e.value_ty {
+            self = self.key("value_type").ty(ty);
         }
         if !e.doc.is_empty() {
             self = self.key("doc").string(e.doc);

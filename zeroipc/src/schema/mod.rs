@@ -32,8 +32,8 @@ mod types;
 pub use encode::{encode, encode_line, encoded_len, EntryDesc, Out};
 pub use parse::{parse, Schema, SchemaEntry};
 pub use types::{
-    element_type, DeclaredProbe, DeclaredProbeFallback, Describe, Field, FieldDesc, Probe,
-    ProbeFallback, Type, TypeDesc,
+    element_type, DeclaredProbe, DeclaredProbeFallback, DeclaredValue, DeclaredValueProbe,
+    DeclaredValueProbeFallback, Describe, Field, FieldDesc, Probe, ProbeFallback, Type, TypeDesc,
 };
 
 use crate::atomic::Ordering;

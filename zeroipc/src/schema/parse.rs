@@ -46,8 +46,10 @@ pub struct SchemaEntry {
     pub kind: String,
     /// Its parameters, in the order written.
     pub params: Vec<(String, u64)>,
-    /// Its element type, if it has elements.
+    /// Its element type, if it has elements (a map's key type).
     pub ty: Option<Type>,
+    /// A map's value type.
+    pub value_ty: Option<Type>,
     /// Its description, if any.
     pub doc: Option<String>,
     /// The entries a composite is made of.
@@ -210,6 +212,10 @@ fn parse_line(line: &str) -> std::result::Result<SchemaEntry, String> {
         Some(_) => return Err("`params` is not an object".to_owned()),
     };
     let ty = obj.get("type").map(|t| parse_type(t, 1)).transpose()?;
+    let value_ty = obj
+        .get("value_type")
+        .map(|t| parse_type(t, 1))
+        .transpose()?;
     let doc = string(&obj, "doc")?.map(str::to_owned);
     if doc.as_ref().is_some_and(|d| d.len() > MAX_DOC_LEN) {
         return Err(format!("`doc` is above the limit of {MAX_DOC_LEN} bytes"));
@@ -234,6 +240,7 @@ fn parse_line(line: &str) -> std::result::Result<SchemaEntry, String> {
         kind: kind.to_owned(),
         params,
         ty,
+        value_ty,
         doc,
         parts,
     })

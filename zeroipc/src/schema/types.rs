@@ -186,6 +186,37 @@ impl<S, const N: usize> DeclaredProbeFallback for DeclaredProbe<S, N> {
     const TYPE: Option<&'static TypeDesc> = None;
 }
 
+/// What a declared map's value type is, for [`DeclaredValueProbe`].
+pub trait DeclaredValue {
+    /// The value type.
+    type Value;
+}
+
+/// The value type of a declared field of type `S`, where `S` is a map whose value type
+/// describes itself: this inherent constant; where not, [`DeclaredValueProbeFallback`]'s
+/// `None`, and [`element_type`] makes opaque bytes of `Declare::VALUE_SIZE` (or none for a
+/// structure without values). Generated code writes `<DeclaredValueProbe<S>>::TYPE` with the
+/// trait in scope.
+pub struct DeclaredValueProbe<S>(PhantomData<S>);
+
+impl<S: DeclaredValue> DeclaredValueProbe<S>
+where
+    S::Value: Describe,
+{
+    /// The value type's own description.
+    pub const TYPE: Option<&'static TypeDesc> = Some(&<S::Value as Describe>::TYPE);
+}
+
+/// See [`DeclaredValueProbe`].
+pub trait DeclaredValueProbeFallback {
+    /// `None`: the field has no value type, or it does not describe itself.
+    const TYPE: Option<&'static TypeDesc>;
+}
+
+impl<S> DeclaredValueProbeFallback for DeclaredValueProbe<S> {
+    const TYPE: Option<&'static TypeDesc> = None;
+}
+
 /// A declared field's element type: its own description, or else opaque bytes of
 /// `element_size`, or none for a structure without elements (`element_size` 0).
 pub const fn element_type(described: Option<&TypeDesc>, element_size: usize) -> Option<TypeDesc> {

@@ -132,16 +132,25 @@ impl<T: Pod> Ring<T> {
             .filter(|&b| u32::try_from(b).is_ok())
             .ok_or_else(too_big)?;
         let size = checked_bytes_ring_size(bytes).ok_or_else(too_big)?;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            let header = RingHeader {
-                write_pos: 0,
-                read_pos: 0,
-                capacity: bytes as u32,
-                elem_size: size_of::<T>() as u32,
-            };
-            region.write(offset, header)?;
-            region.write_bytes(offset + BYTES_RING_HEADER_SIZE as u64, &vec![0; bytes])
-        })?;
+        let line = crate::schema::EntryDesc {
+            params: &[("capacity", capacity as u64)],
+            ty: Some(crate::schema::TypeDesc::of::<T>()),
+            ..crate::schema::EntryDesc::new(name, "ring")
+        };
+        let entry = mem.add_described(
+            size as u64,
+            |region, offset| {
+                let header = RingHeader {
+                    write_pos: 0,
+                    read_pos: 0,
+                    capacity: bytes as u32,
+                    elem_size: size_of::<T>() as u32,
+                };
+                region.write(offset, header)?;
+                region.write_bytes(offset + BYTES_RING_HEADER_SIZE as u64, &vec![0; bytes])
+            },
+            &line,
+        )?;
         Self::from_parts(mem, name, entry.offset(), bytes as u64)
     }
 

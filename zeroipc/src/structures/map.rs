@@ -644,21 +644,33 @@ impl<K: MapKey, V: Pod> Table<K, V> {
             return Err(too_big());
         }
         let size = checked_map_size(capacity, slot).ok_or_else(too_big)?;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            let header = MapHeader {
-                size: 0,
-                capacity: capacity as u32,
-                key_size: size_of::<K>() as u32,
-                value_size: size_of::<V>() as u32,
-            };
-            region.write(offset, header)?;
-            // Unused space is zero unless someone wrote past `next_offset`; the format's
-            // creator zeroes every slot (EMPTY states, zero keys and values).
-            region.write_bytes(
-                offset + MAP_HEADER_SIZE as u64,
-                &vec![0; size - MAP_HEADER_SIZE],
-            )
-        })?;
+        // A set's values are `()`: no value type.
+        let value_ty = (size_of::<V>() > 0).then(crate::schema::TypeDesc::of::<V>);
+        let line = crate::schema::EntryDesc {
+            params: &[("capacity", capacity as u64)],
+            ty: Some(crate::schema::TypeDesc::of::<K>()),
+            value_ty,
+            ..crate::schema::EntryDesc::new(name, kind)
+        };
+        let entry = mem.add_described(
+            size as u64,
+            |region, offset| {
+                let header = MapHeader {
+                    size: 0,
+                    capacity: capacity as u32,
+                    key_size: size_of::<K>() as u32,
+                    value_size: size_of::<V>() as u32,
+                };
+                region.write(offset, header)?;
+                // Unused space is zero unless someone wrote past `next_offset`; the format's
+                // creator zeroes every slot (EMPTY states, zero keys and values).
+                region.write_bytes(
+                    offset + MAP_HEADER_SIZE as u64,
+                    &vec![0; size - MAP_HEADER_SIZE],
+                )
+            },
+            &line,
+        )?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity, kind)
     }
 
@@ -1109,11 +1121,16 @@ mod tools {
 
     // Only for keys and values a map takes: a declared `Map<String, u32>` fails to compile
     // on the missing `MapKey` (or `Element`), with that trait's message.
+    impl<K, V> crate::schema::DeclaredValue for Map<K, V> {
+        type Value = V;
+    }
+
     impl<K: MapKey, V: Element, const N: usize> Declare<N> for Map<K, V> {
         type Element = K;
         const KIND: &'static str = STRUCTURE.kind;
         const SIZE_KEY: &'static str = "capacity";
         const ELEMENT_SIZE: usize = size_of::<K>();
+        const VALUE_SIZE: usize = size_of::<V>();
         const KEYS: &'static [&'static str] = &["capacity"];
         const REQUIRED_KEYS: &'static [&'static str] = &["capacity"];
         const POWER_OF_TWO_KEYS: &'static [&'static str] = &[];

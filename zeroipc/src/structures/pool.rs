@@ -385,27 +385,36 @@ impl<T: Pod> Pool<T> {
             return Err(too_big());
         }
         let size = checked_pool_size(capacity, Self::NODE_SIZE).ok_or_else(too_big)?;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            let header = PoolHeader {
-                free_head: join(0, 0),
-                allocated: 0,
-                padding: 0,
-                capacity: capacity as u32,
-                elem_size: size_of::<T>() as u32,
-            };
-            region.write(offset, header)?;
-            let mut nodes = vec![0u8; size - POOL_HEADER_SIZE];
-            for i in 0..capacity {
-                let next = if i + 1 == capacity {
-                    POOL_NULL
-                } else {
-                    i as u32 + 1
+        let line = crate::schema::EntryDesc {
+            params: &[("capacity", capacity as u64)],
+            ty: Some(crate::schema::TypeDesc::of::<T>()),
+            ..crate::schema::EntryDesc::new(name, "pool")
+        };
+        let entry = mem.add_described(
+            size as u64,
+            |region, offset| {
+                let header = PoolHeader {
+                    free_head: join(0, 0),
+                    allocated: 0,
+                    padding: 0,
+                    capacity: capacity as u32,
+                    elem_size: size_of::<T>() as u32,
                 };
-                let at = i * Self::NODE_SIZE + Self::NEXT_OFFSET;
-                nodes[at..at + 4].copy_from_slice(&next.to_le_bytes());
-            }
-            region.write_bytes(offset + POOL_HEADER_SIZE as u64, &nodes)
-        })?;
+                region.write(offset, header)?;
+                let mut nodes = vec![0u8; size - POOL_HEADER_SIZE];
+                for i in 0..capacity {
+                    let next = if i + 1 == capacity {
+                        POOL_NULL
+                    } else {
+                        i as u32 + 1
+                    };
+                    let at = i * Self::NODE_SIZE + Self::NEXT_OFFSET;
+                    nodes[at..at + 4].copy_from_slice(&next.to_le_bytes());
+                }
+                region.write_bytes(offset + POOL_HEADER_SIZE as u64, &nodes)
+            },
+            &line,
+        )?;
         Self::from_parts(mem, name, entry.offset(), capacity)
     }
 
