@@ -644,18 +644,7 @@ impl<T: Pod> Queue<T> {
         crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
-        let wrong = if capacity < MIN_QUEUE_CAPACITY {
-            Some(format!(
-                "queue capacity {capacity} is below {MIN_QUEUE_CAPACITY}: one slot cannot tell a full queue from an empty one (such a queue loses items)"
-            ))
-        } else if !capacity.is_power_of_two() {
-            Some(format!("queue capacity {capacity} is not a power of two"))
-        } else if capacity > MAX_QUEUE_CAPACITY {
-            Some(format!("queue capacity {capacity} is above 2^31"))
-        } else {
-            None
-        };
-        if let Some(what) = wrong {
+        if let Some(what) = capacity_problem(capacity) {
             return Err(Error::corrupt(name, what));
         }
         ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
@@ -909,6 +898,23 @@ impl<T> Clone for Queue<T> {
             offset: self.offset,
             name: self.name.clone(),
         }
+    }
+}
+
+/// What is wrong with a queue header's `capacity`, if anything: below 2 (one slot cannot
+/// tell a full queue from an empty one), not a power of two, or above 2^31.
+#[cfg(not(loom))]
+fn capacity_problem(capacity: usize) -> Option<String> {
+    if capacity < MIN_QUEUE_CAPACITY {
+        Some(format!(
+            "queue capacity {capacity} is below {MIN_QUEUE_CAPACITY}: one slot cannot tell a full queue from an empty one (such a queue loses items)"
+        ))
+    } else if !capacity.is_power_of_two() {
+        Some(format!("queue capacity {capacity} is not a power of two"))
+    } else if capacity > MAX_QUEUE_CAPACITY {
+        Some(format!("queue capacity {capacity} is above 2^31"))
+    } else {
+        None
     }
 }
 
@@ -1195,32 +1201,12 @@ impl RawQueue {
         let (entry, header) = ring::read_header::<QueueHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         let elem_size = header.elem_size as usize;
-        let wrong = if capacity < MIN_QUEUE_CAPACITY {
-            Some(format!(
-                "queue capacity {capacity} is below {MIN_QUEUE_CAPACITY}: one slot cannot tell a full queue from an empty one (such a queue loses items)"
-            ))
-        } else if !capacity.is_power_of_two() {
-            Some(format!("queue capacity {capacity} is not a power of two"))
-        } else if capacity > MAX_QUEUE_CAPACITY {
-            Some(format!("queue capacity {capacity} is above 2^31"))
-        } else if elem_size == 0 {
-            Some("queue element size is 0".to_owned())
-        } else {
-            None
-        };
+        let wrong = capacity_problem(capacity)
+            .or_else(|| (elem_size == 0).then(|| "queue element size is 0".to_owned()));
         if let Some(what) = wrong {
             return Err(Error::corrupt(name, what));
         }
-        match layout::checked_ring_size(capacity, elem_size) {
-            Some(size) if size as u64 == entry.size() => {}
-            _ => {
-                return Err(Error::CapacityMismatch {
-                    name: name.to_owned(),
-                    capacity: capacity as u64,
-                    entry_size: entry.size(),
-                })
-            }
-        }
+        ring::check_size(name, &entry, capacity, elem_size)?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)
     }
 

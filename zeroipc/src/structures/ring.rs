@@ -59,7 +59,21 @@ pub(crate) fn check_geometry<T>(
     elem_size: u32,
 ) -> Result<()> {
     crate::structures::expect_elem_size(name, size_of::<T>(), elem_size)?;
-    match checked_ring_size(capacity, size_of::<T>()) {
+    check_size(name, entry, capacity, size_of::<T>())
+}
+
+/// Checks that `capacity` slots of `elem_size` bytes give exactly the entry's size.
+///
+/// # Errors
+///
+/// [`Error::CapacityMismatch`].
+pub(crate) fn check_size(
+    name: &str,
+    entry: &Entry,
+    capacity: usize,
+    elem_size: usize,
+) -> Result<()> {
+    match checked_ring_size(capacity, elem_size) {
         Some(size) if size as u64 == entry.size() => Ok(()),
         _ => Err(Error::CapacityMismatch {
             name: name.to_owned(),

@@ -523,12 +523,7 @@ impl<T: Pod> Stack<T> {
         crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
         let capacity = header.capacity as usize;
-        if capacity == 0 || capacity > MAX_STACK_CAPACITY {
-            return Err(Error::corrupt(
-                name,
-                format!("stack capacity {capacity} is not between 1 and 2^31 - 1"),
-            ));
-        }
+        check_capacity(name, capacity)?;
         ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
         let stack = Self::from_parts(region, name, entry.offset(), capacity)?;
         // Relaxed: a validity check of the value only.
@@ -914,6 +909,22 @@ impl<T> Clone for Stack<T> {
     }
 }
 
+/// Checks a stack header's `capacity`: 1 to `MAX_STACK_CAPACITY` (2^31 - 1).
+///
+/// # Errors
+///
+/// [`Error::Corrupt`] naming the capacity.
+#[cfg(not(loom))]
+fn check_capacity(name: &str, capacity: usize) -> Result<()> {
+    if capacity == 0 || capacity > MAX_STACK_CAPACITY {
+        return Err(Error::corrupt(
+            name,
+            format!("stack capacity {capacity} is not between 1 and 2^31 - 1"),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(not(loom))]
 impl<T> fmt::Debug for Stack<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1102,25 +1113,11 @@ impl RawStack {
         let (entry, header) = ring::read_header::<StackHeader>(mem, name)?;
         let capacity = header.capacity as usize;
         let elem_size = header.elem_size as usize;
-        if capacity == 0 || capacity > MAX_STACK_CAPACITY {
-            return Err(Error::corrupt(
-                name,
-                format!("stack capacity {capacity} is not between 1 and 2^31 - 1"),
-            ));
-        }
+        check_capacity(name, capacity)?;
         if elem_size == 0 {
             return Err(Error::corrupt(name, "stack element size is 0"));
         }
-        match layout::checked_ring_size(capacity, elem_size) {
-            Some(size) if size as u64 == entry.size() => {}
-            _ => {
-                return Err(Error::CapacityMismatch {
-                    name: name.to_owned(),
-                    capacity: capacity as u64,
-                    entry_size: entry.size(),
-                })
-            }
-        }
+        ring::check_size(name, &entry, capacity, elem_size)?;
         let stack = Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)?;
         // Relaxed: a validity check of the value only.
         let top = stack.top.atomic().load(Ordering::Relaxed);
