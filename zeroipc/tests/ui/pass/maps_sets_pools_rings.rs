@@ -34,8 +34,18 @@ pub struct Bank {
 const _: () = assert!(Bank::ENTRIES[0].size == zeroipc::layout::map_size(64, 24));
 const _: () = assert!(Bank::ENTRIES[3].size == 24 + 32 * 4);
 
+/// Removes the segment when dropped, also when an assertion fails.
+struct Unlink(String);
+
+impl Drop for Unlink {
+    fn drop(&mut self) {
+        let _ = Memory::unlink(&self.0);
+    }
+}
+
 fn main() {
     let name = format!("/zeroipc_ui_bank_{}", std::process::id());
+    let _unlink = Unlink(name.clone());
     let bank = Bank::create(&name).unwrap();
     let account = Account { balance: -5, id: 7, flags: 1 };
     bank.users.insert(7, account).unwrap();
@@ -50,5 +60,4 @@ fn main() {
     }
     assert_eq!(again.nodes.capacity(), 8);
     assert_eq!(again.samples.capacity(), 32);
-    Memory::unlink(&name).unwrap();
 }
