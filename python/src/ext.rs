@@ -181,6 +181,41 @@ impl Map {
         }
     }
 
+    /// Inserts or updates ``key`` with ``value``, as ``m[key] = value``; the value it
+    /// replaced, or None if the key was new. Raises ``zeroipc.Full`` when there is no room.
+    fn put<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let (k, v) = (self.key.encode(py, key)?, self.value.encode(py, value)?);
+        match py
+            .allow_threads(|| self.raw.insert(&k, &v, PATIENCE))
+            .py(py)?
+        {
+            Some(old) => self.value.decode(py, &old).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes ``key`` and returns its value, as ``dict.pop``: ``default`` if the map did
+    /// not hold it (a ``KeyError`` if no default is given).
+    #[pyo3(signature = (key, *default))]
+    fn pop<'py>(
+        &self,
+        py: Python<'py>,
+        key: &Bound<'_, PyAny>,
+        default: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let k = self.key.encode(py, key)?;
+        match py.allow_threads(|| self.raw.remove(&k, PATIENCE)).py(py)? {
+            Some(old) => self.value.decode(py, &old),
+            None if !default.is_empty() => default.get_item(0),
+            None => Err(PyKeyError::new_err(key.clone().unbind())),
+        }
+    }
+
     /// The value of ``key``, or None if the map does not hold it.
     fn find<'py>(
         &self,
