@@ -292,6 +292,14 @@ fn run(raw: &[String]) -> Result<()> {
                 args.timeout,
             )
         }
+        other => run_ext(other, &args),
+    }
+}
+
+/// Creates `seg` with room for `bytes` of structures besides the table.
+/// The steps of the Map, Set, Pool and Ring workers.
+fn run_ext(step: &str, args: &Args) -> Result<()> {
+    match step {
         "map-worker" | "set-worker" => {
             let [seg, id, n, shared] = args.operands(4, 4)? else {
                 unreachable!()
@@ -333,7 +341,6 @@ fn run(raw: &[String]) -> Result<()> {
     }
 }
 
-/// Creates `seg` with room for `bytes` of structures besides the table.
 fn create_segment(seg: &str, bytes: usize) -> Result<Memory> {
     let size = bytes
         .checked_add(SEGMENT_SLACK)
@@ -756,27 +763,23 @@ fn pool_worker(seg: &str, id: u64, rounds: u64, hold: usize) -> Result<()> {
     let mem = Memory::open(seg)?;
     let pool = Pool::<u64>::open(&mem, "pool")?;
     let (mut clashes, mut allocations, mut empty) = (0u64, 0u64, 0u64);
-    let mut held = Vec::with_capacity(hold);
+    let mut nodes = Vec::with_capacity(hold);
     for round in 0..rounds {
         let mark = id << 32 | round;
-        while held.len() < hold {
-            match pool.allocate()? {
-                Some(node) => {
-                    pool.set(&node, mark)?;
-                    held.push(node);
-                    allocations += 1;
-                }
-                None => {
-                    empty += 1;
-                    break;
-                }
-            }
+        while nodes.len() < hold {
+            let Some(node) = pool.allocate()? else {
+                empty += 1;
+                break;
+            };
+            pool.set(&node, mark)?;
+            nodes.push(node);
+            allocations += 1;
         }
         std::thread::yield_now();
-        for node in &held {
+        for node in &nodes {
             clashes += u64::from(pool.get(node)? != mark);
         }
-        for node in held.drain(..) {
+        for node in nodes.drain(..) {
             pool.free(node)?;
         }
     }

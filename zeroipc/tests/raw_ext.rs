@@ -2,6 +2,9 @@
 //! `RawPool`, `RawRing`): the same bytes and algorithm as the typed ones, so each reads what
 //! the other wrote, and their readers refuse to write.
 
+// The values are exact in binary floating point.
+#![allow(clippy::float_cmp)]
+
 mod common;
 
 use std::time::Duration;
