@@ -96,6 +96,10 @@ pub(crate) fn to_py(py: Python<'_>, error: zeroipc::Error) -> PyErr {
             "CountAtMaximum"
         }
         E::Timeout => "Timeout",
+        E::Full { name } => {
+            attrs.push(("name", s(name)));
+            "Full"
+        }
         E::IndexOutOfBounds { .. } => return PyIndexError::new_err(message),
         E::Io { .. } => return PyOSError::new_err(message),
         E::Corrupt { name, what } => {

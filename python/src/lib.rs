@@ -12,6 +12,7 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod ext;
 mod queue;
 mod segment;
 mod stack;
@@ -25,6 +26,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<segment::Segment>()?;
     m.add_class::<queue::Queue>()?;
     m.add_class::<stack::Stack>()?;
+    m.add_class::<ext::Map>()?;
+    m.add_class::<ext::Set>()?;
+    m.add_class::<ext::Pool>()?;
+    m.add_class::<ext::Ring>()?;
     m.add_class::<sync::Semaphore>()?;
     m.add_class::<sync::Mutex>()?;
     m.add_class::<sync::Once>()?;

@@ -29,11 +29,15 @@ pub(crate) struct Queue {
 /// # Errors
 ///
 /// `ValueError` if the array's items are of another size, or it is not C-contiguous.
-fn check_array(array: &Bound<'_, PyUntypedArray>, elem: usize, writable: bool) -> PyResult<usize> {
+pub(crate) fn check_array(
+    array: &Bound<'_, PyUntypedArray>,
+    elem: usize,
+    writable: bool,
+) -> PyResult<usize> {
     let itemsize = array.dtype().itemsize();
     if itemsize != elem {
         return Err(PyValueError::new_err(format!(
-            "the array's items are {itemsize} bytes; the queue's elements are {elem}"
+            "the array's items are {itemsize} bytes; the structure's elements are {elem}"
         )));
     }
     if !array.is_c_contiguous() {
@@ -51,7 +55,7 @@ fn check_array(array: &Bound<'_, PyUntypedArray>, elem: usize, writable: bool) -
 }
 
 /// The data pointer of an array.
-fn data_ptr(array: &Bound<'_, PyUntypedArray>) -> *mut u8 {
+pub(crate) fn data_ptr(array: &Bound<'_, PyUntypedArray>) -> *mut u8 {
     // SAFETY: as in `check_array`: a plain field of the live array object.
     unsafe { (*array.as_array_ptr()).data.cast::<u8>() }
 }

@@ -1,4 +1,5 @@
-"""ZeroIPC: named arrays, queues, stacks and synchronisation in POSIX shared memory.
+"""ZeroIPC: named arrays, queues, stacks, maps, sets, pools, rings and synchronisation in
+POSIX shared memory.
 
 This package reads and writes binary format version 2, which the C++, C, Go,
 Rust and other Python implementations share: a segment written by one is
@@ -25,6 +26,7 @@ from .errors import (
     CountAtMaximum,
     ElementSizeMismatch,
     ElementTypeError,
+    Full,
     InvalidName,
     NotFound,
     NotLocked,
@@ -36,6 +38,7 @@ from .errors import (
     UnsupportedVersion,
     ZeroIPCError,
 )
+from .map import Map, Pool, Ring, Set
 from .memory import Memory, Table, TableEntry
 from .queue import Queue
 from .stack import Stack
@@ -54,8 +57,10 @@ __all__ = [
     "ElementTypeError",
     "Event",
     "EventMode",
+    "Full",
     "InvalidName",
     "Latch",
+    "Map",
     "Memory",
     "Monitor",
     "Mutex",
@@ -64,9 +69,12 @@ __all__ = [
     "NotReady",
     "Once",
     "OutOfSpace",
+    "Pool",
     "Queue",
     "RWLock",
+    "Ring",
     "Semaphore",
+    "Set",
     "Signal",
     "SlotStuck",
     "Stack",

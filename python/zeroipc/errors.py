@@ -129,6 +129,15 @@ class Timeout(ZeroIPCError, TimeoutError):
         super().__init__(f"{what} {name!r}: still waiting{detail} after {timeout} s")
 
 
+class Full(ZeroIPCError, RuntimeError):
+    """A map or set had no room for a new key: every slot on the key's probe path holds
+    another key (removed keys leave tombstones that only the same key reuses)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(f"entry {name!r} has no free slot on the key's path")
+
+
 class CountAtMaximum(ZeroIPCError, OverflowError):
     """A semaphore release found the count already at its maximum; the count is unchanged.
 

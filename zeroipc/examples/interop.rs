@@ -39,6 +39,16 @@
 //!                                          generation, wait at `phase`, check that every
 //!                                          participant's progress has reached it, wait again;
 //!                                          print how many of those waits this process led
+//! interop map-worker SEG ID N SHARED     on the Map<u64, u64> `map` (and the latches `start`
+//!                                          and `map_phase`, all made by the test): the steps of
+//!                                          "Map, Set, Pool and Ring workers" below
+//! interop set-worker SEG ID N SHARED     the same on the Set<u64> `set` (latch `set_phase`)
+//! interop pool-worker SEG ID ROUNDS HOLD ROUNDS times: allocate HOLD nodes of the Pool<u64>
+//!                                          `pool`, mark each ID << 32 | round, check every mark
+//!                                          is still there, free them; print `clashes=`
+//! interop ring-produce SEG ENTRY COUNT   write 0..COUNT, in order, to the Ring<u64> ENTRY
+//! interop ring-consume SEG ENTRY COUNT   read COUNT elements of the Ring<u64> ENTRY; check
+//!                                          that element i is i
 //!
 //! options: --timeout SECS   how long one push or pop may wait (default 30)
 //! ```
@@ -57,7 +67,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bytemuck::{Pod, Zeroable};
-use zeroipc::{layout, Array, Barrier, Latch, Memory, Mutex, Queue, Stack};
+use zeroipc::{layout, Array, Barrier, Latch, Map, Memory, Mutex, Pool, Queue, Ring, Set, Stack};
 
 /// The item a consumer stops at, in `until-stop` mode. Producers never push it: their ids
 /// are below `u32::MAX`.
@@ -98,7 +108,12 @@ const HELP: &str = "usage: interop STEP ARGS... [--timeout SECS]
   declared-check SEG
   create-sync SEG PARTICIPANTS
   lock-increment SEG ROUNDS
-  barrier-rounds SEG INDEX GENERATIONS";
+  barrier-rounds SEG INDEX GENERATIONS
+  map-worker SEG ID N SHARED
+  set-worker SEG ID N SHARED
+  pool-worker SEG ID ROUNDS HOLD
+  ring-produce SEG ENTRY COUNT
+  ring-consume SEG ENTRY COUNT";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -277,11 +292,55 @@ fn run(raw: &[String]) -> Result<()> {
                 args.timeout,
             )
         }
-        other => Err(Usage(format!("unknown step {other:?}")).into()),
+        other => run_ext(other, &args),
     }
 }
 
 /// Creates `seg` with room for `bytes` of structures besides the table.
+/// The steps of the Map, Set, Pool and Ring workers.
+fn run_ext(step: &str, args: &Args) -> Result<()> {
+    match step {
+        "map-worker" | "set-worker" => {
+            let [seg, id, n, shared] = args.operands(4, 4)? else {
+                unreachable!()
+            };
+            let (id, n, shared) = (
+                number(id, "ID")?,
+                number(n, "N")?,
+                number(shared, "SHARED")?,
+            );
+            if step == "map-worker" {
+                map_worker(seg, id, n, shared, args.timeout)
+            } else {
+                set_worker(seg, id, n, shared, args.timeout)
+            }
+        }
+        "pool-worker" => {
+            let [seg, id, rounds, hold] = args.operands(4, 4)? else {
+                unreachable!()
+            };
+            pool_worker(
+                seg,
+                number(id, "ID")?,
+                number(rounds, "ROUNDS")?,
+                number(hold, "HOLD")?,
+            )
+        }
+        "ring-produce" | "ring-consume" => {
+            let [seg, entry, count] = args.operands(3, 3)? else {
+                unreachable!()
+            };
+            let count = number(count, "COUNT")?;
+            if step == "ring-produce" {
+                ring_produce(seg, entry, count, args.timeout)
+            } else {
+                ring_consume(seg, entry, count, args.timeout)
+            }
+        }
+        other => Err(Usage(format!("unknown step {other:?}")).into()),
+    }
+}
+
 fn create_segment(seg: &str, bytes: usize) -> Result<Memory> {
     let size = bytes
         .checked_add(SEGMENT_SLACK)
@@ -611,4 +670,190 @@ fn start_together(mem: &Memory, timeout: Duration) -> Result<()> {
     start
         .wait_timeout(timeout)
         .map_err(|e| format!("the other workers did not start: {e}").into())
+}
+
+// ---- Map, Set, Pool and Ring workers (tests/cross_language/test_xlang_ext.py) -------------
+//
+// A map or set worker ID (its twin in Python is `xlang_ext_worker.py`):
+//
+// 0. counts the latch `start` (made by the test) down and waits for every worker, so that
+//    all four begin together;
+// 1. its own keys `own(ID, i)`, i in 0..N: inserts i; then, for even i, updates to
+//    i + UPDATED (the update must give i back); the shared keys `shared(j)`, j in 0..SHARED:
+//    inserts j * 7, as every worker does; counts the inserts that found the key new;
+// 2. counts the latch down and waits for every worker to reach it;
+// 3. removes its own keys with i % 3 == 0 (each must be there) and every shared key with
+//    j < SHARED / 2, counting the removals that found it.
+//
+// It prints `new_shared=... removed_shared=...`: over all workers, each sum must be exactly the
+// number of shared keys concerned (a key held twice would be found twice).
+
+/// Added to an own key's value by its update.
+const UPDATED: u64 = 1_000_000;
+
+fn own_key(id: u64, i: u64) -> u64 {
+    id * 1_000_000 + i
+}
+
+fn shared_key(j: u64) -> u64 {
+    5_000_000 + j
+}
+
+fn phase(mem: &Memory, latch: &str, timeout: Duration) -> Result<()> {
+    let phase = Latch::open(mem, latch)?;
+    phase.count_down(1);
+    phase
+        .wait_timeout(timeout)
+        .map_err(|e| format!("the other workers did not reach {latch}: {e}").into())
+}
+
+fn map_worker(seg: &str, id: u64, n: u64, shared: u64, timeout: Duration) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let map = Map::<u64, u64>::open(&mem, "map")?;
+    start_together(&mem, timeout)?;
+    let mut new_shared = 0u64;
+    for i in 0..n {
+        if map.insert_timeout(own_key(id, i), i, timeout)?.is_some() {
+            return Err(format!("own key {i} was there before its insert").into());
+        }
+    }
+    for j in 0..shared {
+        new_shared += u64::from(map.insert_timeout(shared_key(j), j * 7, timeout)?.is_none());
+    }
+    for i in (0..n).step_by(2) {
+        let old = map.insert_timeout(own_key(id, i), i + UPDATED, timeout)?;
+        if old != Some(i) {
+            return Err(format!("own key {i} held {old:?} at its update, not {i}").into());
+        }
+    }
+    phase(&mem, "map_phase", timeout)?;
+    let mut removed_shared = 0u64;
+    for i in (0..n).step_by(3) {
+        let want = if i % 2 == 0 { i + UPDATED } else { i };
+        let got = map.remove_timeout(&own_key(id, i), timeout)?;
+        if got != Some(want) {
+            return Err(format!("own key {i} held {got:?} at its removal, not {want}").into());
+        }
+    }
+    for j in 0..shared / 2 {
+        removed_shared += u64::from(map.remove_timeout(&shared_key(j), timeout)?.is_some());
+    }
+    println!("new_shared={new_shared} removed_shared={removed_shared}");
+    Ok(())
+}
+
+fn set_worker(seg: &str, id: u64, n: u64, shared: u64, timeout: Duration) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let set = Set::<u64>::open(&mem, "set")?;
+    start_together(&mem, timeout)?;
+    let mut new_shared = 0u64;
+    for i in 0..n {
+        if !set.insert_timeout(own_key(id, i), timeout)? {
+            return Err(format!("own element {i} was there before its insert").into());
+        }
+    }
+    for j in 0..shared {
+        new_shared += u64::from(set.insert_timeout(shared_key(j), timeout)?);
+    }
+    phase(&mem, "set_phase", timeout)?;
+    let mut removed_shared = 0u64;
+    for i in (0..n).step_by(3) {
+        if !set.remove_timeout(&own_key(id, i), timeout)? {
+            return Err(format!("own element {i} was gone at its removal").into());
+        }
+    }
+    for j in 0..shared / 2 {
+        removed_shared += u64::from(set.remove_timeout(&shared_key(j), timeout)?);
+    }
+    println!("new_shared={new_shared} removed_shared={removed_shared}");
+    Ok(())
+}
+
+fn pool_worker(seg: &str, id: u64, rounds: u64, hold: usize) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let pool = Pool::<u64>::open(&mem, "pool")?;
+    let (mut clashes, mut allocations, mut empty) = (0u64, 0u64, 0u64);
+    let mut nodes = Vec::with_capacity(hold);
+    for round in 0..rounds {
+        let mark = id << 32 | round;
+        while nodes.len() < hold {
+            let Some(node) = pool.allocate()? else {
+                empty += 1;
+                break;
+            };
+            pool.set(&node, mark)?;
+            nodes.push(node);
+            allocations += 1;
+        }
+        std::thread::yield_now();
+        for node in &nodes {
+            clashes += u64::from(pool.get(node)? != mark);
+        }
+        for node in nodes.drain(..) {
+            pool.free(node)?;
+        }
+    }
+    println!("clashes={clashes} allocations={allocations} empty={empty}");
+    Ok(())
+}
+
+/// Elements a ring step moves per call.
+const RING_CHUNK: usize = 4096;
+
+fn ring_produce(seg: &str, entry: &str, count: u64, timeout: Duration) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let ring = Ring::<u64>::open(&mem, entry)?;
+    let started = Instant::now();
+    let mut chunk = Vec::with_capacity(RING_CHUNK);
+    let (mut next, mut progress) = (0u64, Instant::now());
+    while next < count {
+        chunk.clear();
+        chunk.extend(next..count.min(next + RING_CHUNK as u64));
+        let n = ring.write(&chunk);
+        if n == 0 {
+            if progress.elapsed() > timeout {
+                return Err(format!("the ring stayed full for {timeout:?} at {next}").into());
+            }
+            std::thread::yield_now();
+            continue;
+        }
+        next += n as u64;
+        progress = Instant::now();
+    }
+    println!(
+        "written={count} seconds={:.3}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn ring_consume(seg: &str, entry: &str, count: u64, timeout: Duration) -> Result<()> {
+    let mem = Memory::open(seg)?;
+    let ring = Ring::<u64>::open(&mem, entry)?;
+    let started = Instant::now();
+    let mut chunk = vec![0u64; RING_CHUNK];
+    let (mut next, mut progress) = (0u64, Instant::now());
+    while next < count {
+        let want = RING_CHUNK.min((count - next) as usize);
+        let n = ring.read(&mut chunk[..want]);
+        if n == 0 {
+            if progress.elapsed() > timeout {
+                return Err(format!("the ring stayed empty for {timeout:?} at {next}").into());
+            }
+            std::thread::yield_now();
+            continue;
+        }
+        for &value in &chunk[..n] {
+            if value != next {
+                return Err(format!("element {next} is {value}").into());
+            }
+            next += 1;
+        }
+        progress = Instant::now();
+    }
+    println!(
+        "received={count} in_order=true seconds={:.3}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

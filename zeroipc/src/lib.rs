@@ -86,10 +86,19 @@ pub use structures::array::RawArray;
 #[cfg(not(loom))]
 pub use structures::array::{Array, ArrayReader, Iter};
 #[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::bytes_ring::RawRing;
+#[cfg(not(loom))]
 pub use structures::bytes_ring::{Ring, RingReader};
 pub use structures::map::{hash_bytes, MapKey};
 #[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::map::{KeyKind, RawKey, RawMap};
+#[cfg(not(loom))]
 pub use structures::map::{Map, MapIter, MapReader};
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::pool::RawPool;
 #[cfg(not(loom))]
 pub use structures::pool::{Pool, PoolIndex, PoolReader};
 #[cfg(not(loom))]
@@ -97,6 +106,9 @@ pub use structures::pool::{Pool, PoolIndex, PoolReader};
 pub use structures::queue::RawQueue;
 #[cfg(not(loom))]
 pub use structures::queue::{Queue, QueueReader};
+#[cfg(not(loom))]
+#[doc(hidden)]
+pub use structures::set::RawSet;
 #[cfg(not(loom))]
 pub use structures::set::{Set, SetIter, SetReader};
 #[cfg(not(loom))]

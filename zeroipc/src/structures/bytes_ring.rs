@@ -20,6 +20,7 @@ use crate::atomic::{AtomicU64, Ordering};
 use crate::error::{Error, Result};
 use crate::memory::Memory;
 use crate::region::Mapped;
+use crate::schema::TypeDesc;
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
 
@@ -102,6 +103,8 @@ pub struct Ring<T> {
     /// In bytes: a multiple of `size_of::<T>()`, at least one element, at most `u32::MAX`.
     /// Read once, never re-read.
     capacity: u64,
+    /// Bytes per element: `size_of::<T>()`, or a [`RawRing`]'s element size (at least 1).
+    elem: u64,
     name: String,
     _elem: PhantomData<fn() -> T>,
 }
@@ -122,19 +125,32 @@ impl<T: Pod> Ring<T> {
     /// If `capacity` is zero.
     pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Ring<T>> {
         let () = crate::structures::ElementType::<T>::OK;
+        Self::create_sized(mem, name, capacity, size_of::<T>(), TypeDesc::of::<T>())
+    }
+
+    /// [`create`](Ring::create) for elements of `elem` bytes (`size_of::<T>()`, or a
+    /// [`RawRing`]'s).
+    /// The schema records it with elements of type `ty`.
+    fn create_sized(
+        mem: &Memory,
+        name: &str,
+        capacity: usize,
+        elem: usize,
+        ty: TypeDesc,
+    ) -> Result<Ring<T>> {
         assert!(capacity > 0, "a ring has room for at least one element");
         let too_big = || Error::OutOfSpace {
             requested: u64::MAX,
             available: mem.size(),
         };
         let bytes = capacity
-            .checked_mul(size_of::<T>())
+            .checked_mul(elem)
             .filter(|&b| u32::try_from(b).is_ok())
             .ok_or_else(too_big)?;
         let size = checked_bytes_ring_size(bytes).ok_or_else(too_big)?;
         let line = crate::schema::EntryDesc {
             params: &[("capacity", capacity as u64)],
-            ty: Some(crate::schema::TypeDesc::of::<T>()),
+            ty: Some(ty),
             ..crate::schema::EntryDesc::new(name, "ring")
         };
         let entry = mem.add_described(
@@ -144,14 +160,14 @@ impl<T: Pod> Ring<T> {
                     write_pos: 0,
                     read_pos: 0,
                     capacity: bytes as u32,
-                    elem_size: size_of::<T>() as u32,
+                    elem_size: elem as u32,
                 };
                 region.write(offset, header)?;
                 region.write_bytes(offset + BYTES_RING_HEADER_SIZE as u64, &vec![0; bytes])
             },
             &line,
         )?;
-        Self::from_parts(mem, name, entry.offset(), bytes as u64)
+        Self::from_parts(mem, name, entry.offset(), bytes as u64, elem)
     }
 
     /// Opens the ring called `name`.
@@ -167,13 +183,24 @@ impl<T: Pod> Ring<T> {
     /// with its own message; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Ring<T>> {
         let () = crate::structures::ElementType::<T>::OK;
-        let (offset, capacity) = check_header(mem, name, size_of::<T>())?;
-        let ring = Self::from_parts(mem, name, offset, capacity)?;
+        Self::open_sized(mem, name, size_of::<T>())
+    }
+
+    /// [`open`](Ring::open) for elements of `elem` bytes.
+    fn open_sized(mem: &Memory, name: &str, elem: usize) -> Result<Ring<T>> {
+        let (offset, capacity) = check_header(mem, name, elem)?;
+        let ring = Self::from_parts(mem, name, offset, capacity, elem)?;
         ring.check()?;
         Ok(ring)
     }
 
-    fn from_parts(mem: &Memory, name: &str, offset: u64, capacity: u64) -> Result<Ring<T>> {
+    fn from_parts(
+        mem: &Memory,
+        name: &str,
+        offset: u64,
+        capacity: u64,
+        elem: usize,
+    ) -> Result<Ring<T>> {
         // A handle writes (write, read): refused on a read-only segment, whose readers come
         // through `for_reading`.
         let region = mem.writable()?;
@@ -189,6 +216,7 @@ impl<T: Pod> Ring<T> {
                 .mapped(offset + BYTES_RING_HEADER_SIZE as u64, capacity)
                 .ok_or_else(outside)?,
             capacity,
+            elem: elem as u64,
             name: name.to_owned(),
             _elem: PhantomData,
         })
@@ -201,7 +229,7 @@ impl<T: Pod> Ring<T> {
 
     /// The number of elements it holds when full.
     pub fn capacity(&self) -> usize {
-        self.capacity as usize / size_of::<T>()
+        (self.capacity / self.elem) as usize
     }
 
     /// The capacity in bytes, as the header stores it.
@@ -212,10 +240,7 @@ impl<T: Pod> Ring<T> {
     /// The unread bytes, if the positions make sense: within the capacity, whole elements.
     fn unread(&self, write: u64, read: u64) -> Option<u64> {
         let used = write.wrapping_sub(read);
-        (used <= self.capacity
-            && used % size_of::<T>() as u64 == 0
-            && read % size_of::<T>() as u64 == 0)
-            .then_some(used)
+        (used <= self.capacity && used % self.elem == 0 && read % self.elem == 0).then_some(used)
     }
 
     /// The number of unread elements at the moment of the call (0 if the positions do not
@@ -227,7 +252,7 @@ impl<T: Pod> Ring<T> {
         // Acquire: as above.
         let write = self.write_pos.atomic().load(Ordering::Acquire);
         self.unread(write, read)
-            .map_or(0, |u| (u / size_of::<T>() as u64) as usize)
+            .map_or(0, |u| (u / self.elem) as usize)
     }
 
     /// Whether nothing was unread at the moment of the call.
@@ -253,8 +278,7 @@ impl<T: Pod> Ring<T> {
             &self.name,
             format!(
                 "ring positions write {write}, read {read} break its rules: at most {} bytes unread, on {}-byte element boundaries",
-                self.capacity,
-                size_of::<T>()
+                self.capacity, self.elem
             ),
         ))
     }
@@ -262,6 +286,12 @@ impl<T: Pod> Ring<T> {
     /// Writes as many of `values` as there is room for, in order; returns how many. The
     /// producer's call: one writer at a time.
     pub fn write(&self, values: &[T]) -> usize {
+        self.write_bytes(bytemuck::cast_slice(values))
+    }
+
+    /// Writes the longest prefix of whole elements of `bytes` there is room for; how many
+    /// elements.
+    fn write_bytes(&self, bytes: &[u8]) -> usize {
         // Relaxed: only the producer (this caller) stores `write_pos`.
         let write = self.write_pos.atomic().load(Ordering::Relaxed);
         // Acquire: pairs with the consumer's Release store in `read`, so its reads of the
@@ -270,10 +300,8 @@ impl<T: Pod> Ring<T> {
         let Some(used) = self.unread(write, read) else {
             return 0;
         };
-        let n = values
-            .len()
-            .min(((self.capacity - used) / size_of::<T>() as u64) as usize);
-        let bytes: &[u8] = bytemuck::cast_slice(&values[..n]);
+        let n = (bytes.len() as u64 / self.elem).min((self.capacity - used) / self.elem);
+        let bytes = &bytes[..(n * self.elem) as usize];
         self.copy(write, bytes.len(), |data, at, range| {
             data.store_run(at, &bytes[range]);
         });
@@ -282,12 +310,18 @@ impl<T: Pod> Ring<T> {
         self.write_pos
             .atomic()
             .store(write.wrapping_add(bytes.len() as u64), Ordering::Release);
-        n
+        n as usize
     }
 
     /// Reads up to `out.len()` elements, oldest first, into the front of `out`; returns how
     /// many. The consumer's call: one reader at a time.
     pub fn read(&self, out: &mut [T]) -> usize {
+        self.read_bytes(bytemuck::cast_slice_mut(out))
+    }
+
+    /// Reads whole elements into the front of `out`, as many as are there and fit; how
+    /// many elements.
+    fn read_bytes(&self, out: &mut [u8]) -> usize {
         // Relaxed: only the consumer (this caller) stores `read_pos`.
         let read = self.read_pos.atomic().load(Ordering::Relaxed);
         // Acquire: pairs with the producer's Release store in `write`, so the bytes it wrote
@@ -296,8 +330,8 @@ impl<T: Pod> Ring<T> {
         let Some(used) = self.unread(write, read) else {
             return 0;
         };
-        let n = out.len().min((used / size_of::<T>() as u64) as usize);
-        let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out[..n]);
+        let n = (out.len() as u64 / self.elem).min(used / self.elem);
+        let bytes = &mut out[..(n * self.elem) as usize];
         let len = bytes.len();
         self.copy(read, len, |data, at, range| {
             data.load_run(at, &mut bytes[range]);
@@ -307,7 +341,7 @@ impl<T: Pod> Ring<T> {
         self.read_pos
             .atomic()
             .store(read.wrapping_add(len as u64), Ordering::Release);
-        n
+        n as usize
     }
 
     /// Copies of the unread elements, oldest first, without reading them: for tools that
@@ -321,7 +355,7 @@ impl<T: Pod> Ring<T> {
         let Some(used) = self.unread(write, read) else {
             return Vec::new();
         };
-        let mut out = vec![T::zeroed(); (used / size_of::<T>() as u64) as usize];
+        let mut out = vec![T::zeroed(); used as usize / size_of::<T>()];
         let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut out);
         let len = bytes.len();
         self.copy(read, len, |data, at, range| {
@@ -374,6 +408,141 @@ impl<T> fmt::Debug for Ring<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let region = self.data.region();
         crate::structures::debug_handle(f, "Ring", &self.name, self.capacity as usize, region)
+    }
+}
+
+/// A [`Ring`] of elements of a size known only at run time, moved as bytes: for bindings to
+/// languages whose element types are run-time values (numpy dtypes). The same ring and
+/// algorithm as `Ring<T>`, whose element size it takes from the caller.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct RawRing {
+    ring: Ring<u8>,
+    /// The segment's name when opened by [`open_read`](RawRing::open_read): then only
+    /// `snapshot` reads it.
+    reading: Option<String>,
+}
+
+impl RawRing {
+    /// [`Ring::create`] with room for `capacity` elements of `elem_size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ring::create`].
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` or `elem_size` is zero.
+    pub fn create(mem: &Memory, name: &str, capacity: usize, elem_size: usize) -> Result<RawRing> {
+        assert!(elem_size > 0, "a ring's elements have at least one byte");
+        Ring::create_sized(
+            mem,
+            name,
+            capacity,
+            elem_size,
+            TypeDesc::Opaque { size: elem_size },
+        )
+        .map(|ring| RawRing {
+            ring,
+            reading: None,
+        })
+    }
+
+    /// [`Ring::open`] for elements of `elem_size` bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ring::open`]; [`Error::ElementSizeMismatch`] for another element size.
+    pub fn open(mem: &Memory, name: &str, elem_size: usize) -> Result<RawRing> {
+        Self::open_as(mem, name, elem_size, None)
+    }
+
+    /// [`Ring::open_read`]'s ring: [`write_bytes`](RawRing::write_bytes) and
+    /// [`read_bytes`](RawRing::read_bytes) are refused, [`snapshot`](RawRing::snapshot) reads.
+    ///
+    /// # Errors
+    ///
+    /// As [`RawRing::open`], but never [`Error::ReadOnly`].
+    pub fn open_read(mem: &Memory, name: &str, elem_size: usize) -> Result<RawRing> {
+        Self::open_as(
+            &mem.for_reading(),
+            name,
+            elem_size,
+            Some(mem.name().to_owned()),
+        )
+    }
+
+    fn open_as(
+        mem: &Memory,
+        name: &str,
+        elem_size: usize,
+        reading: Option<String>,
+    ) -> Result<RawRing> {
+        let (_, header) = crate::structures::read_header::<RingHeader>(mem, name)?;
+        if elem_size == 0 || header.elem_size == 0 {
+            crate::structures::expect_elem_size(name, elem_size.max(1), header.elem_size)?;
+            return Err(Error::corrupt(name, "ring elements of 0 bytes"));
+        }
+        Ring::open_sized(mem, name, elem_size).map(|ring| RawRing { ring, reading })
+    }
+
+    /// The bytes of an element.
+    pub fn elem_size(&self) -> usize {
+        self.ring.elem as usize
+    }
+
+    /// See [`Ring::name`].
+    pub fn name(&self) -> &str {
+        self.ring.name()
+    }
+
+    /// See [`Ring::capacity`].
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
+    /// See [`Ring::len`].
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    /// See [`Ring::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// [`Ring::write`] of the whole elements of `bytes`; how many elements.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ReadOnly`] for a ring opened with [`open_read`](RawRing::open_read).
+    pub fn write_bytes(&self, bytes: &[u8]) -> Result<usize> {
+        self.writer()?;
+        Ok(self.ring.write_bytes(bytes))
+    }
+
+    /// [`Ring::read`] into the whole elements of `out`; how many elements.
+    ///
+    /// # Errors
+    ///
+    /// As [`write_bytes`](RawRing::write_bytes).
+    pub fn read_bytes(&self, out: &mut [u8]) -> Result<usize> {
+        self.writer()?;
+        Ok(self.ring.read_bytes(out))
+    }
+
+    fn writer(&self) -> Result<()> {
+        match &self.reading {
+            Some(segment) => Err(Error::ReadOnly {
+                segment: segment.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The bytes of [`Ring::snapshot`].
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.ring.snapshot()
     }
 }
 

@@ -434,6 +434,28 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
     /// it stayed INSERTING for the whole `wait`; [`MapFail::Corrupt`] for a state no peer
     /// writes. The map is unchanged then.
     pub fn insert(&self, key: K, value: V, wait: &mut Wait) -> Result<Option<V>, MapFail> {
+        self.insert_with(key, wait, |slots, index, occupied| {
+            let old = occupied.then(|| self.value(index));
+            // SAFETY: in bounds (from `place`), the value field, and the slot is ours (the
+            // caller holds its claim).
+            unsafe { slots.write(index, self.value_offset, value) };
+            old
+        })
+    }
+
+    /// As [`insert`](Self::insert), with the value written by `write(slots, index,
+    /// occupied)` while the slot is claimed (`occupied`: the key was there, an update):
+    /// for handles whose values are bytes of a size known at run time.
+    ///
+    /// # Errors
+    ///
+    /// As [`insert`](Self::insert).
+    pub fn insert_with<X>(
+        &self,
+        key: K,
+        wait: &mut Wait,
+        write: impl FnOnce(&R, usize, bool) -> X,
+    ) -> Result<X, MapFail> {
         // Exit: the key was written, or an error; a lost claim (a peer changed the slot
         // between the scan and the claim) scans again, after a wait on that slot.
         loop {
@@ -451,14 +473,12 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
                 }
                 continue;
             }
-            let old = (from == MAP_OCCUPIED).then(|| self.value(index));
             if from == MAP_EMPTY {
                 // SAFETY: in bounds (from `place`), the key field, and the slot is ours; the
                 // only write of this slot's key (see the module docs).
                 unsafe { self.slots.write(index, self.key_offset, key) };
             }
-            // SAFETY: in bounds, the value field, and the slot is ours.
-            unsafe { self.slots.write(index, self.value_offset, value) };
+            let got = write(&self.slots, index, from == MAP_OCCUPIED);
             if from != MAP_OCCUPIED {
                 // Relaxed: a count; counted before the slot is published, so a remover,
                 // which can only take the key after the Release below, never counts below
@@ -466,18 +486,22 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
                 self.size.fetch_add(1, Ordering::Relaxed);
             }
             self.release(index, MAP_OCCUPIED);
-            return Ok(old);
+            return Ok(got);
         }
     }
 
-    /// Runs `take` on the claimed OCCUPIED slot holding `key` and leaves it in `to`;
-    /// `None` if the key is in no slot.
-    fn with_key<X>(
+    /// Runs `take(slots, index)` on the claimed OCCUPIED slot holding `key` and leaves it
+    /// in `to` (OCCUPIED: a read; DELETED: a removal); `None` if the key is in no slot.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    pub fn with_key<X>(
         &self,
         key: &K,
         to: u32,
         wait: &mut Wait,
-        take: impl Fn(usize) -> X,
+        take: impl FnOnce(&R, usize) -> X,
     ) -> Result<Option<X>, MapFail> {
         // Exit: as in `insert`.
         loop {
@@ -492,7 +516,7 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
                 }
                 continue;
             }
-            let got = take(index);
+            let got = take(&self.slots, index);
             if to == MAP_DELETED {
                 // Relaxed: as in `insert`; the key was counted before it was published.
                 self.size.fetch_sub(1, Ordering::Relaxed);
@@ -508,7 +532,7 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
     ///
     /// [`MapFail::Stuck`] and [`MapFail::Corrupt`], as for [`insert`](Self::insert).
     pub fn get(&self, key: &K, wait: &mut Wait) -> Result<Option<V>, MapFail> {
-        self.with_key(key, MAP_OCCUPIED, wait, |index| self.value(index))
+        self.with_key(key, MAP_OCCUPIED, wait, |_, index| self.value(index))
     }
 
     /// Removes `key`; its value if it was in the map.
@@ -517,7 +541,7 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
     ///
     /// As for [`get`](Self::get).
     pub fn remove(&self, key: &K, wait: &mut Wait) -> Result<Option<V>, MapFail> {
-        self.with_key(key, MAP_DELETED, wait, |index| self.value(index))
+        self.with_key(key, MAP_DELETED, wait, |_, index| self.value(index))
     }
 
     /// Whether `key` is in the map. Reads no value, so claims no slot.
@@ -532,13 +556,20 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
     /// The key and value of slot `index` if it is OCCUPIED now, read under a claim; `None`
     /// for any other state, or when a peer has the slot.
     pub fn entry_at(&self, index: usize) -> Option<(K, V)> {
+        self.entry_with(index, |_, index| self.value(index))
+    }
+
+    /// The key of slot `index` and what `take(slots, index)` reads of its value, under a
+    /// claim, if the slot is OCCUPIED now; `None` for any other state, or when a peer has
+    /// the slot.
+    pub fn entry_with<X>(&self, index: usize, take: impl FnOnce(&R, usize) -> X) -> Option<(K, X)> {
         if !self.claim(index, MAP_OCCUPIED) {
             return None;
         }
         // SAFETY: `index < capacity` (`claim` reached its word, which checks), the key field;
         // the slot is ours.
         let key: K = unsafe { self.slots.read(index, self.key_offset) };
-        let value = self.value(index);
+        let value = take(&self.slots, index);
         self.release(index, MAP_OCCUPIED);
         Some((key, value))
     }
@@ -552,6 +583,12 @@ impl<'a, K: MapKey, V: Pod, R: Records> MapView<'a, K, V, R> {
         // field; a peer may write it meanwhile, which the per-byte atomic copy allows.
         let value = unsafe { self.slots.read(index, self.value_offset) };
         Some((key, value))
+    }
+
+    /// What `read(slots, index)` reads of slot `index`'s value without a claim: for a reader
+    /// that cannot write, as [`entry_unclaimed`](Self::entry_unclaimed).
+    pub fn read_unclaimed<X>(&self, index: usize, read: impl FnOnce(&R, usize) -> X) -> X {
+        read(&self.slots, index)
     }
 
     /// The key of slot `index` if it is OCCUPIED now (no claim: keys never change).
@@ -602,10 +639,35 @@ pub(crate) struct Table<K, V> {
     slots: Mapped<u8>,
     /// Read once, never re-read: from 1 to `MAX_MAP_CAPACITY`.
     capacity: usize,
+    /// Its slots' geometry: that of `K` and `V`, or a [`RawMap`]'s.
+    slot: Slot,
     pub(crate) name: String,
     /// `"map"` or `"set"`, for errors.
     kind: &'static str,
     _types: PhantomData<fn() -> (K, V)>,
+}
+
+/// The geometry of a map's slots: their size and alignment, and the value's offset and size.
+#[cfg(not(loom))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
+    size: usize,
+    align: usize,
+    value_offset: usize,
+    value_size: usize,
+}
+
+#[cfg(not(loom))]
+impl Slot {
+    /// The slots of keys `(size, align)` and values `(size, align)`.
+    const fn of(key: (usize, usize), value: (usize, usize)) -> Slot {
+        Slot {
+            size: map_slot_size(key.0, key.1, value.0, value.1),
+            align: map_slot_align(key.1, value.1),
+            value_offset: map_value_offset(key.0, key.1, value.1),
+            value_size: value.0,
+        }
+    }
 }
 
 #[cfg(not(loom))]
@@ -615,6 +677,7 @@ impl<K, V> Clone for Table<K, V> {
             size: self.size.clone(),
             slots: self.slots.clone(),
             capacity: self.capacity,
+            slot: self.slot,
             name: self.name.clone(),
             kind: self.kind,
             _types: PhantomData,
@@ -627,6 +690,13 @@ type View<'a, K, V> = MapView<'a, K, V, MappedRecords<'a>>;
 
 #[cfg(not(loom))]
 impl<K: MapKey, V: Pod> Table<K, V> {
+    const SLOT: Slot = Slot {
+        size: View::<K, V>::SLOT_SIZE,
+        align: View::<K, V>::SLOT_ALIGN,
+        value_offset: View::<K, V>::VALUE_OFFSET,
+        value_size: size_of::<V>(),
+    };
+
     /// Adds an empty table called `name` of `capacity` slots (every state EMPTY).
     pub(crate) fn create(
         mem: &Memory,
@@ -634,8 +704,23 @@ impl<K: MapKey, V: Pod> Table<K, V> {
         capacity: usize,
         kind: &'static str,
     ) -> Result<Table<K, V>> {
+        // A set's values are `()`: no value type.
+        let value_ty = (size_of::<V>() > 0).then(crate::schema::TypeDesc::of::<V>);
+        Self::create_sized(mem, name, capacity, kind, Self::SLOT, value_ty)
+    }
+
+    /// [`create`](Table::create) with slots of the geometry `layout`, recorded in the
+    /// schema with keys of type `K` and values of type `value_ty`.
+    fn create_sized(
+        mem: &Memory,
+        name: &str,
+        capacity: usize,
+        kind: &'static str,
+        layout: Slot,
+        value_ty: Option<crate::schema::TypeDesc>,
+    ) -> Result<Table<K, V>> {
         assert!(capacity > 0, "a {kind} has room for at least one key");
-        let slot = View::<K, V>::SLOT_SIZE;
+        let slot = layout.size;
         let too_big = || Error::OutOfSpace {
             requested: u64::MAX,
             available: mem.size(),
@@ -644,8 +729,6 @@ impl<K: MapKey, V: Pod> Table<K, V> {
             return Err(too_big());
         }
         let size = checked_map_size(capacity, slot).ok_or_else(too_big)?;
-        // A set's values are `()`: no value type.
-        let value_ty = (size_of::<V>() > 0).then(crate::schema::TypeDesc::of::<V>);
         let line = crate::schema::EntryDesc {
             params: &[("capacity", capacity as u64)],
             ty: Some(crate::schema::TypeDesc::of::<K>()),
@@ -659,7 +742,7 @@ impl<K: MapKey, V: Pod> Table<K, V> {
                     size: 0,
                     capacity: capacity as u32,
                     key_size: size_of::<K>() as u32,
-                    value_size: size_of::<V>() as u32,
+                    value_size: layout.value_size as u32,
                 };
                 region.write(offset, header)?;
                 // Unused space is zero unless someone wrote past `next_offset`; the format's
@@ -671,21 +754,31 @@ impl<K: MapKey, V: Pod> Table<K, V> {
             },
             &line,
         )?;
-        Self::from_parts(mem.region(), name, entry.offset(), capacity, kind)
+        Self::from_parts(mem.region(), name, entry.offset(), capacity, kind, layout)
     }
 
     /// Opens the table called `name`, checking its header against the entry, `K` and `V`.
     pub(crate) fn open(mem: &Memory, name: &str, kind: &'static str) -> Result<Table<K, V>> {
+        Self::open_sized(mem, name, kind, Self::SLOT)
+    }
+
+    /// [`open`](Table::open) with slots of the geometry `layout`.
+    fn open_sized(
+        mem: &Memory,
+        name: &str,
+        kind: &'static str,
+        layout: Slot,
+    ) -> Result<Table<K, V>> {
         let (offset, capacity) = check_header(
             mem,
             name,
             kind,
-            (size_of::<K>(), size_of::<V>()),
-            View::<K, V>::SLOT_SIZE,
+            (size_of::<K>(), layout.value_size),
+            layout.size,
         )?;
         // Reads of a value claim its slot: a handle writes, so a read-only segment is
         // refused here (readers go through `for_reading`).
-        Self::from_parts(mem.writable()?, name, offset, capacity, kind)
+        Self::from_parts(mem.writable()?, name, offset, capacity, kind, layout)
     }
 
     fn from_parts(
@@ -694,13 +787,14 @@ impl<K: MapKey, V: Pod> Table<K, V> {
         offset: u64,
         capacity: usize,
         kind: &'static str,
+        layout: Slot,
     ) -> Result<Table<K, V>> {
         let outside = || Error::corrupt(name, format!("{kind} lies outside the segment"));
         let size = region
             .mapped::<AtomicU32>(offset + MAP_SIZE_OFFSET as u64, 1)
             .ok_or_else(outside)?;
         let bytes = (capacity as u64)
-            .checked_mul(View::<K, V>::SLOT_SIZE as u64)
+            .checked_mul(layout.size as u64)
             .ok_or_else(outside)?;
         let slots = region
             .mapped::<u8>(offset + MAP_HEADER_SIZE as u64, bytes)
@@ -709,6 +803,7 @@ impl<K: MapKey, V: Pod> Table<K, V> {
             size,
             slots,
             capacity,
+            slot: layout,
             name: name.to_owned(),
             kind,
             _types: PhantomData,
@@ -716,24 +811,15 @@ impl<K: MapKey, V: Pod> Table<K, V> {
         // Checks that the slots' geometry and alignment make a view (every structure starts
         // 8-aligned, and a slot's alignment is at most 8, so this holds for any entry that
         // passed the table's checks).
-        MappedRecords::new(
-            &table.slots,
-            View::<K, V>::SLOT_SIZE,
-            capacity,
-            View::<K, V>::SLOT_ALIGN,
-        )
-        .ok_or_else(|| Error::corrupt(name, format!("{kind} slots are misaligned")))?;
+        MappedRecords::new(&table.slots, layout.size, capacity, layout.align)
+            .ok_or_else(|| Error::corrupt(name, format!("{kind} slots are misaligned")))?;
         Ok(table)
     }
 
     pub(crate) fn view(&self) -> View<'_, K, V> {
-        let records = MappedRecords::new(
-            &self.slots,
-            View::<K, V>::SLOT_SIZE,
-            self.capacity,
-            View::<K, V>::SLOT_ALIGN,
-        )
-        .expect("checked in `from_parts`");
+        let records =
+            MappedRecords::new(&self.slots, self.slot.size, self.capacity, self.slot.align)
+                .expect("checked in `from_parts`");
         MapView::new(self.size.atomic(), records)
     }
 
@@ -1104,6 +1190,369 @@ impl<K: MapKey, V: Pod> MapReader<K, V> {
         (0..view.capacity())
             .filter_map(|index| view.entry_unclaimed(index))
             .collect()
+    }
+}
+
+// ---- Run-time-typed handles, for bindings ----------------------------------------------
+
+/// The key types a [`RawMap`] takes: each a `MapKey`, so that the map's one algorithm is
+/// run for it. Bytes keys (records, arrays) are arrays of their alignment's integer.
+#[cfg(not(loom))]
+macro_rules! raw_keys {
+    ($($variant:ident: $t:ty,)*) => {
+        #[derive(Clone)]
+        enum RawTable {
+            $($variant(Table<$t, ()>),)*
+        }
+
+        /// Calls `$body` with `$t` bound to the table (of key type `K`).
+        macro_rules! with_table {
+            ($table:expr, |$tb:ident: $k:ident| $body:expr) => {
+                match $table {
+                    $(RawTable::$variant($tb) => {
+                        #[allow(dead_code)] // not every body names the key type
+                        type $k = $t;
+                        $body
+                    })*
+                }
+            };
+        }
+
+        /// `(kind, size, align)` of each key type, in the order of the variants.
+        const RAW_KEYS: &[(KeyKind, usize, usize)] = &[
+            $((<$t as MapKey>::KIND, size_of::<$t>(), align_of::<$t>()),)*
+        ];
+
+        /// Calls `$make::<K>()` for the key type of `$key` (kind, size, align); `None` if no
+        /// variant has it.
+        macro_rules! for_key {
+            ($key:expr, |$k2:ident| $make:expr) => {{
+                let key: RawKey = $key;
+                let mut found = None;
+                $(
+                    if found.is_none()
+                        && (<$t as MapKey>::KIND, size_of::<$t>(), align_of::<$t>())
+                            == (key.kind, key.size, key.align)
+                    {
+                        type $k2 = $t;
+                        found = Some($make.map(RawTable::$variant));
+                    }
+                )*
+                found
+            }};
+        }
+    };
+}
+
+#[cfg(not(loom))]
+raw_keys! {
+    I8: i8, I16: i16, I32: i32, I64: i64,
+    U8: u8, U16: u16, U32: u32, U64: u64,
+    F32: f32, F64: f64,
+    B1x1: [u8; 1], B1x2: [u8; 2], B1x3: [u8; 3], B1x4: [u8; 4], B1x5: [u8; 5], B1x6: [u8; 6],
+    B1x7: [u8; 7], B1x8: [u8; 8], B1x12: [u8; 12], B1x16: [u8; 16],
+    B2x1: [u16; 1], B2x2: [u16; 2], B2x3: [u16; 3], B2x4: [u16; 4], B2x6: [u16; 6], B2x8: [u16; 8],
+    B4x1: [u32; 1], B4x2: [u32; 2], B4x3: [u32; 3], B4x4: [u32; 4], B4x6: [u32; 6], B4x8: [u32; 8],
+    B8x1: [u64; 1], B8x2: [u64; 2], B8x3: [u64; 3], B8x4: [u64; 4],
+}
+
+/// A [`RawMap`]'s key type: how it hashes and compares, its size and its alignment.
+#[cfg(not(loom))]
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawKey {
+    /// How it hashes and compares.
+    pub kind: KeyKind,
+    /// Its bytes.
+    pub size: usize,
+    /// Its alignment.
+    pub align: usize,
+}
+
+/// A [`Map`] (or, with values of no bytes, a [`Set`](crate::Set)) whose key and value types
+/// are known only at run time, keys and values given as bytes: for bindings to languages
+/// whose element types are run-time values (numpy dtypes). Each key type is one of a list of
+/// `MapKey` types, so the map's one algorithm runs for it; a key type outside the list
+/// (a record of an unusual size) is refused.
+#[cfg(not(loom))]
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct RawMap {
+    table: RawTable,
+    key: RawKey,
+    /// The segment's name when opened by [`open_read`](RawMap::open_read): then only the
+    /// reading methods work.
+    reading: Option<String>,
+}
+
+#[cfg(not(loom))]
+impl RawMap {
+    /// The key types a `RawMap` takes: `(kind, size, align)`.
+    pub fn key_types() -> &'static [(KeyKind, usize, usize)] {
+        RAW_KEYS
+    }
+
+    fn slot(name: &str, key: RawKey, value: (usize, usize)) -> Result<Slot> {
+        let (size, align) = value;
+        let ok = align.is_power_of_two()
+            && align <= crate::structures::MAX_ELEMENT_ALIGN
+            && size % align == 0;
+        if !ok {
+            return Err(Error::corrupt(
+                name,
+                "map values need a size that is a multiple of an alignment of at most 8",
+            ));
+        }
+        Ok(Slot::of((key.size, key.align), value))
+    }
+
+    fn unsupported(name: &str, key: RawKey) -> Error {
+        Error::corrupt(
+            name,
+            format!(
+                "no map key type of {} bytes aligned to {} hashed as {:?}",
+                key.size, key.align, key.kind
+            ),
+        )
+    }
+
+    /// [`Map::create`] (`kind` "map") or [`Set::create`](crate::Set::create) (`kind` "set",
+    /// `value` `(0, 1)`) for keys of type `key` and values of `value` = `(size, align)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::create`]; [`Error::Corrupt`] for a key type outside the list, or a value
+    /// type no type has.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is zero.
+    pub fn create(
+        mem: &Memory,
+        name: &str,
+        kind: &'static str,
+        capacity: usize,
+        key: RawKey,
+        value: (usize, usize),
+    ) -> Result<RawMap> {
+        let slot = Self::slot(name, key, value)?;
+        // A set's values are none: no value type; a map's, bytes of their size.
+        let value_ty = (value.0 > 0).then_some(crate::schema::TypeDesc::Opaque { size: value.0 });
+        let table = for_key!(key, |K| Table::<K, ()>::create_sized(
+            mem, name, capacity, kind, slot, value_ty
+        ))
+        .ok_or_else(|| Self::unsupported(name, key))??;
+        Ok(RawMap {
+            table,
+            key,
+            reading: None,
+        })
+    }
+
+    /// [`Map::open`] or [`Set::open`](crate::Set::open) (by `kind`) for keys of type `key`
+    /// and values of `value` = `(size, align)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::open`]; as [`create`](RawMap::create) for the types.
+    pub fn open(
+        mem: &Memory,
+        name: &str,
+        kind: &'static str,
+        key: RawKey,
+        value: (usize, usize),
+    ) -> Result<RawMap> {
+        Self::open_as(mem, name, kind, key, value, None)
+    }
+
+    /// [`Map::open_read`]'s map: reading methods only (`contains` and `entries`); the
+    /// others answer [`Error::ReadOnly`].
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](RawMap::open), but never [`Error::ReadOnly`].
+    pub fn open_read(
+        mem: &Memory,
+        name: &str,
+        kind: &'static str,
+        key: RawKey,
+        value: (usize, usize),
+    ) -> Result<RawMap> {
+        let segment = Some(mem.name().to_owned());
+        Self::open_as(&mem.for_reading(), name, kind, key, value, segment)
+    }
+
+    fn open_as(
+        mem: &Memory,
+        name: &str,
+        kind: &'static str,
+        key: RawKey,
+        value: (usize, usize),
+        reading: Option<String>,
+    ) -> Result<RawMap> {
+        let slot = Self::slot(name, key, value)?;
+        let table = for_key!(key, |K| Table::<K, ()>::open_sized(mem, name, kind, slot))
+            .ok_or_else(|| Self::unsupported(name, key))??;
+        Ok(RawMap {
+            table,
+            key,
+            reading,
+        })
+    }
+
+    fn writer(&self) -> Result<()> {
+        match &self.reading {
+            Some(segment) => Err(Error::ReadOnly {
+                segment: segment.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The table name.
+    pub fn name(&self) -> &str {
+        with_table!(&self.table, |t: K| &t.name)
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        with_table!(&self.table, |t: K| t.capacity())
+    }
+
+    /// The number of keys at the moment of the call; see [`Map::len`].
+    pub fn len(&self) -> usize {
+        with_table!(&self.table, |t: K| t.view().len())
+    }
+
+    /// Whether the map held no key at the moment of the call.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The key type.
+    pub fn key(&self) -> RawKey {
+        self.key
+    }
+
+    /// The bytes of a value (0 for a set).
+    pub fn value_size(&self) -> usize {
+        with_table!(&self.table, |t: K| t.slot.value_size)
+    }
+
+    /// The key of `bytes`, which must be of the key's size.
+    fn key_of<K: MapKey>(bytes: &[u8]) -> K {
+        assert_eq!(bytes.len(), size_of::<K>(), "one key's bytes");
+        bytemuck::pod_read_unaligned(bytes)
+    }
+
+    /// The value bytes of claimed slot `index`.
+    fn read_value<R: Records>(slot: Slot, slots: &R, index: usize) -> Vec<u8> {
+        (0..slot.value_size)
+            // SAFETY: in bounds (the caller's slot), byte `i` of the value field, within the
+            // slot; the slot is claimed, or (a reader) its copy is per-byte atomic.
+            .map(|i| unsafe { slots.read::<u8>(index, slot.value_offset + i) })
+            .collect()
+    }
+
+    /// [`Map::insert_timeout`] of the bytes `key` and `value`; the old value's bytes if the
+    /// key was there (an update).
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::insert`]; [`Error::ReadOnly`] for a reader.
+    ///
+    /// # Panics
+    ///
+    /// If `key` or `value` is not of its type's size.
+    pub fn insert(&self, key: &[u8], value: &[u8], timeout: Duration) -> Result<Option<Vec<u8>>> {
+        self.writer()?;
+        with_table!(&self.table, |t: K| {
+            let slot = t.slot;
+            assert_eq!(value.len(), slot.value_size, "one value's bytes");
+            t.run(timeout, |v, w| {
+                v.insert_with(Self::key_of::<K>(key), w, |slots, index, occupied| {
+                    let old = occupied.then(|| Self::read_value(slot, slots, index));
+                    for (i, &b) in value.iter().enumerate() {
+                        // SAFETY: in bounds, byte `i` of the value field; the slot is ours.
+                        unsafe { slots.write::<u8>(index, slot.value_offset + i, b) };
+                    }
+                    old
+                })
+            })
+        })
+    }
+
+    /// [`Map::get_timeout`]: the value's bytes, if the map holds `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::get`]; [`Error::ReadOnly`] for a reader (reads claim the slot).
+    pub fn get(&self, key: &[u8], timeout: Duration) -> Result<Option<Vec<u8>>> {
+        self.writer()?;
+        self.take(key, MAP_OCCUPIED, timeout)
+    }
+
+    /// [`Map::remove_timeout`]: the value's bytes, if the map held `key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::remove`]; [`Error::ReadOnly`] for a reader.
+    pub fn remove(&self, key: &[u8], timeout: Duration) -> Result<Option<Vec<u8>>> {
+        self.writer()?;
+        self.take(key, MAP_DELETED, timeout)
+    }
+
+    fn take(&self, key: &[u8], to: u32, timeout: Duration) -> Result<Option<Vec<u8>>> {
+        with_table!(&self.table, |t: K| {
+            let slot = t.slot;
+            t.run(timeout, |v, w| {
+                v.with_key(&Self::key_of::<K>(key), to, w, |slots, index| {
+                    Self::read_value(slot, slots, index)
+                })
+            })
+        })
+    }
+
+    /// [`Map::contains_key_timeout`] (claims nothing, so a reader may call it too).
+    ///
+    /// # Errors
+    ///
+    /// As [`Map::contains_key`].
+    pub fn contains(&self, key: &[u8], timeout: Duration) -> Result<bool> {
+        with_table!(&self.table, |t: K| t
+            .run(timeout, |v, w| v.contains_key(&Self::key_of::<K>(key), w)))
+    }
+
+    /// The keys' and values' bytes, in slot order: read under claims ([`Map::iter`]), or,
+    /// for a reader, without ([`MapReader::snapshot`]).
+    pub fn entries(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        with_table!(&self.table, |t: K| {
+            let slot = t.slot;
+            let view = t.view();
+            (0..view.capacity())
+                .filter_map(|index| {
+                    let (key, value) = if self.reading.is_some() {
+                        let key = view.key_at(index)?;
+                        (
+                            key,
+                            view.read_unclaimed(index, |slots, index| {
+                                Self::read_value(slot, slots, index)
+                            }),
+                        )
+                    } else {
+                        view.entry_with(index, |slots, index| Self::read_value(slot, slots, index))?
+                    };
+                    Some((bytemuck::bytes_of(&key).to_vec(), value))
+                })
+                .collect()
+        })
+    }
+}
+
+#[cfg(not(loom))]
+impl fmt::Debug for RawMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        with_table!(&self.table, |t: K| t.debug(f, "RawMap"))
     }
 }
 

@@ -28,6 +28,7 @@ use crate::{
     error::{Error, Result},
     memory::Memory,
     region::Mapped,
+    schema::TypeDesc,
     structures::slots::MappedRecords,
 };
 
@@ -351,15 +352,37 @@ pub struct Pool<T> {
     nodes: Mapped<u8>,
     /// Read once, never re-read: from 1 to `MAX_POOL_CAPACITY`.
     capacity: usize,
+    /// Its nodes' geometry: that of `T`, or a [`RawPool`]'s.
+    node: Node,
     name: String,
     _elem: PhantomData<fn() -> T>,
 }
 
+/// A pool node's geometry.
+#[cfg(not(loom))]
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    elem_size: usize,
+    size: usize,
+    align: usize,
+    next_offset: usize,
+}
+
+#[cfg(not(loom))]
+impl Node {
+    const fn of(elem_size: usize, elem_align: usize) -> Node {
+        Node {
+            elem_size,
+            size: pool_node_size(elem_size, elem_align),
+            align: pool_node_align(elem_align),
+            next_offset: pool_next_offset(elem_size),
+        }
+    }
+}
+
 #[cfg(not(loom))]
 impl<T: Pod> Pool<T> {
-    const NEXT_OFFSET: usize = pool_next_offset(size_of::<T>());
-    const NODE_SIZE: usize = pool_node_size(size_of::<T>(), align_of::<T>());
-    const NODE_ALIGN: usize = pool_node_align(align_of::<T>());
+    const NODE: Node = Node::of(size_of::<T>(), align_of::<T>());
 
     /// Adds a pool called `name` of `capacity` free nodes (the free list in index order;
     /// data bytes zero).
@@ -376,6 +399,18 @@ impl<T: Pod> Pool<T> {
     /// If `capacity` is zero.
     pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Pool<T>> {
         let () = crate::structures::ElementType::<T>::OK;
+        Self::create_sized(mem, name, capacity, Self::NODE, TypeDesc::of::<T>())
+    }
+
+    /// [`create`](Pool::create) with nodes of the geometry `node`, recorded in the schema
+    /// with elements of type `ty`.
+    fn create_sized(
+        mem: &Memory,
+        name: &str,
+        capacity: usize,
+        node: Node,
+        ty: TypeDesc,
+    ) -> Result<Pool<T>> {
         assert!(capacity > 0, "a pool has at least one node");
         let too_big = || Error::OutOfSpace {
             requested: u64::MAX,
@@ -384,10 +419,10 @@ impl<T: Pod> Pool<T> {
         if capacity >= MAX_POOL_CAPACITY {
             return Err(too_big());
         }
-        let size = checked_pool_size(capacity, Self::NODE_SIZE).ok_or_else(too_big)?;
+        let size = checked_pool_size(capacity, node.size).ok_or_else(too_big)?;
         let line = crate::schema::EntryDesc {
             params: &[("capacity", capacity as u64)],
-            ty: Some(crate::schema::TypeDesc::of::<T>()),
+            ty: Some(ty),
             ..crate::schema::EntryDesc::new(name, "pool")
         };
         let entry = mem.add_described(
@@ -398,7 +433,7 @@ impl<T: Pod> Pool<T> {
                     allocated: 0,
                     padding: 0,
                     capacity: capacity as u32,
-                    elem_size: size_of::<T>() as u32,
+                    elem_size: node.elem_size as u32,
                 };
                 region.write(offset, header)?;
                 let mut nodes = vec![0u8; size - POOL_HEADER_SIZE];
@@ -408,14 +443,14 @@ impl<T: Pod> Pool<T> {
                     } else {
                         i as u32 + 1
                     };
-                    let at = i * Self::NODE_SIZE + Self::NEXT_OFFSET;
+                    let at = i * node.size + node.next_offset;
                     nodes[at..at + 4].copy_from_slice(&next.to_le_bytes());
                 }
                 region.write_bytes(offset + POOL_HEADER_SIZE as u64, &nodes)
             },
             &line,
         )?;
-        Self::from_parts(mem, name, entry.offset(), capacity)
+        Self::from_parts(mem, name, entry.offset(), capacity, node)
     }
 
     /// Opens the pool called `name`.
@@ -432,11 +467,22 @@ impl<T: Pod> Pool<T> {
     /// with its own message; a validation error if the table is corrupt.
     pub fn open(mem: &Memory, name: &str) -> Result<Pool<T>> {
         let () = crate::structures::ElementType::<T>::OK;
-        let (offset, capacity) = check_header(mem, name, size_of::<T>(), Self::NODE_SIZE)?;
-        Self::from_parts(mem, name, offset, capacity)
+        Self::open_sized(mem, name, Self::NODE)
     }
 
-    fn from_parts(mem: &Memory, name: &str, offset: u64, capacity: usize) -> Result<Pool<T>> {
+    /// [`open`](Pool::open) with nodes of the geometry `node`.
+    fn open_sized(mem: &Memory, name: &str, node: Node) -> Result<Pool<T>> {
+        let (offset, capacity) = check_header(mem, name, node.elem_size, node.size)?;
+        Self::from_parts(mem, name, offset, capacity, node)
+    }
+
+    fn from_parts(
+        mem: &Memory,
+        name: &str,
+        offset: u64,
+        capacity: usize,
+        node: Node,
+    ) -> Result<Pool<T>> {
         // A handle writes (allocate, free, set): refused on a read-only segment, whose
         // readers come through `for_reading`.
         let region = mem.writable()?;
@@ -450,29 +496,25 @@ impl<T: Pod> Pool<T> {
         let nodes = region
             .mapped::<u8>(
                 offset + POOL_HEADER_SIZE as u64,
-                (capacity * Self::NODE_SIZE) as u64,
+                (capacity * node.size) as u64,
             )
             .ok_or_else(outside)?;
-        MappedRecords::new(&nodes, Self::NODE_SIZE, capacity, Self::NODE_ALIGN)
+        MappedRecords::new(&nodes, node.size, capacity, node.align)
             .ok_or_else(|| Error::corrupt(name, "pool nodes are misaligned"))?;
         Ok(Pool {
             free_head,
             allocated,
             nodes,
             capacity,
+            node,
             name: name.to_owned(),
             _elem: PhantomData,
         })
     }
 
     fn records(&self) -> MappedRecords<'_> {
-        MappedRecords::new(
-            &self.nodes,
-            Self::NODE_SIZE,
-            self.capacity,
-            Self::NODE_ALIGN,
-        )
-        .expect("checked in `from_parts`")
+        MappedRecords::new(&self.nodes, self.node.size, self.capacity, self.node.align)
+            .expect("checked in `from_parts`")
     }
 
     fn view(&self) -> PoolView<'_, MappedRecords<'_>> {
@@ -480,7 +522,7 @@ impl<T: Pod> Pool<T> {
             self.free_head.atomic(),
             self.allocated.atomic(),
             self.records(),
-            Self::NEXT_OFFSET,
+            self.node.next_offset,
         )
     }
 
@@ -655,6 +697,198 @@ impl<T> fmt::Debug for Pool<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let region = self.nodes.region();
         crate::structures::debug_handle(f, "Pool", &self.name, self.capacity, region)
+    }
+}
+
+/// A [`Pool`] of elements of a size and alignment known only at run time, read and written
+/// as bytes: for bindings to languages whose element types are run-time values (numpy
+/// dtypes). The same pool, nodes and free list as `Pool<T>`.
+#[cfg(not(loom))]
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct RawPool {
+    pool: Pool<u8>,
+    /// The segment's name when opened by [`open_read`](RawPool::open_read): then only
+    /// `get_bytes` reads it.
+    reading: Option<String>,
+}
+
+#[cfg(not(loom))]
+impl RawPool {
+    fn node(elem_size: usize, elem_align: usize) -> Option<Node> {
+        let ok = elem_size > 0
+            && elem_align.is_power_of_two()
+            && elem_align <= crate::structures::MAX_ELEMENT_ALIGN
+            && elem_size % elem_align == 0;
+        ok.then(|| Node::of(elem_size, elem_align))
+    }
+
+    fn bad_type(name: &str) -> Error {
+        Error::corrupt(
+            name,
+            "pool elements need a size that is a non-zero multiple of an alignment of at most 8",
+        )
+    }
+
+    /// [`Pool::create`] for elements of `elem_size` bytes aligned to `elem_align`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pool::create`]; [`Error::Corrupt`] for a size or alignment no type has.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is zero.
+    pub fn create(
+        mem: &Memory,
+        name: &str,
+        capacity: usize,
+        elem_size: usize,
+        elem_align: usize,
+    ) -> Result<RawPool> {
+        let node = Self::node(elem_size, elem_align).ok_or_else(|| Self::bad_type(name))?;
+        Pool::create_sized(
+            mem,
+            name,
+            capacity,
+            node,
+            TypeDesc::Opaque { size: elem_size },
+        )
+        .map(|pool| RawPool {
+            pool,
+            reading: None,
+        })
+    }
+
+    /// [`Pool::open`] for elements of `elem_size` bytes aligned to `elem_align`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pool::open`].
+    pub fn open(mem: &Memory, name: &str, elem_size: usize, elem_align: usize) -> Result<RawPool> {
+        let node = Self::node(elem_size, elem_align).ok_or_else(|| Self::bad_type(name))?;
+        Pool::open_sized(mem, name, node).map(|pool| RawPool {
+            pool,
+            reading: None,
+        })
+    }
+
+    /// [`Pool::open_read`]'s pool: only the reading methods work, the others answer
+    /// [`Error::ReadOnly`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Pool::open_read`].
+    pub fn open_read(
+        mem: &Memory,
+        name: &str,
+        elem_size: usize,
+        elem_align: usize,
+    ) -> Result<RawPool> {
+        let node = Self::node(elem_size, elem_align).ok_or_else(|| Self::bad_type(name))?;
+        Pool::open_sized(&mem.for_reading(), name, node).map(|pool| RawPool {
+            pool,
+            reading: Some(mem.name().to_owned()),
+        })
+    }
+
+    fn writer(&self) -> Result<()> {
+        match &self.reading {
+            Some(segment) => Err(Error::ReadOnly {
+                segment: segment.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// See [`Pool::name`].
+    pub fn name(&self) -> &str {
+        self.pool.name()
+    }
+
+    /// See [`Pool::capacity`].
+    pub fn capacity(&self) -> usize {
+        self.pool.capacity()
+    }
+
+    /// See [`Pool::len`].
+    pub fn len(&self) -> usize {
+        self.pool.len()
+    }
+
+    /// See [`Pool::is_empty`].
+    pub fn is_empty(&self) -> bool {
+        self.pool.is_empty()
+    }
+
+    /// The bytes of an element.
+    pub fn elem_size(&self) -> usize {
+        self.pool.node.elem_size
+    }
+
+    /// See [`Pool::allocate`]; the node's index.
+    ///
+    /// # Errors
+    ///
+    /// As [`Pool::allocate`]; [`Error::ReadOnly`] for a reader.
+    pub fn allocate(&self) -> Result<Option<u32>> {
+        self.writer()?;
+        Ok(self.pool.allocate()?.map(|i| i.get()))
+    }
+
+    /// See [`Pool::free`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Pool::free`]; [`Error::ReadOnly`] for a reader.
+    pub fn free(&self, index: u32) -> Result<()> {
+        self.writer()?;
+        self.pool.free(PoolIndex(index))
+    }
+
+    /// Copies node `index`'s data into `out` (of [`elem_size`](RawPool::elem_size) bytes).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`] past the capacity.
+    ///
+    /// # Panics
+    ///
+    /// If `out` is not of the element's size.
+    pub fn get_bytes(&self, index: u32, out: &mut [u8]) -> Result<()> {
+        assert_eq!(out.len(), self.elem_size(), "one element's bytes");
+        let index = PoolIndex(index);
+        self.pool.check(&index)?;
+        let records = self.pool.records();
+        for (i, b) in out.iter_mut().enumerate() {
+            // SAFETY: `index < capacity` (checked) and byte `i` of the data field, within the
+            // node; the copy is per-byte atomic, as `Pool::get`'s.
+            *b = unsafe { records.read::<u8>(index.0 as usize, i) };
+        }
+        Ok(())
+    }
+
+    /// Copies `bytes` (of [`elem_size`](RawPool::elem_size) bytes) into node `index`'s data.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IndexOutOfBounds`] past the capacity; [`Error::ReadOnly`] for a reader.
+    ///
+    /// # Panics
+    ///
+    /// If `bytes` is not of the element's size.
+    pub fn set_bytes(&self, index: u32, bytes: &[u8]) -> Result<()> {
+        assert_eq!(bytes.len(), self.elem_size(), "one element's bytes");
+        self.writer()?;
+        let index = PoolIndex(index);
+        self.pool.check(&index)?;
+        let records = self.pool.records();
+        for (i, &b) in bytes.iter().enumerate() {
+            // SAFETY: as in `get_bytes`, for a write of the mapping, which is writable (not
+            // a reader's, checked above).
+            unsafe { records.write::<u8>(index.0 as usize, i, b) };
+        }
+        Ok(())
     }
 }
 

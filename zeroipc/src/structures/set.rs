@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::error::Result;
 use crate::memory::Memory;
-use crate::structures::map::{MapKey, Table};
+use crate::structures::map::{MapKey, RawKey, RawMap, Table};
 use crate::wait::SLOT_PATIENCE;
 
 // ---- Its layout (re-exported by `zeroipc::layout`) ------------------------------------
@@ -279,6 +279,102 @@ impl<'a, T: MapKey> IntoIterator for &'a SetReader<T> {
 
     fn into_iter(self) -> SetIter<'a, T> {
         self.iter()
+    }
+}
+
+// ---- Its run-time-typed handle, for bindings ------------------------------------------------
+
+/// A [`Set`] whose element type is known only at run time: a
+/// [`RawMap`](crate::structures::map::RawMap) of values of no bytes, checked and laid out as
+/// a set (the same bytes, see the module docs). For bindings.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct RawSet {
+    map: RawMap,
+}
+
+impl RawSet {
+    /// [`Set::create`] for elements of type `elem`.
+    ///
+    /// # Errors
+    ///
+    /// As [`RawMap::create`].
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is zero.
+    pub fn create(mem: &Memory, name: &str, capacity: usize, elem: RawKey) -> Result<RawSet> {
+        RawMap::create(mem, name, "set", capacity, elem, (0, 1)).map(|map| RawSet { map })
+    }
+
+    /// [`Set::open`] for elements of type `elem`.
+    ///
+    /// # Errors
+    ///
+    /// As [`RawMap::open`].
+    pub fn open(mem: &Memory, name: &str, elem: RawKey) -> Result<RawSet> {
+        RawMap::open(mem, name, "set", elem, (0, 1)).map(|map| RawSet { map })
+    }
+
+    /// [`Set::open_read`]'s set: `contains`, `elements` and the counts only.
+    ///
+    /// # Errors
+    ///
+    /// As [`RawMap::open_read`].
+    pub fn open_read(mem: &Memory, name: &str, elem: RawKey) -> Result<RawSet> {
+        RawMap::open_read(mem, name, "set", elem, (0, 1)).map(|map| RawSet { map })
+    }
+
+    /// The table name.
+    pub fn name(&self) -> &str {
+        self.map.name()
+    }
+
+    /// The number of slots.
+    pub fn capacity(&self) -> usize {
+        self.map.capacity()
+    }
+
+    /// The number of elements at the moment of the call.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the set held no element at the moment of the call.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// [`Set::insert_timeout`] of the element's bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`RawMap::insert`].
+    pub fn insert(&self, elem: &[u8], timeout: Duration) -> Result<bool> {
+        Ok(self.map.insert(elem, &[], timeout)?.is_none())
+    }
+
+    /// [`Set::contains_timeout`] of the element's bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`RawMap::contains`].
+    pub fn contains(&self, elem: &[u8], timeout: Duration) -> Result<bool> {
+        self.map.contains(elem, timeout)
+    }
+
+    /// [`Set::remove_timeout`] of the element's bytes.
+    ///
+    /// # Errors
+    ///
+    /// As [`RawMap::remove`].
+    pub fn remove(&self, elem: &[u8], timeout: Duration) -> Result<bool> {
+        Ok(self.map.remove(elem, timeout)?.is_some())
+    }
+
+    /// The elements' bytes, in slot order.
+    pub fn elements(&self) -> Vec<Vec<u8>> {
+        self.map.entries().into_iter().map(|(k, _)| k).collect()
     }
 }
 
