@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 
 mod errors;
 mod queue;
+mod schema;
 mod segment;
 mod stack;
 mod sync;
@@ -35,5 +36,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sync::Held>()?;
     m.add_class::<sync::Monitor>()?;
     m.add_class::<sync::Signal>()?;
+    schema::register(m)?;
     Ok(())
 }

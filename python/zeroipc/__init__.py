@@ -38,6 +38,7 @@ from .errors import (
 )
 from .memory import Memory, Table, TableEntry
 from .queue import Queue
+from .schema import DescribedSegment, SchemaEntry, open_segment, read_schema
 from .stack import Stack
 from .sync import EventMode
 
@@ -50,6 +51,7 @@ __all__ = [
     "Barrier",
     "Corrupt",
     "CountAtMaximum",
+    "DescribedSegment",
     "ElementSizeMismatch",
     "ElementTypeError",
     "Event",
@@ -66,6 +68,7 @@ __all__ = [
     "OutOfSpace",
     "Queue",
     "RWLock",
+    "SchemaEntry",
     "Semaphore",
     "Signal",
     "SlotStuck",
@@ -76,4 +79,6 @@ __all__ = [
     "Timeout",
     "UnsupportedVersion",
     "ZeroIPCError",
+    "open_segment",
+    "read_schema",
 ]

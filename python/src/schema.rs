@@ -1,0 +1,95 @@
+//! The schema entry (`zeroipc.schema`) from Python: reading a segment's schema, creating a
+//! segment with one, and recording the lines of what Python creates in it. The crate reads,
+//! checks and writes the schema; `zeroipc.schema` builds numpy dtypes from what it reads.
+
+use std::time::Duration;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::errors::IntoPy;
+use crate::segment::{segment_of, Segment};
+
+/// The schema of the segment ``memory`` (a ``Memory`` or a native ``Segment``), read and
+/// checked now: one JSON line per described entry (canonical, without its line break), in
+/// the order written; None for a segment without a schema entry.
+///
+/// Raises ``Corrupt`` for a damaged schema (its message names what is wrong).
+#[pyfunction]
+pub(crate) fn schema_lines(
+    py: Python<'_>,
+    memory: &Bound<'_, PyAny>,
+) -> PyResult<Option<Vec<String>>> {
+    let segment = segment_of(memory)?;
+    let memory = &segment.get().memory;
+    let Some(schema) = py.allow_threads(|| zeroipc::schema::read(memory)).py(py)? else {
+        return Ok(None);
+    };
+    Ok(Some(
+        schema
+            .entries()
+            .iter()
+            .map(|e| {
+                let mut line = String::from_utf8_lossy(&zeroipc::schema::encode_entry(e)).into_owned();
+                line.pop();
+                line
+            })
+            .collect(),
+    ))
+}
+
+/// Calls ``create()``; the first entry it adds under the line's name through the crate's
+/// dynamic API records ``line`` (one JSON line of the schema's grammar) in the segment's
+/// schema, if the segment has one. What ``create()`` returns.
+///
+/// Raises ``Corrupt`` for a line the schema's rules refuse, before ``create`` is called.
+#[pyfunction]
+pub(crate) fn recording(
+    py: Python<'_>,
+    line: &str,
+    create: &Bound<'_, PyAny>,
+) -> PyResult<PyObject> {
+    let entry = zeroipc::schema::parse_line(line).py(py)?;
+    let mut outcome = None;
+    zeroipc::schema::recording(&entry, || {
+        outcome = Some(create.call0().map(Bound::unbind));
+        Ok(())
+    })
+    .py(py)?;
+    outcome.unwrap_or_else(|| Err(PyValueError::new_err("the line was not recorded")))
+}
+
+/// Creates the segment ``name`` exclusively, as ``Segment.create``, with a schema entry
+/// holding up to ``schema_bytes`` of text.
+#[pyfunction]
+#[pyo3(signature = (name, size, max_entries, mode, lock_timeout, schema_bytes))]
+pub(crate) fn create_with_schema(
+    py: Python<'_>,
+    name: &str,
+    size: usize,
+    max_entries: u32,
+    mode: u32,
+    lock_timeout: f64,
+    schema_bytes: usize,
+) -> PyResult<Segment> {
+    let lock_timeout = Duration::try_from_secs_f64(lock_timeout).map_err(|_| {
+        PyValueError::new_err(format!(
+            "lock_timeout must be a finite number of seconds, 0 or more, not {lock_timeout}"
+        ))
+    })?;
+    let options = zeroipc::Memory::options()
+        .max_entries(max_entries)
+        .mode(mode)
+        .lock_timeout(lock_timeout)
+        .schema(Some(schema_bytes));
+    let memory = py.allow_threads(|| options.create(name, size)).py(py)?;
+    Ok(Segment { memory })
+}
+
+/// Adds the schema functions to the native module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(schema_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(recording, m)?)?;
+    m.add_function(wrap_pyfunction!(create_with_schema, m)?)?;
+    Ok(())
+}
