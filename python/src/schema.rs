@@ -30,7 +30,8 @@ pub(crate) fn schema_lines(
             .entries()
             .iter()
             .map(|e| {
-                let mut line = String::from_utf8_lossy(&zeroipc::schema::encode_entry(e)).into_owned();
+                let mut line =
+                    String::from_utf8_lossy(&zeroipc::schema::encode_entry(e)).into_owned();
                 line.pop();
                 line
             })
@@ -92,4 +93,31 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(recording, m)?)?;
     m.add_function(wrap_pyfunction!(create_with_schema, m)?)?;
     Ok(())
+}
+
+/// `create()`, during which the entry `name` the crate adds records `dtype` (as the
+/// package's `zeroipc.schema` describes it) in place of opaque bytes of its size.
+pub(crate) fn recording_dtype<R>(
+    py: Python<'_>,
+    name: &str,
+    kind: &str,
+    dtype: &Bound<'_, PyAny>,
+    create: impl FnOnce() -> R,
+) -> PyResult<R> {
+    let line: String = py
+        .import("zeroipc.schema")?
+        .getattr("line_of")?
+        .call1((name, kind, pyo3::types::PyDict::new(py), dtype))?
+        .extract()?;
+    let Ok(entry) = zeroipc::schema::parse_line(&line) else {
+        // A name the schema refuses (the crate refuses it too, when it adds the entry).
+        return Ok(create());
+    };
+    let mut made = None;
+    zeroipc::schema::recording(&entry, || {
+        made = Some(create());
+        Ok(())
+    })
+    .py(py)?;
+    made.ok_or_else(|| PyValueError::new_err("the entry was not created"))
 }

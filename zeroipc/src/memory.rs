@@ -322,9 +322,11 @@ impl Memory {
         let line = crate::schema::take_pending(name);
         let mut init = Some(init);
         let mut once = |offset| init.take().and_then(|f| f(&self.region, offset));
-        let mut entries =
-            self.table
-                .add_all_recorded(&self.region, &mut [(name, size, &mut once)], line.as_deref())?;
+        let mut entries = self.table.add_all_recorded(
+            &self.region,
+            &mut [(name, size, &mut once)],
+            line.as_deref(),
+        )?;
         Ok(entries.remove(0))
     }
 
@@ -338,7 +340,7 @@ impl Memory {
     ) -> Result<Entry> {
         self.writable()?;
         crate::schema::check_user_name(line.name)?;
-        let text = crate::schema::encode_line(line);
+        let text = crate::schema::line_text(line);
         let mut init = Some(init);
         let mut once = |offset| init.take().and_then(|f| f(&self.region, offset));
         let mut entries = self.table.add_all_recorded(
@@ -388,7 +390,7 @@ impl Memory {
                 (name, size as u64, init as &mut dyn FnMut(u64) -> Option<()>)
             })
             .collect();
-        let text = line.map(crate::schema::encode_line);
+        let text = line.map(crate::schema::line_text);
         self.table
             .add_all_recorded(&self.region, &mut list, text.as_deref())
     }

@@ -4,15 +4,16 @@
 
 use std::cell::RefCell;
 
+use super::encode::{encode_line, EntryDesc};
 use super::parse::{parse, SchemaEntry};
-use super::types::Type;
+use super::types::{Type, TypeDesc};
 use super::{entry_bytes, Schema};
 use crate::error::{Error, Result};
 
 thread_local! {
     /// The line the next entry this thread adds under the line's name records, set for the
     /// length of one [`recording`] call.
-    static PENDING: RefCell<Option<(String, Vec<u8>)>> = const { RefCell::new(None) };
+    static PENDING: RefCell<Option<(SchemaEntry, Vec<u8>)>> = const { RefCell::new(None) };
 }
 
 /// Parses one line of schema text (without its `\n`), by the rules a reader applies to a
@@ -131,10 +132,12 @@ fn type_json(out: &mut String, ty: &Type) {
     }
 }
 
-/// Runs `f`, during which the first entry this thread adds through the dynamic API's
-/// run-time-sized constructors (`RawArray::create`, `RawQueue::create`, ...) under
-/// `line.name` records `line` in the segment's schema (if the segment has one), in place
-/// of nothing. The line is validated first.
+/// Runs `f`, during which the first entry this thread adds under `line.name` records what
+/// `line` says in the segment's schema (if the segment has one): all of it for an entry
+/// added by the run-time-sized constructors (`RawArray::create`, `RawQueue::create`, ...),
+/// which record nothing of their own; for a structure that records its own line (a
+/// `Signal<[u8; N]>`), only `line`'s element type, in place of the opaque bytes the crate
+/// knows, where the kinds are the same and the sizes equal. The line is validated first.
 ///
 /// # Errors
 ///
@@ -155,21 +158,49 @@ pub fn recording<R>(line: &SchemaEntry, f: impl FnOnce() -> Result<R>) -> Result
             PENDING.with(|p| p.borrow_mut().take());
         }
     }
-    PENDING.with(|p| *p.borrow_mut() = Some((line.name.clone(), text)));
+    PENDING.with(|p| *p.borrow_mut() = Some((line.clone(), text)));
     let _clear = Clear;
     f()
 }
 
-/// The line set by [`recording`] for `name`, taken (so it is recorded once).
-pub(crate) fn take_pending(name: &str) -> Option<Vec<u8>> {
+fn take(name: &str) -> Option<(SchemaEntry, Vec<u8>)> {
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        if p.as_ref().is_some_and(|(n, _)| n == name) {
-            p.take().map(|(_, text)| text)
+        if p.as_ref().is_some_and(|(e, _)| e.name == name) {
+            p.take()
         } else {
             None
         }
     })
+}
+
+/// The line set by [`recording`] for `name`, taken (so it is recorded once).
+pub(crate) fn take_pending(name: &str) -> Option<Vec<u8>> {
+    take(name).map(|(_, text)| text)
+}
+
+/// The text of the crate's own `line`, with the element type set by [`recording`] for its
+/// name in place of opaque bytes of the same size, for an entry of the same kind.
+pub(crate) fn line_text(line: &EntryDesc<'_>) -> Vec<u8> {
+    let text = encode_line(line);
+    let Some((pending, _)) = take(line.name) else {
+        return text;
+    };
+    let (Some(TypeDesc::Opaque { size }), Some(ty)) = (&line.ty, &pending.ty) else {
+        return text;
+    };
+    if pending.kind != line.kind || ty.size() != Some(*size as u64) {
+        return text;
+    }
+    let Some(mut entry) = std::str::from_utf8(&text)
+        .ok()
+        .and_then(|t| t.strip_suffix('\n'))
+        .and_then(|t| parse_line(t).ok())
+    else {
+        return text;
+    };
+    entry.ty = Some(ty.clone());
+    encode_entry(&entry)
 }
 
 impl SchemaEntry {
@@ -183,5 +214,119 @@ impl SchemaEntry {
             doc: None,
             parts: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::Memory;
+    use crate::schema::{read, Field};
+    use crate::test_util::unique_name;
+    use crate::{RawArray, Signal};
+
+    struct Seg {
+        mem: Memory,
+        name: String,
+    }
+
+    impl Seg {
+        fn new(schema: Option<usize>) -> Seg {
+            let name = unique_name();
+            let mem = Memory::options()
+                .schema(schema)
+                .create(&name, 1 << 16)
+                .unwrap();
+            Seg { mem, name }
+        }
+    }
+
+    impl Drop for Seg {
+        fn drop(&mut self) {
+            let _ = Memory::unlink(&self.name);
+        }
+    }
+
+    fn record() -> Type {
+        Type::Record {
+            name: String::new(),
+            itemsize: 16,
+            fields: vec![
+                Field::new("id", 0, Type::Scalar("<u4".into())),
+                Field::new(
+                    "xyz",
+                    4,
+                    Type::Array {
+                        of: Box::new(Type::Scalar("<f4".into())),
+                        shape: vec![3],
+                    },
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_run_time_encoder_writes_what_the_const_one_does() {
+        let line = EntryDesc {
+            params: &[("capacity", 8)],
+            ty: Some(<[[u16; 2]; 3] as crate::schema::Describe>::TYPE),
+            doc: "a \"quoted\"\nline\u{1}",
+            parts: &["a_state", "a_mtx"],
+            ..EntryDesc::new("a", "queue")
+        };
+        let text = encode_line(&line);
+        let parsed = parse_line(std::str::from_utf8(&text).unwrap().trim_end()).unwrap();
+        assert_eq!(encode_entry(&parsed), text);
+    }
+
+    #[test]
+    fn a_raw_structure_records_the_line_it_is_given() {
+        let seg = Seg::new(Some(1024));
+        let line = SchemaEntry::new("pts", "array", vec![("len".into(), 4)], Some(record()));
+        recording(&line, || RawArray::create(&seg.mem, "pts", 4, 16)).unwrap();
+        RawArray::create(&seg.mem, "plain", 4, 16).unwrap();
+        let schema = read(&seg.mem).unwrap().unwrap();
+        assert_eq!(schema.entries(), std::slice::from_ref(&line));
+        // Taken once: nothing is pending after the call.
+        assert!(take_pending("pts").is_none());
+    }
+
+    #[test]
+    fn a_line_for_another_name_or_a_bad_line_records_nothing() {
+        let seg = Seg::new(Some(1024));
+        let other = SchemaEntry::new("other", "array", vec![], None);
+        recording(&other, || RawArray::create(&seg.mem, "pts", 4, 16)).unwrap();
+        let bad = SchemaEntry::new("pts2", "Not A Kind", vec![], None);
+        assert!(matches!(
+            recording(&bad, || RawArray::create(&seg.mem, "pts2", 4, 16)),
+            Err(Error::BadSchema { .. })
+        ));
+        assert!(seg.mem.find("pts2").is_err());
+        assert!(read(&seg.mem).unwrap().unwrap().entries().is_empty());
+    }
+
+    #[test]
+    fn a_structure_s_own_line_takes_a_type_of_its_size_and_kind_only() {
+        let seg = Seg::new(Some(4096));
+        let sig = SchemaEntry::new("sig", "signal", vec![], Some(record()));
+        recording(&sig, || {
+            Signal::<[u8; 16]>::create(&seg.mem, "sig", [0; 16])
+        })
+        .unwrap();
+        let small = SchemaEntry::new("small", "signal", vec![], Some(record()));
+        recording(&small, || {
+            Signal::<[u8; 8]>::create(&seg.mem, "small", [0; 8])
+        })
+        .unwrap();
+        let kind = SchemaEntry::new("kind", "queue", vec![], Some(record()));
+        recording(&kind, || {
+            Signal::<[u8; 16]>::create(&seg.mem, "kind", [0; 16])
+        })
+        .unwrap();
+        let schema = read(&seg.mem).unwrap().unwrap();
+        let sig = schema.get("sig").unwrap();
+        assert_eq!((sig.ty.as_ref(), sig.parts.len()), (Some(&record()), 2));
+        assert_eq!(schema.get("small").unwrap().ty, Some(Type::Opaque(8)));
+        assert_eq!(schema.get("kind").unwrap().ty, Some(Type::Opaque(16)));
     }
 }
