@@ -92,6 +92,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schema_lines, m)?)?;
     m.add_function(wrap_pyfunction!(recording, m)?)?;
     m.add_function(wrap_pyfunction!(create_with_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(check_type, m)?)?;
     Ok(())
 }
 
@@ -120,4 +121,21 @@ pub(crate) fn recording_dtype<R>(
     })
     .py(py)?;
     made.ok_or_else(|| PyValueError::new_err("the entry was not created"))
+}
+
+/// Checks the element type of ``line`` (one JSON line of the schema's grammar) against the
+/// type the schema of ``memory`` records for the line's entry, if it records one.
+///
+/// Raises ``Corrupt`` naming both types where they disagree (opaque bytes agree with any
+/// type of their size), or for a damaged schema.
+#[pyfunction]
+pub(crate) fn check_type(py: Python<'_>, memory: &Bound<'_, PyAny>, line: &str) -> PyResult<()> {
+    let segment = segment_of(memory)?;
+    let entry = zeroipc::schema::parse_line(line).py(py)?;
+    let Some(ty) = &entry.ty else {
+        return Ok(());
+    };
+    let memory = &segment.get().memory;
+    py.allow_threads(|| zeroipc::schema::check_type(memory, &entry.name, ty))
+        .py(py)
 }

@@ -245,3 +245,20 @@ def test_a_damaged_schema_is_refused_with_an_error(new_name, case):
         assert "schema" in str(raised.value)
     with pytest.raises(Corrupt):
         open_segment(name)
+
+
+def test_opening_with_a_dtype_the_schema_disagrees_with_is_refused(shm_name):
+    with Memory(shm_name, 1 << 16, schema=True) as mem:
+        Array(mem, "temps", 8, np.float32)
+        Queue(mem, "pending", 4, SAMPLE)
+        with pytest.raises(Corrupt, match="temps") as raised:
+            Array(mem, "temps", dtype=np.int32)  # same size, another kind
+        assert "f32 (<f4)" in str(raised.value) and "i32 (<i4)" in str(raised.value)
+        with pytest.raises(Corrupt, match="temps"):
+            Array(mem, "temps", 8, np.int32)  # create-or-open finds it
+        renamed = np.dtype([("t", "<f8"), ("xyz", "<f4", (3,)), ("key", "<u4")])
+        with pytest.raises(Corrupt, match="pending"):
+            Queue(mem, "pending", dtype=renamed)
+        # Opaque bytes of the size agree with any type; the recorded dtype itself agrees.
+        assert Array(mem, "temps", dtype="V4").capacity == 8
+        assert Queue(mem, "pending", dtype=SAMPLE).capacity == 4

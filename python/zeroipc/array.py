@@ -42,7 +42,7 @@ class Array:
             capacity = layout.capacity_arg(capacity, (1 << 64) - 1)
         segment = memory._segment()
         data_offset, stored = _recorded(
-            name, "array", None if capacity is None else {"len": capacity}, self.dtype,
+            segment, name, "array", None if capacity is None else {"len": capacity}, self.dtype,
             lambda: segment.array(name, capacity, self.dtype.itemsize),
         )
         if capacity is not None and capacity != stored:

@@ -56,7 +56,7 @@ class Queue(_NativeQueue):
             )
         segment = memory._segment()
         self = _recorded(
-            name, "queue", None if wanted is None else {"capacity": wanted}, dt,
+            segment, name, "queue", None if wanted is None else {"capacity": wanted}, dt,
             lambda: super(Queue, cls).__new__(cls, segment, name, wanted, dt),
         )
         if wanted is not None and wanted != self.capacity:

@@ -117,12 +117,20 @@ def line_of(name: str, kind: str, params: Dict[str, int], dtype: Any = None) -> 
     return json.dumps(line, separators=(",", ":"), ensure_ascii=False)
 
 
-def _recorded(name: str, kind: str, params: Optional[Dict[str, int]], dtype: Any, create):
-    """``create()``, recording the line of the entry it creates in the segment's schema, if
-    the segment has one; ``params`` None (only opening) or the reserved name: just ``create()``."""
-    if params is None or name == ENTRY_NAME:
-        return create()
-    return _native.recording(line_of(name, kind, params, dtype), create)
+def _recorded(segment: Any, name: str, kind: str, params: Optional[Dict[str, int]], dtype: Any, create):
+    """``create()`` (which creates the entry, or opens it if it exists), recording the line of
+    the entry it creates in the segment's schema, if the segment has one; ``params`` None:
+    only opening. Then the dtype is checked against the type the schema records, as the Rust
+    crate's typed opens check theirs: :class:`~zeroipc.Corrupt` naming both where they
+    disagree."""
+    if name == ENTRY_NAME:
+        return create()  # refused by the crate, with its own error
+    if params is None:
+        made = create()
+    else:
+        made = _native.recording(line_of(name, kind, params, dtype), create)
+    _native.check_type(segment, line_of(name, kind, {}, dtype))
+    return made
 
 
 def _entry(line: str) -> SchemaEntry:

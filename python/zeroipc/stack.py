@@ -54,7 +54,7 @@ class Stack(_NativeStack):
             capacity = layout.capacity_arg(capacity, _MAX_CAPACITY)
         segment = memory._segment()
         self = _recorded(
-            name, "stack", None if capacity is None else {"capacity": capacity}, dt,
+            segment, name, "stack", None if capacity is None else {"capacity": capacity}, dt,
             lambda: super(Stack, cls).__new__(cls, segment, name, capacity, dt, slot_timeout),
         )
         if capacity is not None and capacity != self.capacity:

@@ -33,7 +33,7 @@ mod types;
 pub use encode::{encode, encode_line, encoded_len, EntryDesc, Out};
 pub use parse::{parse, Schema, SchemaEntry};
 #[doc(hidden)]
-pub use runtime::{encode_entry, parse_line, recording};
+pub use runtime::{check_type, encode_entry, parse_line, recording};
 pub(crate) use runtime::{line_text, take_pending};
 pub use types::{
     element_type, DeclaredProbe, DeclaredProbeFallback, Describe, Field, FieldDesc, Probe,

@@ -203,6 +203,28 @@ pub(crate) fn line_text(line: &EntryDesc<'_>) -> Vec<u8> {
     encode_entry(&entry)
 }
 
+/// Checks that the type the schema of `mem` records for entry `name` (if it has a schema
+/// that gives one) agrees with `ty` ([`Type::agrees`]): for bindings, whose element types
+/// are values, as the typed `open`s check theirs.
+///
+/// # Errors
+///
+/// [`Error::TypeMismatch`] naming the entry and both types; [`Error::BadSchema`] for a
+/// damaged schema.
+pub fn check_type(mem: &crate::memory::Memory, name: &str, ty: &Type) -> Result<()> {
+    let Some(schema) = super::read(mem)? else {
+        return Ok(());
+    };
+    match schema.get(name).and_then(|line| line.ty.as_ref()) {
+        Some(found) if !ty.agrees(found) => Err(Error::TypeMismatch {
+            name: name.to_owned(),
+            expected: ty.to_string(),
+            found: found.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl SchemaEntry {
     /// A description of `name` of `kind`, for [`recording`].
     pub fn new(name: &str, kind: &str, params: Vec<(String, u64)>, ty: Option<Type>) -> Self {
@@ -303,6 +325,18 @@ mod tests {
         ));
         assert!(seg.mem.find("pts2").is_err());
         assert!(read(&seg.mem).unwrap().unwrap().entries().is_empty());
+    }
+
+    #[test]
+    fn a_run_time_type_is_checked_against_the_recorded_one() {
+        let seg = Seg::new(Some(1024));
+        let line = SchemaEntry::new("pts", "array", vec![("len".into(), 4)], Some(record()));
+        recording(&line, || RawArray::create(&seg.mem, "pts", 4, 16)).unwrap();
+        check_type(&seg.mem, "pts", &record()).unwrap();
+        check_type(&seg.mem, "pts", &Type::Opaque(16)).unwrap();
+        check_type(&seg.mem, "undescribed", &Type::Opaque(1)).unwrap();
+        let err = check_type(&seg.mem, "pts", &Type::Opaque(8)).unwrap_err();
+        assert!(matches!(err, Error::TypeMismatch { ref name, .. } if name == "pts"));
     }
 
     #[test]
