@@ -284,25 +284,8 @@ fn run(raw: &[String]) -> Result<()> {
                 args.timeout,
             )
         }
-        "described" => {
-            let [seg] = args.operands(1, 1)? else {
-                unreachable!()
-            };
-            described(seg)
-        }
-        "open-declared" => {
-            let [seg, ty] = args.operands(2, 2)? else {
-                unreachable!()
-            };
-            match ty.as_str() {
-                "f32" => Written::open(seg).map(drop)?,
-                "i32" => WrittenI32::open(seg).map(drop)?,
-                other => return Err(Usage(format!("unknown element type {other:?}")).into()),
-            }
-            println!("opened=1");
-            Ok(())
-        }
-        other => Err(Usage(format!("unknown step {other:?}")).into()),
+        // The schema's steps, and the error for a step no one knows.
+        other => schema_step(other, &args),
     }
 }
 
@@ -572,11 +555,12 @@ pub struct Sample {
     id: u32,
 }
 
-fn sample(i: u32) -> Sample {
+fn sample(i: u16) -> Sample {
+    let x = f32::from(i);
     Sample {
         t: f64::from(i) * 1.5,
-        xyz: [i as f32, i as f32 + 0.5, -(i as f32)],
-        id: 100 + i,
+        xyz: [x, x + 0.5, -x],
+        id: 100 + u32::from(i),
     }
 }
 
@@ -606,16 +590,41 @@ pub struct Described {
     latest: zeroipc::Signal<Sample>,
 }
 
+/// The steps of the schema's tests, `described` and `open-declared`; any other step is a
+/// usage error.
+fn schema_step(step: &str, args: &Args) -> Result<()> {
+    match step {
+        "described" => {
+            let [seg] = args.operands(1, 1)? else {
+                unreachable!()
+            };
+            return described(seg);
+        }
+        "open-declared" => {}
+        other => return Err(Usage(format!("unknown step {other:?}")).into()),
+    }
+    let [seg, ty] = args.operands(2, 2)? else {
+        unreachable!()
+    };
+    match ty.as_str() {
+        "f32" => Written::open(seg).map(drop)?,
+        "i32" => WrittenI32::open(seg).map(drop)?,
+        other => return Err(Usage(format!("unknown element type {other:?}")).into()),
+    }
+    println!("opened=1");
+    Ok(())
+}
+
 fn described(seg: &str) -> Result<()> {
     let d = Described::create(seg)?;
-    for i in 0..d.temps.len() {
-        d.temps.set(i, i as f32 * 0.25)?;
+    for i in 0..8u16 {
+        d.temps.set(usize::from(i), f32::from(i) * 0.25)?;
     }
-    for i in 0..d.counts.len() {
-        d.counts.set(i, i as u64 * 1000)?;
+    for i in 0..4u16 {
+        d.counts.set(usize::from(i), u64::from(i) * 1000)?;
     }
-    for i in 0..d.samples.len() {
-        d.samples.set(i, sample(i as u32))?;
+    for i in 0..3u16 {
+        d.samples.set(usize::from(i), sample(i))?;
     }
     for i in [10, 11] {
         d.pending

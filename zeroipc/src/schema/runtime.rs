@@ -3,6 +3,7 @@
 //! documentation; the dynamic API's own lines are written by [`super::encode`].
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 
 use super::encode::{encode_line, EntryDesc};
 use super::parse::{parse, SchemaEntry};
@@ -90,7 +91,9 @@ fn string(out: &mut String, s: &str) {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -116,14 +119,14 @@ fn type_json(out: &mut String, ty: &Type) {
         } => {
             out.push_str("{\"record\":");
             string(out, name);
-            out.push_str(&format!(",\"itemsize\":{itemsize},\"fields\":["));
+            let _ = write!(out, ",\"itemsize\":{itemsize},\"fields\":[");
             for (i, f) in fields.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
                 out.push_str("{\"name\":");
                 string(out, &f.name);
-                out.push_str(&format!(",\"offset\":{},\"type\":", f.offset));
+                let _ = write!(out, ",\"offset\":{},\"type\":", f.offset);
                 type_json(out, &f.ty);
                 out.push('}');
             }
@@ -152,12 +155,6 @@ pub fn recording<R>(line: &SchemaEntry, f: impl FnOnce() -> Result<R>) -> Result
             what: "a line that is not UTF-8".to_owned(),
         })?;
     parse_line(checked)?;
-    struct Clear;
-    impl Drop for Clear {
-        fn drop(&mut self) {
-            PENDING.with(|p| p.borrow_mut().take());
-        }
-    }
     PENDING.with(|p| *p.borrow_mut() = Some((line.clone(), text)));
     let _clear = Clear;
     f()
@@ -172,6 +169,15 @@ fn take(name: &str) -> Option<(SchemaEntry, Vec<u8>)> {
             None
         }
     })
+}
+
+/// Clears the pending line when a [`recording`] call ends, also by unwinding.
+struct Clear;
+
+impl Drop for Clear {
+    fn drop(&mut self) {
+        PENDING.with(|p| p.borrow_mut().take());
+    }
 }
 
 /// The line set by [`recording`] for `name`, taken (so it is recorded once).
