@@ -68,10 +68,12 @@ def test_python_records_what_it_creates_in_a_segment_with_a_schema(shm_name):
         Array(mem, "temps", 8, np.float32)  # opening adds nothing
         schema = read_schema(mem)
     assert list(schema) == ["temps", "samples", "pending", "jobs", "slots"]
-    assert (schema["temps"].kind, schema["temps"].params, schema["temps"].type) == ("array", {"len": 8}, "<f4")
+    temps = schema["temps"]
+    assert (temps.kind, temps.params, temps.type) == ("array", {"len": 8}, "<f4")
     assert schema["samples"].type == SAMPLE_TYPE and schema["samples"].dtype == SAMPLE
     assert (schema["pending"].kind, schema["pending"].params) == ("queue", {"capacity": 4})
-    assert (schema["jobs"].kind, schema["jobs"].params, schema["jobs"].type) == ("stack", {"capacity": 5}, "<i2")
+    jobs = schema["jobs"]
+    assert (jobs.kind, jobs.params, jobs.type) == ("stack", {"capacity": 5}, "<i2")
     assert (schema["slots"].kind, schema["slots"].params) == ("semaphore", {"count": 2, "max": 5})
 
 
@@ -123,7 +125,8 @@ def test_an_array_of_sub_arrays_opens_with_their_shape(shm_name):
         offset = mem.table.find(ENTRY_NAME).offset
         length = struct.unpack_from("<I", mem.mmap, offset + 8)[0]
         text = bytes(mem.mmap[offset + 16 : offset + 16 + length]).replace(
-            b'{"record":"","itemsize":6,"fields":[{"name":"v","offset":0,"type":{"shape":[3],"type":"<u2"}}]}',
+            b'{"record":"","itemsize":6,"fields":[{"name":"v","offset":0,'
+            b'"type":{"shape":[3],"type":"<u2"}}]}',
             b'{"shape":[3],"type":"<u2"}',
         )
         mem.mmap[offset + 16 : offset + 16 + len(text)] = text
@@ -139,7 +142,8 @@ def test_kinds_python_cannot_open_yet_are_their_description(shm_name):
         _write_text(mem, _text(mem) + b'{"name":"table","kind":"map","params":{"capacity":4},"type":"<u4"}\n')
     with open_segment(shm_name) as seg:
         entry = seg["table"]
-        assert (entry.kind, entry.params, entry.type, entry.dtype) == ("map", {"capacity": 4}, "<u4", np.dtype("<u4"))
+        assert (entry.kind, entry.params, entry.type) == ("map", {"capacity": 4}, "<u4")
+        assert entry.dtype == np.dtype("<u4")
 
 
 def test_the_schema_entry_name_is_refused_for_a_structure(shm_name):
@@ -197,7 +201,9 @@ HOSTILE = {
     "a name described twice": lambda good: good + good,
     "the schema describing itself": lambda good: good + _line(name=ENTRY_NAME, kind="array"),
     "types nested too deep": lambda good: _line(name="temps", kind="array", type=_nested(7)),
-    "JSON nested absurdly deep": lambda good: b'{"name":"temps","kind":"array","x":' + b"[" * 5000 + b"]" * 5000 + b"}\n",
+    "JSON nested absurdly deep": lambda good: (
+        b'{"name":"temps","kind":"array","x":' + b"[" * 5000 + b"]" * 5000 + b"}\n"
+    ),
     "records within records too deep": lambda good: _line(
         name="temps",
         kind="array",
@@ -209,7 +215,9 @@ HOSTILE = {
         type={"record": "R", "itemsize": 4, "fields": [{"name": "x", "offset": 2, "type": "<f4"}]},
     ),
     "an unknown type string": lambda good: _line(name="temps", kind="array", type="<c16"),
-    "an absurd shape": lambda good: _line(name="temps", kind="array", type={"shape": [1 << 40, 1 << 40], "type": "<f8"}),
+    "an absurd shape": lambda good: _line(
+        name="temps", kind="array", type={"shape": [1 << 40, 1 << 40], "type": "<f8"}
+    ),
     "a line too long": lambda good: _line(name="temps", kind="array", doc="x" * 70000),
 }
 
@@ -262,3 +270,36 @@ def test_opening_with_a_dtype_the_schema_disagrees_with_is_refused(shm_name):
         # Opaque bytes of the size agree with any type; the recorded dtype itself agrees.
         assert Array(mem, "temps", dtype="V4").capacity == 8
         assert Queue(mem, "pending", dtype=SAMPLE).capacity == 4
+
+
+def test_open_segment_opens_every_synchronisation_kind(shm_name):
+    from zeroipc import Barrier, Event, Latch, Monitor, Mutex, Once, RWLock
+
+    with Memory(shm_name, 1 << 18, max_entries=32, schema=True) as mem:
+        made = {
+            "mutex": Mutex(mem, "mutex", create=True),
+            "once": Once(mem, "once", create=True),
+            "latch": Latch(mem, "latch", 3),
+            "barrier": Barrier(mem, "barrier", 4),
+            "event": Event(mem, "event", True, create=True),
+            "rwlock": RWLock(mem, "rwlock", create=True),
+            "monitor": Monitor(mem, "monitor", create=True),
+        }
+        made["latch"].count_down()
+        made["event"].set()
+        del made
+    with open_segment(shm_name) as seg:
+        assert {name: type(obj) for name, obj in seg.entries.items()} == {
+            "mutex": Mutex,
+            "once": Once,
+            "latch": Latch,
+            "barrier": Barrier,
+            "event": Event,
+            "rwlock": RWLock,
+            "monitor": Monitor,
+        }
+        assert seg["latch"].count == 2
+        assert seg["barrier"].num_participants == 4
+        assert seg["event"].is_set() and seg["event"].manual_reset
+        assert seg["mutex"].lock(timeout=1.0)
+        seg["mutex"].unlock()
