@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 mod errors;
 mod ext;
 mod queue;
+mod schema;
 mod segment;
 mod stack;
 mod sync;
@@ -40,5 +41,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sync::Held>()?;
     m.add_class::<sync::Monitor>()?;
     m.add_class::<sync::Signal>()?;
+    schema::register(m)?;
     Ok(())
 }

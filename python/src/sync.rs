@@ -1247,12 +1247,16 @@ impl Signal {
             None => None,
         };
         let inner = match &bytes {
-            Some(b) => match Sig::create(mem, name, b.bytes()).ok_or_else(unsupported)? {
-                Err(zeroipc::Error::AlreadyExists { .. }) => {
-                    Sig::open(mem, name, size).ok_or_else(unsupported)?.py(py)?
+            Some(b) => {
+                match crate::schema::recording_dtype(py, name, "signal", dtype.as_any(), || {
+                    Sig::create(mem, name, b.bytes()).ok_or_else(unsupported)
+                })?? {
+                    Err(zeroipc::Error::AlreadyExists { .. }) => {
+                        Sig::open(mem, name, size).ok_or_else(unsupported)?.py(py)?
+                    }
+                    other => other.py(py)?,
                 }
-                other => other.py(py)?,
-            },
+            }
             None => Sig::open(mem, name, size).ok_or_else(unsupported)?.py(py)?,
         };
         Ok(Signal {

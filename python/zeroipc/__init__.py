@@ -41,6 +41,7 @@ from .errors import (
 from .map import Map, Pool, Ring, Set
 from .memory import Memory, Table, TableEntry
 from .queue import Queue
+from .schema import DescribedSegment, SchemaEntry, open_segment, read_schema
 from .stack import Stack
 from .sync import EventMode
 
@@ -53,6 +54,7 @@ __all__ = [
     "Barrier",
     "Corrupt",
     "CountAtMaximum",
+    "DescribedSegment",
     "ElementSizeMismatch",
     "ElementTypeError",
     "Event",
@@ -73,6 +75,7 @@ __all__ = [
     "Queue",
     "RWLock",
     "Ring",
+    "SchemaEntry",
     "Semaphore",
     "Set",
     "Signal",
@@ -84,4 +87,6 @@ __all__ = [
     "Timeout",
     "UnsupportedVersion",
     "ZeroIPCError",
+    "open_segment",
+    "read_schema",
 ]

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import _layout as layout
 from .memory import Memory
+from .schema import _recorded
 
 
 class Array:
@@ -39,7 +40,11 @@ class Array:
         layout.entry_name(name)
         if capacity is not None:
             capacity = layout.capacity_arg(capacity, (1 << 64) - 1)
-        data_offset, stored = memory._segment().array(name, capacity, self.dtype.itemsize)
+        segment = memory._segment()
+        data_offset, stored = _recorded(
+            segment, name, "array", None if capacity is None else {"len": capacity}, self.dtype,
+            lambda: segment.array(name, capacity, self.dtype.itemsize),
+        )
         if capacity is not None and capacity != stored:
             raise ValueError(f"array {name!r} has capacity {stored}, not {capacity}")
         self.memory = memory

@@ -1,7 +1,7 @@
 """Map, Set, Pool and Ring in the C++ implementation's bytes: the Rust crate's, through the
 native module."""
 
-from typing import Optional
+from typing import Dict, Optional
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from ._native import Pool as _NativePool
 from ._native import Ring as _NativeRing
 from ._native import Set as _NativeSet
 from .memory import Memory
+from .schema import _recorded
 
 _MAX_TABLE = (1 << 32) - 1
 _MAX_POOL = (1 << 32) - 2
@@ -19,6 +20,12 @@ _MAX_RING_BYTES = (1 << 32) - 1
 
 def _capacity(capacity: object, limit: int) -> Optional[int]:
     return None if capacity is None else layout.capacity_arg(capacity, limit)
+
+
+def _params(capacity: Optional[int]) -> Optional[Dict[str, int]]:
+    """The schema parameters of a structure created with ``capacity`` (in elements); None
+    when it is only opened."""
+    return None if capacity is None else {"capacity": capacity}
 
 
 class _Entry:
@@ -56,7 +63,12 @@ class Map(_Entry, _NativeMap):
     def __new__(cls, memory: Memory, name: str, key_dtype=None, value_dtype=None, capacity=None):
         kd, vd = layout.element_dtype(key_dtype), layout.element_dtype(value_dtype)
         layout.entry_name(name)
-        return super().__new__(cls, memory._segment(), name, kd, vd, _capacity(capacity, _MAX_TABLE))
+        segment, wanted = memory._segment(), _capacity(capacity, _MAX_TABLE)
+        return _recorded(
+            segment, name, "map", _params(wanted), kd,
+            lambda: super(Map, cls).__new__(cls, segment, name, kd, vd, wanted),
+            value_dtype=vd,
+        )
 
     def __init__(self, memory: Memory, name: str, key_dtype=None, value_dtype=None, capacity=None):
         self.memory = memory
@@ -75,7 +87,11 @@ class Set(_Entry, _NativeSet):
     def __new__(cls, memory: Memory, name: str, dtype=None, capacity=None):
         dt = layout.element_dtype(dtype)
         layout.entry_name(name)
-        return super().__new__(cls, memory._segment(), name, dt, _capacity(capacity, _MAX_TABLE))
+        segment, wanted = memory._segment(), _capacity(capacity, _MAX_TABLE)
+        return _recorded(
+            segment, name, "set", _params(wanted), dt,
+            lambda: super(Set, cls).__new__(cls, segment, name, dt, wanted),
+        )
 
     def __init__(self, memory: Memory, name: str, dtype=None, capacity=None):
         self.memory = memory
@@ -95,7 +111,11 @@ class Pool(_Entry, _NativePool):
     def __new__(cls, memory: Memory, name: str, dtype=None, capacity=None):
         dt = layout.element_dtype(dtype)
         layout.entry_name(name)
-        return super().__new__(cls, memory._segment(), name, dt, _capacity(capacity, _MAX_POOL))
+        segment, wanted = memory._segment(), _capacity(capacity, _MAX_POOL)
+        return _recorded(
+            segment, name, "pool", _params(wanted), dt,
+            lambda: super(Pool, cls).__new__(cls, segment, name, dt, wanted),
+        )
 
     def __init__(self, memory: Memory, name: str, dtype=None, capacity=None):
         self.memory = memory
@@ -117,7 +137,11 @@ class Ring(_Entry, _NativeRing):
         dt = layout.element_dtype(dtype)
         layout.entry_name(name)
         limit = max(1, _MAX_RING_BYTES // dt.itemsize)
-        return super().__new__(cls, memory._segment(), name, dt, _capacity(capacity, limit))
+        segment, wanted = memory._segment(), _capacity(capacity, limit)
+        return _recorded(
+            segment, name, "ring", _params(wanted), dt,
+            lambda: super(Ring, cls).__new__(cls, segment, name, dt, wanted),
+        )
 
     def __init__(self, memory: Memory, name: str, dtype=None, capacity=None):
         self.memory = memory

@@ -2,10 +2,10 @@
 
 import math
 import mmap as mmap_module
-from typing import List, NamedTuple, Optional
+from typing import List, NamedTuple, Optional, Union
 
 from . import _layout as layout
-from ._native import Segment
+from ._native import Segment, create_with_schema
 from .errors import Corrupt, OutOfSpace
 
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -119,6 +119,10 @@ class Memory:
         Seconds an open waits for the creator to publish the segment.
     lock_timeout : float
         Seconds adding an entry waits for the table lock.
+    schema : bool or int
+        Give a new segment a schema entry (see :mod:`zeroipc.schema`): True for
+        16 KiB of room, or the room in bytes. Arrays, queues and stacks created
+        in it then record their kind, parameters and dtype there.
 
     Examples
     --------
@@ -137,6 +141,7 @@ class Memory:
         *,
         ready_timeout: float = 1.0,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        schema: Union[bool, int] = False,
     ):
         name = segment_name(name)
         if isinstance(size, bool) or not isinstance(size, int):
@@ -165,7 +170,13 @@ class Memory:
             table_end = layout.table_size(max_entries)
             if size < table_end:
                 raise OutOfSpace(table_end, size)
-            self._seg = Segment.create(name, size, max_entries, mode, self.lock_timeout)
+            if schema is False:
+                self._seg = Segment.create(name, size, max_entries, mode, self.lock_timeout)
+            else:
+                room = (16 << 10) if schema is True else schema
+                if isinstance(room, bool) or not isinstance(room, int) or not 16 <= room < size:
+                    raise ValueError(f"schema must be True, False or a size in bytes, not {schema!r}")
+                self._seg = create_with_schema(name, size, max_entries, mode, self.lock_timeout, room)
         else:
             self._seg = Segment.open(name, float(ready_timeout), self.lock_timeout)
             _check_unique_names(self._seg)

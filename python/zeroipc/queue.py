@@ -5,6 +5,7 @@ from typing import Optional
 from . import _layout as layout
 from ._native import Queue as _NativeQueue
 from .memory import Memory
+from .schema import _recorded
 
 # A queue of one slot cannot tell "full" from "free" with sequence numbers
 # (both read tail + 1), so the smallest queue created, or opened, has two.
@@ -53,7 +54,11 @@ class Queue(_NativeQueue):
             wanted = max(
                 _MIN_CAPACITY, layout.next_power_of_two(layout.capacity_arg(capacity, _MAX_CAPACITY))
             )
-        self = super().__new__(cls, memory._segment(), name, wanted, dt)
+        segment = memory._segment()
+        self = _recorded(
+            segment, name, "queue", None if wanted is None else {"capacity": wanted}, dt,
+            lambda: super(Queue, cls).__new__(cls, segment, name, wanted, dt),
+        )
         if wanted is not None and wanted != self.capacity:
             raise ValueError(f"queue {name!r} has capacity {self.capacity}, not {wanted}")
         return self

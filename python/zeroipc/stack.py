@@ -5,6 +5,7 @@ from typing import Optional
 from . import _layout as layout
 from ._native import Stack as _NativeStack
 from .memory import Memory
+from .schema import _recorded
 
 _MAX_CAPACITY = (1 << 31) - 1
 
@@ -51,7 +52,11 @@ class Stack(_NativeStack):
         layout.entry_name(name)
         if capacity is not None:
             capacity = layout.capacity_arg(capacity, _MAX_CAPACITY)
-        self = super().__new__(cls, memory._segment(), name, capacity, dt, slot_timeout)
+        segment = memory._segment()
+        self = _recorded(
+            segment, name, "stack", None if capacity is None else {"capacity": capacity}, dt,
+            lambda: super(Stack, cls).__new__(cls, segment, name, capacity, dt, slot_timeout),
+        )
         if capacity is not None and capacity != self.capacity:
             raise ValueError(f"stack {name!r} has capacity {self.capacity}, not {capacity}")
         return self

@@ -49,6 +49,13 @@
 //! interop ring-produce SEG ENTRY COUNT   write 0..COUNT, in order, to the Ring<u64> ENTRY
 //! interop ring-consume SEG ENTRY COUNT   read COUNT elements of the Ring<u64> ENTRY; check
 //!                                          that element i is i
+//! interop described SEG                    create SEG from the #[zeroipc::segment] struct
+//!                                          `Described` (arrays of primitives and of a record, a
+//!                                          queue of records, a map, a semaphore, a signal) and
+//!                                          fill it with known values; exit, leaving SEG
+//! interop open-declared SEG f32|i32        open SEG as the declaration `Written` (whose
+//!                                          `temps` is an array of f32) or `WrittenI32` (the same
+//!                                          but of i32); print `opened=1` or fail with the error
 //!
 //! options: --timeout SECS   how long one push or pop may wait (default 30)
 //! ```
@@ -292,6 +299,8 @@ fn run(raw: &[String]) -> Result<()> {
                 args.timeout,
             )
         }
+        // Map, Set, Pool and Ring, then the schema's steps, and the error for a step no one
+        // knows.
         other => run_ext(other, &args),
     }
 }
@@ -337,7 +346,8 @@ fn run_ext(step: &str, args: &Args) -> Result<()> {
                 ring_consume(seg, entry, count, args.timeout)
             }
         }
-        other => Err(Usage(format!("unknown step {other:?}")).into()),
+        // The schema's steps, and the error for a step no one knows.
+        other => schema_step(other, args),
     }
 }
 
@@ -593,6 +603,128 @@ fn declared_check(seg: &str) -> Result<()> {
         JOBS.len()
     );
     Ok(())
+}
+
+/// A record that describes itself (`#[derive(zeroipc::Record)]`): numpy's
+/// `{"names": ["t", "xyz", "id"], "formats": ["<f8", ("<f4", (3,)), "<u4"], "offsets": [0, 8, 20],
+/// "itemsize": 24}`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, zeroipc::Record)]
+pub struct Sample {
+    t: f64,
+    xyz: [f32; 3],
+    id: u32,
+}
+
+fn sample(i: u16) -> Sample {
+    let x = f32::from(i);
+    Sample {
+        t: f64::from(i) * 1.5,
+        xyz: [x, x + 0.5, -x],
+        id: 100 + u32::from(i),
+    }
+}
+
+/// A declared segment with a schema for Python to open by it alone. `described` writes:
+///
+/// - `temps`: `i * 0.25` at index `i`; `counts`: `i * 1000` at index `i`;
+/// - `samples`: `sample(i)` at index `i`;
+/// - `pending`: `sample(10)`, `sample(11)` pushed;
+/// - `table`: keys 1 and 2 mapped to 0.5 and 2.5;
+/// - `slots`: count 2 (maximum 5);
+/// - `latest`: set to `sample(7)`.
+#[zeroipc::segment(max_entries = 24)]
+pub struct Described {
+    /// Temperatures.
+    #[zeroipc(len = 8)]
+    temps: Array<f32>,
+    #[zeroipc(len = 4)]
+    counts: Array<u64>,
+    #[zeroipc(len = 3)]
+    samples: Array<Sample>,
+    #[zeroipc(capacity = 4)]
+    pending: Queue<Sample>,
+    #[zeroipc(capacity = 16)]
+    table: zeroipc::Map<u32, f64>,
+    #[zeroipc(count = 2, max = 5)]
+    slots: zeroipc::Semaphore,
+    latest: zeroipc::Signal<Sample>,
+}
+
+/// The steps of the schema's tests, `described` and `open-declared`; any other step is a
+/// usage error.
+fn schema_step(step: &str, args: &Args) -> Result<()> {
+    match step {
+        "described" => {
+            let [seg] = args.operands(1, 1)? else {
+                unreachable!()
+            };
+            return described(seg);
+        }
+        "open-declared" => {}
+        other => return Err(Usage(format!("unknown step {other:?}")).into()),
+    }
+    let [seg, ty] = args.operands(2, 2)? else {
+        unreachable!()
+    };
+    match ty.as_str() {
+        "f32" => Written::open(seg).map(drop)?,
+        "i32" => WrittenI32::open(seg).map(drop)?,
+        other => return Err(Usage(format!("unknown element type {other:?}")).into()),
+    }
+    println!("opened=1");
+    Ok(())
+}
+
+fn described(seg: &str) -> Result<()> {
+    let d = Described::create(seg)?;
+    for i in 0..8u16 {
+        d.temps.set(usize::from(i), f32::from(i) * 0.25)?;
+    }
+    for i in 0..4u16 {
+        d.counts.set(usize::from(i), u64::from(i) * 1000)?;
+    }
+    for i in 0..3u16 {
+        d.samples.set(usize::from(i), sample(i))?;
+    }
+    for i in [10, 11] {
+        d.pending
+            .push(sample(i))
+            .map_err(|_| "the pending queue is full")?;
+    }
+    d.table.insert(1, 0.5)?;
+    d.table.insert(2, 2.5)?;
+    d.latest.set(sample(7));
+    println!("size={} slots={}", Described::SIZE, d.slots.count());
+    Ok(())
+}
+
+/// What Python writes with a schema (`tests/cross_language/test_xlang_schema.py`).
+#[allow(dead_code)] // opened only for `open`'s checks
+#[zeroipc::segment]
+pub struct Written {
+    #[zeroipc(len = 8)]
+    temps: Array<f32>,
+    #[zeroipc(len = 3)]
+    samples: Array<Sample>,
+    #[zeroipc(capacity = 4)]
+    pending: Queue<Sample>,
+    #[zeroipc(count = 2, max = 5)]
+    slots: zeroipc::Semaphore,
+}
+
+/// [`Written`] with `temps` of `i32`: the same sizes, another element type.
+#[allow(dead_code)] // opened only for `open`'s checks
+#[zeroipc::segment]
+pub struct WrittenI32 {
+    #[zeroipc(len = 8)]
+    temps: Array<i32>,
+    #[zeroipc(len = 3)]
+    samples: Array<Sample>,
+    #[zeroipc(capacity = 4)]
+    pending: Queue<Sample>,
+    #[zeroipc(count = 2, max = 5)]
+    slots: zeroipc::Semaphore,
 }
 
 fn create_sync(seg: &str, participants: i32) -> Result<()> {

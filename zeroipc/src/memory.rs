@@ -310,7 +310,6 @@ impl Memory {
 
     /// Adds a table entry of `size` bytes; `init` writes the structure's header at the
     /// offset it is given before the entry is published.
-    #[allow(dead_code)] // for structures that record nothing in a schema
     pub(crate) fn add(
         &self,
         name: &str,
@@ -319,9 +318,16 @@ impl Memory {
     ) -> Result<Entry> {
         self.writable()?;
         crate::schema::check_user_name(name)?;
-        self.table.add(&self.region, name, size, |offset| {
-            init(&self.region, offset)
-        })
+        // A binding's run-time description, if it set one (`schema::recording`).
+        let line = crate::schema::take_pending(name);
+        let mut init = Some(init);
+        let mut once = |offset| init.take().and_then(|f| f(&self.region, offset));
+        let mut entries = self.table.add_all_recorded(
+            &self.region,
+            &mut [(name, size, &mut once)],
+            line.as_deref(),
+        )?;
+        Ok(entries.remove(0))
     }
 
     /// [`Memory::add`], recording `line` in the segment's schema if it has one (see
@@ -334,7 +340,7 @@ impl Memory {
     ) -> Result<Entry> {
         self.writable()?;
         crate::schema::check_user_name(line.name)?;
-        let text = crate::schema::encode_line(line);
+        let text = crate::schema::line_text(line);
         let mut init = Some(init);
         let mut once = |offset| init.take().and_then(|f| f(&self.region, offset));
         let mut entries = self.table.add_all_recorded(
@@ -384,7 +390,7 @@ impl Memory {
                 (name, size as u64, init as &mut dyn FnMut(u64) -> Option<()>)
             })
             .collect();
-        let text = line.map(crate::schema::encode_line);
+        let text = line.map(crate::schema::line_text);
         self.table
             .add_all_recorded(&self.region, &mut list, text.as_deref())
     }

@@ -27,10 +27,14 @@
 
 mod encode;
 mod parse;
+mod runtime;
 mod types;
 
 pub use encode::{encode, encode_line, encoded_len, EntryDesc, Out};
 pub use parse::{parse, Schema, SchemaEntry};
+#[doc(hidden)]
+pub use runtime::{check_type, encode_entry, parse_line, recording};
+pub(crate) use runtime::{line_text, take_pending};
 pub use types::{
     element_type, DeclaredProbe, DeclaredProbeFallback, DeclaredValue, DeclaredValueProbe,
     DeclaredValueProbeFallback, Describe, Field, FieldDesc, Probe, ProbeFallback, Type, TypeDesc,
