@@ -105,11 +105,7 @@ pub(crate) fn recording_dtype<R>(
     dtype: &Bound<'_, PyAny>,
     create: impl FnOnce() -> R,
 ) -> PyResult<R> {
-    let line: String = py
-        .import("zeroipc.schema")?
-        .getattr("line_of")?
-        .call1((name, kind, pyo3::types::PyDict::new(py), dtype))?
-        .extract()?;
+    let line = line_for(py, name, kind, dtype)?;
     let Ok(entry) = zeroipc::schema::parse_line(&line) else {
         // A name the schema refuses (the crate refuses it too, when it adds the entry).
         return Ok(create());
@@ -121,6 +117,35 @@ pub(crate) fn recording_dtype<R>(
     })
     .py(py)?;
     made.ok_or_else(|| PyValueError::new_err("the entry was not created"))
+}
+
+/// The schema line of entry `name` of `kind` with elements of `dtype`, as the package's
+/// `zeroipc.schema.line_of` writes it (no parameters).
+fn line_for(py: Python<'_>, name: &str, kind: &str, dtype: &Bound<'_, PyAny>) -> PyResult<String> {
+    py.import("zeroipc.schema")?
+        .getattr("line_of")?
+        .call1((name, kind, pyo3::types::PyDict::new(py), dtype))?
+        .extract()
+}
+
+/// Checks `dtype` against the element type the schema of `memory` records for entry `name`
+/// (of `kind`), if it records one: as [`check_type`], for a binding that holds a dtype.
+pub(crate) fn check_dtype(
+    py: Python<'_>,
+    memory: &zeroipc::Memory,
+    name: &str,
+    kind: &str,
+    dtype: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let line = line_for(py, name, kind, dtype)?;
+    let Ok(entry) = zeroipc::schema::parse_line(&line) else {
+        return Ok(());
+    };
+    let Some(ty) = &entry.ty else {
+        return Ok(());
+    };
+    py.allow_threads(|| zeroipc::schema::check_type(memory, name, ty))
+        .py(py)
 }
 
 /// Checks the element type of ``line`` (one JSON line of the schema's grammar) against the

@@ -1259,6 +1259,9 @@ impl Signal {
             }
             None => Sig::open(mem, name, size).ok_or_else(unsupported)?.py(py)?,
         };
+        // The dtype against the type the schema records, as arrays, queues and stacks check
+        // theirs.
+        crate::schema::check_dtype(py, mem, name, "signal", dtype.as_any())?;
         Ok(Signal {
             inner,
             dtype: dtype.unbind(),

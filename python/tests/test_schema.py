@@ -304,6 +304,11 @@ def test_opening_with_a_dtype_the_schema_disagrees_with_is_refused(shm_name):
         # Opaque bytes of the size agree with any type; the recorded dtype itself agrees.
         assert Array(mem, "temps", dtype="V4").capacity == 8
         assert Queue(mem, "pending", dtype=SAMPLE).capacity == 4
+        # A signal too: its value type is checked at open.
+        Signal(mem, "latest", np.float64, 0.5)
+        with pytest.raises(Corrupt, match="latest"):
+            Signal(mem, "latest", np.int64, create=False)
+        assert Signal(mem, "latest", np.float64, create=False).get() == 0.5
 
 
 def test_open_segment_opens_every_synchronisation_kind(shm_name):
