@@ -16,6 +16,7 @@ use common::{
     child_role, golden, raw_segment, shm_path, spawn_child, unique_name, Children, Cleanup,
     GOLDEN_FILES,
 };
+use zeroipc::layout;
 use zeroipc::{Array, Barrier, Error, Latch, Memory, Queue, SegmentOptions, Semaphore, Stack};
 
 /// The declaration of the issue.
@@ -176,15 +177,17 @@ fn declared_segment_writes_the_golden_bytes() {
 fn without_schema(bytes: &[u8]) -> Vec<u8> {
     let mut out = bytes.to_vec();
     let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
-    let count = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
-    let slot = 32 + 48 * (count - 1);
+    // The table header's `entry_count` (at 8) and `next_offset` (at 24); an entry's
+    // `offset` and `size` at 32 and 40 of its slot.
+    let count = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
+    let slot = layout::table_entry_offset(count - 1);
     assert!(bytes[slot..].starts_with(zeroipc::schema::ENTRY_NAME.as_bytes()));
     let (offset, size) = (word(slot + 32) as usize, word(slot + 40) as usize);
-    let previous = 32 + 48 * (count - 2);
+    let previous = layout::table_entry_offset(count - 2);
     let previous_end = word(previous + 32) + word(previous + 40);
-    out[8..12].copy_from_slice(&(count as u32 - 1).to_le_bytes());
+    out[8..12].copy_from_slice(&(count - 1).to_le_bytes());
     out[24..32].copy_from_slice(&previous_end.to_le_bytes());
-    out[slot..slot + 48].fill(0);
+    out[slot..slot + layout::TABLE_ENTRY_SIZE].fill(0);
     out[offset..offset + size].fill(0);
     out
 }
