@@ -268,10 +268,10 @@ macro_rules! with_type {
         }
     };
 }
-use with_type;
+pub(crate) use with_type;
 
 /// The `--type` of a declared type: the one whose Rust type describes itself as `ty`.
-fn elem_type(ty: &Type) -> Option<ElemType> {
+pub(crate) fn elem_type(ty: &Type) -> Option<ElemType> {
     ElemType::value_variants()
         .iter()
         .copied()
