@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::encode::{encode_line, EntryDesc};
 use super::parse::{parse, SchemaEntry};
 use super::types::{Type, TypeDesc};
-use super::{entry_bytes, Schema};
+use super::{check_agrees, entry_bytes, Schema};
 use crate::error::{Error, Result};
 
 thread_local! {
@@ -218,14 +218,7 @@ pub fn check_type(mem: &crate::memory::Memory, name: &str, ty: &Type) -> Result<
     let Some(schema) = super::read(mem)? else {
         return Ok(());
     };
-    match schema.get(name).and_then(|line| line.ty.as_ref()) {
-        Some(found) if !ty.agrees(found) => Err(Error::TypeMismatch {
-            name: name.to_owned(),
-            expected: ty.to_string(),
-            found: found.to_string(),
-        }),
-        _ => Ok(()),
-    }
+    check_agrees(name, ty, schema.get(name).and_then(|line| line.ty.as_ref()))
 }
 
 impl SchemaEntry {
