@@ -19,9 +19,6 @@ use zeroipc::Memory;
 use crate::segment::{SegmentFile, SegmentName};
 use crate::view::{finding_text, rule_id, View};
 
-/// Calls `$f::<[u8; N]>(args)` for the element size `$n`, from a fixed list of sizes (every
-/// size to 64, multiples of 8 to 256, then powers of two to 4096): the runtime's typed opens
-/// need a type of the right size, and the format stores none. `None` for other sizes.
 /// How long the runtime's open waits for an unpublished segment.
 pub(crate) const OPEN_TIMEOUT: Duration = Duration::from_millis(100);
 
@@ -342,7 +339,6 @@ fn short(rule: Rule) -> &'static str {
     }
 }
 
-/// Opens each entry whose kind the bytes tell, with the runtime's own `open`.
 /// The segment's schema, if it has one: it reads (the runtime's reader, every rule), and
 /// each entry it describes has the size its declared kind, parameters and element type
 /// give, and bytes that read as that kind.
@@ -410,6 +406,7 @@ fn schema(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
     }
 }
 
+/// Opens each entry whose kind the bytes tell, with the runtime's own `open`.
 fn structures(mem: &Memory, view: &View, checks: &mut Vec<Item>) {
     for e in view.entries() {
         let entry = Some(e.name.clone());

@@ -7,6 +7,7 @@ use serde::Serialize;
 use zeroipc::inspect::RawTable;
 use zeroipc::schema::{self, Schema, SchemaEntry, Type};
 
+use crate::dump::{elem_type, with_type, ElemType};
 use crate::segment::SegmentFile;
 
 /// The schema of a segment that has a schema entry: parsed, or what is wrong with it.
@@ -129,34 +130,13 @@ pub(crate) fn format_value(ty: &Type, bytes: &[u8]) -> String {
 
 fn write_value(s: &mut String, ty: &Type, bytes: &[u8]) {
     match ty {
-        Type::Scalar(t) => {
-            let b = |n: usize| bytes.get(..n);
-            let text = match t.as_str() {
-                "|u1" => b(1).map(|b| b[0].to_string()),
-                "|i1" => b(1).map(|b| i8::from_le_bytes([b[0]]).to_string()),
-                "<u2" => b(2).map(|b| u16::from_le_bytes([b[0], b[1]]).to_string()),
-                "<i2" => b(2).map(|b| i16::from_le_bytes([b[0], b[1]]).to_string()),
-                "<u4" => b(4)
-                    .and_then(|b| b.try_into().ok())
-                    .map(|b| u32::from_le_bytes(b).to_string()),
-                "<i4" => b(4)
-                    .and_then(|b| b.try_into().ok())
-                    .map(|b| i32::from_le_bytes(b).to_string()),
-                "<f4" => b(4)
-                    .and_then(|b| b.try_into().ok())
-                    .map(|b| f32::from_le_bytes(b).to_string()),
-                "<u8" => b(8)
-                    .and_then(|b| b.try_into().ok())
-                    .map(|b| u64::from_le_bytes(b).to_string()),
-                "<i8" => b(8)
-                    .and_then(|b| b.try_into().ok())
-                    .map(|b| i64::from_le_bytes(b).to_string()),
-                "<f8" => b(8)
-                    .and_then(|b| b.try_into().ok())
-                    .map(|b| f64::from_le_bytes(b).to_string()),
-                _ => None,
-            };
-            s.push_str(&text.unwrap_or_else(|| "?".to_owned()));
+        Type::Scalar(_) => {
+            let text = elem_type(ty).and_then(|e| {
+                with_type!(e, T => bytes
+                    .get(..size_of::<T>())
+                    .map(|b| bytemuck::pod_read_unaligned::<T>(b).to_string()))
+            });
+            s.push_str(text.as_deref().unwrap_or("?"));
         }
         Type::Opaque(_) => {
             s.push_str("0x");

@@ -5,7 +5,7 @@ use std::fmt::Display;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use zeroipc::schema::Type;
+use zeroipc::schema::{Describe, Type};
 use zeroipc::{Array, Map, MapKey, Memory, Pool, Queue, RawArray, Ring, Set, Stack};
 
 use crate::check::OPEN_TIMEOUT;
@@ -103,7 +103,7 @@ pub(crate) struct Request<'a> {
     pub(crate) entry: &'a str,
     /// The element type (a map's key type); by default the one the schema declares.
     pub(crate) ty: Option<ElemType>,
-    /// A map's value type; `ty` when not given.
+    /// A map's value type; by default the one the schema declares, else `ty`.
     pub(crate) value_ty: Option<ElemType>,
     /// What the entry holds; by default the kind the schema declares, else an array.
     pub(crate) structure: Option<Structure>,
@@ -121,7 +121,10 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
         .open(&req.name.posix)
         .map_err(|e| format!("cannot open {}: {e}", req.name.posix))?;
     // What the segment's schema declares, for what the command line leaves out.
-    let declared = if req.ty.is_none() || req.structure.is_none() {
+    let declared = if req.ty.is_none()
+        || req.structure.is_none()
+        || (req.structure == Some(Structure::Map) && req.value_ty.is_none())
+    {
         zeroipc::schema::read(&mem)
             .map_err(|e| format!("cannot read the schema of {}: {e}", req.name.posix))?
             .and_then(|s| s.get(req.entry).cloned())
@@ -168,8 +171,21 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
             ))
         }
     };
+    // A map's value type, where the command line leaves it out: the one the schema declares.
+    let value_ty = match (req.value_ty, declared.as_ref().and_then(|d| d.value_ty.as_ref())) {
+        (None, Some(declared_type)) if structure == Structure::Map => {
+            Some(elem_type(declared_type).ok_or_else(|| {
+                format!(
+                    "{:?} holds values of {declared_type}: only maps of primitive values are dumped",
+                    req.entry
+                )
+            })?)
+        }
+        (value_ty, _) => value_ty,
+    };
     let req = &Request {
         ty: Some(ty),
+        value_ty,
         structure: Some(structure),
         ..*req
     };
@@ -189,26 +205,6 @@ pub(crate) fn run(req: &Request<'_>) -> Result<(), String> {
         Err(Failure::Write(e)) => Err(format!("cannot write the values: {e}")),
         Err(Failure::Open(e)) => Err(e),
     }
-}
-
-/// The `--type` of a declared scalar type.
-fn elem_type(ty: &Type) -> Option<ElemType> {
-    let Type::Scalar(t) = ty else {
-        return None;
-    };
-    Some(match t.as_str() {
-        "<f4" => ElemType::F32,
-        "<f8" => ElemType::F64,
-        "|i1" => ElemType::I8,
-        "<i2" => ElemType::I16,
-        "<i4" => ElemType::I32,
-        "<i8" => ElemType::I64,
-        "|u1" => ElemType::U8,
-        "<u2" => ElemType::U16,
-        "<u4" => ElemType::U32,
-        "<u8" => ElemType::U64,
-        _ => return None,
-    })
 }
 
 /// An array of a declared type that is not a primitive (a record, an array, opaque bytes):
@@ -272,7 +268,15 @@ macro_rules! with_type {
         }
     };
 }
-use with_type;
+pub(crate) use with_type;
+
+/// The `--type` of a declared type: the one whose Rust type describes itself as `ty`.
+pub(crate) fn elem_type(ty: &Type) -> Option<ElemType> {
+    ElemType::value_variants()
+        .iter()
+        .copied()
+        .find(|&e| with_type!(e, T => Type::from_desc(&<T as Describe>::TYPE)) == *ty)
+}
 
 fn dump_map_key<K: MapKey + Display>(
     mem: &Memory,

@@ -76,7 +76,8 @@ enum Command {
         /// that leaves them as they are.
         #[arg(long = "as", value_enum)]
         structure: Option<Structure>,
-        /// A map's value type (`--type` is its key type); the key type when not given.
+        /// A map's value type (`--type` is its key type); by default the one the schema
+        /// declares, else the key type.
         #[arg(long = "value-type", value_enum, value_name = "TYPE")]
         value_ty: Option<ElemType>,
         /// Which elements: A..B, A..=B, A.., ..B or a single index.

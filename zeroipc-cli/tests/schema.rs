@@ -219,3 +219,17 @@ fn check_reports_the_declared_size_and_kind_that_the_entry_contradicts() {
         "{text}"
     );
 }
+
+#[test]
+fn dump_reads_a_map_s_value_type_from_the_schema() {
+    let name = Named::new();
+    let mem = Memory::options()
+        .schema(Some(1024))
+        .create(&name.0, 1 << 16)
+        .unwrap();
+    let map = zeroipc::Map::<u32, f64>::create(&mem, "m", 8).unwrap();
+    map.insert(7, 2.5).unwrap();
+    let out = zeroipc(&["dump", &name.0, "m"]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), "7\t2.5\n");
+}

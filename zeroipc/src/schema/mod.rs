@@ -259,24 +259,23 @@ pub(crate) fn check_header(bytes: &[u8]) -> Result<()> {
 /// [`Error::TypeMismatch`] naming the entry and both types; [`Error::BadSchema`] for a
 /// damaged schema.
 pub(crate) fn expect_type(mem: &Memory, name: &str, expected: &TypeDesc) -> Result<()> {
-    let Some(schema) = read(mem)? else {
-        return Ok(());
-    };
-    let Some(line) = schema.get(name) else {
-        return Ok(());
-    };
-    let Some(found) = &line.ty else {
-        return Ok(());
-    };
-    let expected = Type::from_desc(expected);
-    if expected.agrees(found) {
-        Ok(())
-    } else {
-        Err(Error::TypeMismatch {
+    check_type(mem, name, &Type::from_desc(expected))
+}
+
+/// Whether `found`, the type a schema records for entry `name` (if it records one), agrees
+/// with `expected` ([`Type::agrees`]).
+///
+/// # Errors
+///
+/// [`Error::TypeMismatch`] naming the entry and both types.
+fn check_agrees(name: &str, expected: &Type, found: Option<&Type>) -> Result<()> {
+    match found {
+        Some(found) if !expected.agrees(found) => Err(Error::TypeMismatch {
             name: name.to_owned(),
             expected: expected.to_string(),
             found: found.to_string(),
-        })
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -308,16 +307,9 @@ pub fn check_declared(
             }
             .in_field(field));
         }
-        if let (Some(expected), Some(found)) = (&entry.ty, &line.ty) {
-            let expected = Type::from_desc(expected);
-            if !expected.agrees(found) {
-                return Err(Error::TypeMismatch {
-                    name: entry.name.to_owned(),
-                    expected: expected.to_string(),
-                    found: found.to_string(),
-                }
-                .in_field(field));
-            }
+        if let Some(expected) = &entry.ty {
+            check_agrees(entry.name, &Type::from_desc(expected), line.ty.as_ref())
+                .map_err(|e| e.in_field(field))?;
         }
     }
     Ok(())

@@ -8,13 +8,13 @@ use std::fmt::Write as _;
 use super::encode::{encode_line, EntryDesc};
 use super::parse::{parse, SchemaEntry};
 use super::types::{Type, TypeDesc};
-use super::{entry_bytes, Schema};
+use super::{check_agrees, entry_bytes, Schema};
 use crate::error::{Error, Result};
 
 thread_local! {
     /// The line the next entry this thread adds under the line's name records, set for the
     /// length of one [`recording`] call.
-    static PENDING: RefCell<Option<(SchemaEntry, Vec<u8>)>> = const { RefCell::new(None) };
+    static PENDING: RefCell<Option<SchemaEntry>> = const { RefCell::new(None) };
 }
 
 /// Parses one line of schema text (without its `\n`), by the rules a reader applies to a
@@ -151,23 +151,16 @@ fn type_json(out: &mut String, ty: &Type) {
 /// [`Error::BadSchema`] if `line` is not a valid line (its canonical text parsed again);
 /// otherwise what `f` returns.
 pub fn recording<R>(line: &SchemaEntry, f: impl FnOnce() -> Result<R>) -> Result<R> {
-    let text = encode_entry(line);
-    let checked = std::str::from_utf8(&text)
-        .ok()
-        .and_then(|t| t.strip_suffix('\n'))
-        .ok_or_else(|| Error::BadSchema {
-            what: "a line that is not UTF-8".to_owned(),
-        })?;
-    parse_line(checked)?;
-    PENDING.with(|p| *p.borrow_mut() = Some((line.clone(), text)));
+    parse(&entry_bytes(&encode_entry(line), 0))?;
+    PENDING.with(|p| *p.borrow_mut() = Some(line.clone()));
     let _clear = Clear;
     f()
 }
 
-fn take(name: &str) -> Option<(SchemaEntry, Vec<u8>)> {
+fn take(name: &str) -> Option<SchemaEntry> {
     PENDING.with(|p| {
         let mut p = p.borrow_mut();
-        if p.as_ref().is_some_and(|(e, _)| e.name == name) {
+        if p.as_ref().is_some_and(|e| e.name == name) {
             p.take()
         } else {
             None
@@ -184,42 +177,30 @@ impl Drop for Clear {
     }
 }
 
-/// The line set by [`recording`] for `name`, taken (so it is recorded once).
+/// The text of the line set by [`recording`] for `name`, taken (so it is recorded once).
 pub(crate) fn take_pending(name: &str) -> Option<Vec<u8>> {
-    take(name).map(|(_, text)| text)
+    take(name).map(|e| encode_entry(&e))
 }
 
 /// The text of the crate's own `line`, with the element type set by [`recording`] for its
 /// name in place of opaque bytes of the same size, for an entry of the same kind.
 pub(crate) fn line_text(line: &EntryDesc<'_>) -> Vec<u8> {
-    let text = encode_line(line);
-    let Some((pending, _)) = take(line.name) else {
-        return text;
+    let Some(pending) = take(line.name).filter(|p| p.kind == line.kind) else {
+        return encode_line(line);
     };
-    if pending.kind != line.kind {
-        return text;
-    }
     // The pending type, where the crate's own is opaque bytes of the same size.
-    let better = |own: &Option<TypeDesc>, pending: &Option<Type>| match (own, pending) {
-        (Some(TypeDesc::Opaque { size }), Some(ty)) if ty.size() == Some(*size as u64) => {
-            Some(ty.clone())
-        }
+    let better = |own: &Option<TypeDesc>, pending: Option<Type>| match (own, pending) {
+        (Some(TypeDesc::Opaque { size }), Some(ty)) if ty.size() == Some(*size as u64) => Some(ty),
         _ => None,
     };
     let (ty, value_ty) = (
-        better(&line.ty, &pending.ty),
-        better(&line.value_ty, &pending.value_ty),
+        better(&line.ty, pending.ty),
+        better(&line.value_ty, pending.value_ty),
     );
     if ty.is_none() && value_ty.is_none() {
-        return text;
+        return encode_line(line);
     }
-    let Some(mut entry) = std::str::from_utf8(&text)
-        .ok()
-        .and_then(|t| t.strip_suffix('\n'))
-        .and_then(|t| parse_line(t).ok())
-    else {
-        return text;
-    };
+    let mut entry = SchemaEntry::from_desc(line);
     entry.ty = ty.or(entry.ty);
     entry.value_ty = value_ty.or(entry.value_ty);
     encode_entry(&entry)
@@ -237,14 +218,7 @@ pub fn check_type(mem: &crate::memory::Memory, name: &str, ty: &Type) -> Result<
     let Some(schema) = super::read(mem)? else {
         return Ok(());
     };
-    match schema.get(name).and_then(|line| line.ty.as_ref()) {
-        Some(found) if !ty.agrees(found) => Err(Error::TypeMismatch {
-            name: name.to_owned(),
-            expected: ty.to_string(),
-            found: found.to_string(),
-        }),
-        _ => Ok(()),
-    }
+    check_agrees(name, ty, schema.get(name).and_then(|line| line.ty.as_ref()))
 }
 
 impl SchemaEntry {
@@ -258,6 +232,26 @@ impl SchemaEntry {
             value_ty: None,
             doc: None,
             parts: Vec::new(),
+        }
+    }
+
+    /// The owned form of a description: what a reader parses from its
+    /// [`encode_line`] text.
+    fn from_desc(desc: &EntryDesc<'_>) -> Self {
+        SchemaEntry {
+            name: desc.name.to_owned(),
+            kind: desc.kind.to_owned(),
+            // A parameter with an empty key is not written (see `Out::line`).
+            params: desc
+                .params
+                .iter()
+                .filter(|(key, _)| !key.is_empty())
+                .map(|&(key, value)| (key.to_owned(), value))
+                .collect(),
+            ty: desc.ty.as_ref().map(Type::from_desc),
+            value_ty: desc.value_ty.as_ref().map(Type::from_desc),
+            doc: Some(desc.doc.to_owned()).filter(|d| !d.is_empty()),
+            parts: desc.parts.iter().map(|&p| p.to_owned()).collect(),
         }
     }
 }
@@ -313,7 +307,7 @@ mod tests {
     #[test]
     fn the_run_time_encoder_writes_what_the_const_one_does() {
         let line = EntryDesc {
-            params: &[("capacity", 8)],
+            params: &[("", 3), ("capacity", 8)],
             ty: Some(<[[u16; 2]; 3] as crate::schema::Describe>::TYPE),
             doc: "a \"quoted\"\nline\u{1}",
             parts: &["a_state", "a_mtx"],
@@ -322,6 +316,7 @@ mod tests {
         let text = encode_line(&line);
         let parsed = parse_line(std::str::from_utf8(&text).unwrap().trim_end()).unwrap();
         assert_eq!(encode_entry(&parsed), text);
+        assert_eq!(SchemaEntry::from_desc(&line), parsed);
     }
 
     #[test]
