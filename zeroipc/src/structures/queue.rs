@@ -1395,7 +1395,7 @@ impl fmt::Debug for RawQueue {
 
 #[cfg(not(loom))]
 mod tools {
-    use super::{layout, ring, Error, Memory, Pod, Queue, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY};
+    use super::{layout, ring, Error, Memory, Pod, Queue, MIN_QUEUE_CAPACITY};
 
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
@@ -1438,11 +1438,9 @@ mod tools {
             .map(|h| h.as_queue());
         let fits = header.filter(|q| {
             let capacity = q.capacity as usize;
-            capacity.is_power_of_two()
-                && (MIN_QUEUE_CAPACITY..=MAX_QUEUE_CAPACITY).contains(&capacity)
+            super::capacity_problem(capacity).is_none()
                 && q.elem_size > 0
-                && layout::checked_ring_size(capacity, q.elem_size as usize)
-                    .is_some_and(|size| size as u64 == entry.size())
+                && ring::check_size(name, entry, capacity, q.elem_size as usize).is_ok()
         });
         let Some(q) = fits else {
             return Err(Error::corrupt(

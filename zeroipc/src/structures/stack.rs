@@ -1380,7 +1380,7 @@ impl fmt::Debug for RawStack {
 
 #[cfg(not(loom))]
 mod tools {
-    use super::{layout, ring, Error, Memory, Pod, Stack, MAX_STACK_CAPACITY};
+    use super::{layout, ring, Error, Memory, Pod, Stack};
 
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
@@ -1411,10 +1411,9 @@ mod tools {
             .map(|h| h.as_stack());
         let fits = header.filter(|s| {
             let capacity = s.capacity as usize;
-            (1..=MAX_STACK_CAPACITY).contains(&capacity)
+            super::check_capacity(name, capacity).is_ok()
                 && s.elem_size > 0
-                && layout::checked_ring_size(capacity, s.elem_size as usize)
-                    .is_some_and(|size| size as u64 == entry.size())
+                && ring::check_size(name, entry, capacity, s.elem_size as usize).is_ok()
         });
         let Some(s) = fits else {
             return Err(Error::corrupt(
