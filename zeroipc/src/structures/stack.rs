@@ -893,7 +893,7 @@ fn add_stack(
             reserved: 0,
         };
         region.write(offset, header)?;
-        // The format wants unused slots zero; see `Queue::create`.
+        // The format wants unused slots zero; see `add_queue`.
         region.write_bytes(
             offset + layout::RING_HEADER_SIZE as u64,
             &vec![0; layout::align8(capacity * elem)],
