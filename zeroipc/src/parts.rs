@@ -46,7 +46,8 @@ impl Parts {
         self.bytes(name, vec![0], MARKER_SIZE)
     }
 
-    /// Adds every part to `mem`.
+    /// Adds every part to `mem`, the composite described in the segment's schema by `line`
+    /// (its kind, parameters, and the names of its other parts, which `line.parts` lists).
     ///
     /// # Errors
     ///
@@ -54,18 +55,6 @@ impl Parts {
     /// first part whose name is taken), [`Error::TableFull`], [`Error::OutOfSpace`] for all
     /// the parts together; a validation error if the table is corrupt. On error the segment
     /// is unchanged.
-    #[allow(dead_code)] // for composites that record nothing in a schema
-    pub(crate) fn add(self, mem: &Memory) -> Result<()> {
-        let list: Vec<(&str, &[u8], usize)> = self
-            .parts
-            .iter()
-            .map(|(name, first, size)| (name.as_str(), first.as_slice(), *size))
-            .collect();
-        mem.add_parts(&list, None).map(drop)
-    }
-
-    /// [`Parts::add`], the composite described in the segment's schema by `line` (its kind,
-    /// parameters, and the names of its other parts, which `line.parts` lists).
     pub(crate) fn add_described(
         self,
         mem: &Memory,

@@ -19,18 +19,8 @@ pub(crate) struct Words {
 }
 
 impl Words {
-    /// Adds an entry called `name` of `size_of::<H>()` bytes holding `header`, and returns
-    /// its words.
-    #[allow(dead_code)] // for primitives that record nothing in a schema
-    pub(crate) fn create<H: Pod>(mem: &Memory, name: &str, header: H) -> Result<Words> {
-        let entry = mem.add(name, size_of::<H>() as u64, |region, offset| {
-            region.write(offset, header)
-        })?;
-        Words::at(mem.region(), name, entry.offset(), size_of::<H>())
-    }
-
-    /// [`Words::create`], described in the segment's schema by `line` (whose name is the
-    /// entry's).
+    /// Adds an entry of `size_of::<H>()` bytes holding `header`, described in the segment's
+    /// schema by `line` (whose name is the entry's), and returns its words.
     pub(crate) fn create_described<H: Pod>(
         mem: &Memory,
         header: H,

@@ -109,30 +109,7 @@ impl<T: Pod> Array<T> {
         let region = mem.writable()?;
         crate::schema::expect_type(mem, name, &crate::schema::TypeDesc::of::<T>())?;
         let entry = mem.find(name)?;
-        let capacity_mismatch = |capacity| Error::CapacityMismatch {
-            name: name.to_owned(),
-            capacity,
-            entry_size: entry.size(),
-        };
-        if entry.size() < ARRAY_HEADER_SIZE as u64 {
-            return Err(capacity_mismatch(0));
-        }
-        let capacity: u64 = region
-            .read(entry.offset())
-            .ok_or_else(|| capacity_mismatch(0))?;
-        let data_bytes = entry.size() - ARRAY_HEADER_SIZE as u64;
-        let elem = size_of::<T>() as u64;
-        if capacity.checked_mul(elem) != Some(data_bytes) {
-            return Err(match data_bytes.checked_div(capacity) {
-                Some(found) if data_bytes % capacity == 0 => Error::ElementSizeMismatch {
-                    name: name.to_owned(),
-                    expected: elem,
-                    found,
-                },
-                _ => capacity_mismatch(capacity),
-            });
-        }
-        let len = usize::try_from(capacity).map_err(|_| capacity_mismatch(capacity))?;
+        let len = checked_len(region, name, &entry, size_of::<T>())?;
         Self::from_parts(region, name, entry.offset(), len)
     }
 
@@ -329,6 +306,45 @@ impl<T: Pod> Iterator for Iter<'_, T> {
 
 impl<T: Pod> ExactSizeIterator for Iter<'_, T> {}
 
+/// The length of the array of `elem`-byte elements at `entry`: its stored
+/// capacity, which must give exactly the entry's size (`8 + capacity * elem`).
+///
+/// # Errors
+///
+/// [`Error::ElementSizeMismatch`] if the entry holds whole elements of another size;
+/// [`Error::CapacityMismatch`] if the capacity does not fit the entry at all (or `elem` is 0).
+fn checked_len(
+    region: &Region,
+    name: &str,
+    entry: &crate::table::Entry,
+    elem: usize,
+) -> Result<usize> {
+    let capacity_mismatch = |capacity| Error::CapacityMismatch {
+        name: name.to_owned(),
+        capacity,
+        entry_size: entry.size(),
+    };
+    if entry.size() < ARRAY_HEADER_SIZE as u64 || elem == 0 {
+        return Err(capacity_mismatch(0));
+    }
+    let capacity: u64 = region
+        .read(entry.offset())
+        .ok_or_else(|| capacity_mismatch(0))?;
+    let data_bytes = entry.size() - ARRAY_HEADER_SIZE as u64;
+    let elem = elem as u64;
+    if capacity.checked_mul(elem) != Some(data_bytes) {
+        return Err(match data_bytes.checked_div(capacity) {
+            Some(found) if data_bytes % capacity == 0 => Error::ElementSizeMismatch {
+                name: name.to_owned(),
+                expected: elem,
+                found,
+            },
+            _ => capacity_mismatch(capacity),
+        });
+    }
+    usize::try_from(capacity).map_err(|_| capacity_mismatch(capacity))
+}
+
 // ---- Its reader, for read-only segments ----------------------------------------------
 
 impl<T: Pod> Array<T> {
@@ -493,31 +509,7 @@ impl RawArray {
     /// As [`Array::open`], but never [`Error::ReadOnly`].
     pub fn open_read(mem: &Memory, name: &str, elem_size: usize) -> Result<RawArray> {
         let entry = mem.find(name)?;
-        let capacity_mismatch = |capacity| Error::CapacityMismatch {
-            name: name.to_owned(),
-            capacity,
-            entry_size: entry.size(),
-        };
-        if entry.size() < ARRAY_HEADER_SIZE as u64 || elem_size == 0 {
-            return Err(capacity_mismatch(0));
-        }
-        let capacity: u64 = mem
-            .region()
-            .read(entry.offset())
-            .ok_or_else(|| capacity_mismatch(0))?;
-        let data_bytes = entry.size() - ARRAY_HEADER_SIZE as u64;
-        let elem = elem_size as u64;
-        if capacity.checked_mul(elem) != Some(data_bytes) {
-            return Err(match data_bytes.checked_div(capacity) {
-                Some(found) if data_bytes % capacity == 0 => Error::ElementSizeMismatch {
-                    name: name.to_owned(),
-                    expected: elem,
-                    found,
-                },
-                _ => capacity_mismatch(capacity),
-            });
-        }
-        let len = usize::try_from(capacity).map_err(|_| capacity_mismatch(capacity))?;
+        let len = checked_len(mem.region(), name, &entry, elem_size)?;
         Self::checked(mem.region(), name, entry.offset(), len, elem_size)
     }
 

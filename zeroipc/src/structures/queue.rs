@@ -576,50 +576,8 @@ impl<T: Pod> Queue<T> {
     pub fn create_at(mem: &Memory, name: &str, capacity: usize, start: u32) -> Result<Queue<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         assert!(capacity > 0, "a queue has room for at least one element");
-        let elem = size_of::<T>();
-        let too_big = || Error::OutOfSpace {
-            requested: u64::MAX,
-            available: mem.size(),
-        };
-        let capacity = queue_capacity(capacity).ok_or_else(too_big)?;
-        let size = layout::checked_ring_size(capacity, elem).ok_or_else(too_big)?;
-        let data_size = capacity * elem;
-        let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
-        let elem_type = crate::schema::TypeDesc::of::<T>();
-        let line = crate::schema::EntryDesc {
-            params: &[("capacity", capacity as u64)],
-            ty: Some(elem_type),
-            ..crate::schema::EntryDesc::new(name, "queue")
-        };
-        let entry = mem.add_described(
-            size as u64,
-            |region, offset| {
-                let header = QueueHeader {
-                    head: start,
-                    tail: start,
-                    capacity: capacity as u32,
-                    elem_size: elem as u32,
-                };
-                region.write(offset, header)?;
-                // The space was never used, so it is zero unless someone wrote past the table's
-                // `next_offset`; the format wants it zero (unused slots read as zero).
-                region.write_bytes(
-                    offset + layout::RING_HEADER_SIZE as u64,
-                    &vec![0; layout::align8(data_size)],
-                )?;
-                let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
-                for i in 0..capacity as u32 {
-                    // Position `start + i` uses slot `(start + i) mod capacity` (a power of two)
-                    // and finds it free when its sequence number is the position.
-                    let position = start.wrapping_add(i);
-                    // Relaxed: the entry is not published yet; the table's Release store of
-                    // `entry_count` publishes these words with it.
-                    sequence[position as usize & (capacity - 1)].store(position, Ordering::Relaxed);
-                }
-                Some(())
-            },
-            &line,
-        )?;
+        let elem_type = Some(crate::schema::TypeDesc::of::<T>());
+        let (entry, capacity) = add_queue(mem, name, capacity, size_of::<T>(), start, elem_type)?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity)
     }
 
@@ -654,25 +612,20 @@ impl<T: Pod> Queue<T> {
     /// Builds the handle over a queue whose geometry the caller chose or validated:
     /// `capacity` a power of two, elements of `size_of::<T>()` bytes, at `offset`.
     fn from_parts(region: &Region, name: &str, offset: u64, capacity: usize) -> Result<Queue<T>> {
-        let outside = || Error::corrupt(name, "queue lies outside the segment");
-        let slots_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
-        let head = region
-            .mapped::<AtomicU32>(offset + QUEUE_HEAD_OFFSET as u64, 1)
-            .ok_or_else(outside)?;
-        let tail = region
-            .mapped::<AtomicU32>(offset + QUEUE_TAIL_OFFSET as u64, 1)
-            .ok_or_else(outside)?;
-        let sequence = region
-            .mapped(offset + slots_offset, capacity as u64)
-            .ok_or_else(outside)?;
-        let data = region
-            .mapped::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
-            .ok_or_else(outside)?;
-        // Relaxed: a first guess at each counter, nothing more.
-        let hints = Hints::new(
-            head.atomic().load(Ordering::Relaxed),
-            tail.atomic().load(Ordering::Relaxed),
-        );
+        let QueueParts {
+            head,
+            tail,
+            sequence,
+            data,
+            hints,
+        } = map_queue(
+            region,
+            name,
+            offset,
+            capacity,
+            size_of::<T>(),
+            capacity as u64,
+        )?;
         Ok(Queue {
             head,
             tail,
@@ -899,6 +852,124 @@ impl<T> Clone for Queue<T> {
             name: self.name.clone(),
         }
     }
+}
+
+/// Adds an empty queue called `name` of `capacity` slots (rounded up to a power of two,
+/// and to at least 2) of `elem` bytes, `head`, `tail` and the sequence numbers as if `start`
+/// elements had passed through; returns its entry and its stored capacity. With an element
+/// type its schema line is recorded ([`Memory::add_described`]); without, a binding's
+/// pending line, if any ([`Memory::add`]).
+///
+/// # Errors
+///
+/// As [`Queue::create`].
+#[cfg(not(loom))]
+fn add_queue(
+    mem: &Memory,
+    name: &str,
+    capacity: usize,
+    elem: usize,
+    start: u32,
+    elem_type: Option<crate::schema::TypeDesc>,
+) -> Result<(crate::table::Entry, usize)> {
+    let too_big = || Error::OutOfSpace {
+        requested: u64::MAX,
+        available: mem.size(),
+    };
+    let capacity = queue_capacity(capacity).ok_or_else(too_big)?;
+    let size = layout::checked_ring_size(capacity, elem).ok_or_else(too_big)?;
+    let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
+    let init = |region: &Region, offset: u64| {
+        let header = QueueHeader {
+            head: start,
+            tail: start,
+            capacity: capacity as u32,
+            elem_size: elem as u32,
+        };
+        region.write(offset, header)?;
+        // The space was never used, so it is zero unless someone wrote past the table's
+        // `next_offset`; the format wants it zero (unused slots read as zero).
+        region.write_bytes(
+            offset + layout::RING_HEADER_SIZE as u64,
+            &vec![0; layout::align8(capacity * elem)],
+        )?;
+        let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
+        for i in 0..capacity as u32 {
+            // Position `start + i` uses slot `(start + i) mod capacity` (a power of two)
+            // and finds it free when its sequence number is the position.
+            let position = start.wrapping_add(i);
+            // Relaxed: the entry is not published yet; the table's Release store of
+            // `entry_count` publishes these words with it.
+            sequence[position as usize & (capacity - 1)].store(position, Ordering::Relaxed);
+        }
+        Some(())
+    };
+    let entry = match elem_type {
+        Some(ty) => {
+            let line = crate::schema::EntryDesc {
+                params: &[("capacity", capacity as u64)],
+                ty: Some(ty),
+                ..crate::schema::EntryDesc::new(name, "queue")
+            };
+            mem.add_described(size as u64, init, &line)?
+        }
+        None => mem.add(name, size as u64, init)?,
+    };
+    Ok((entry, capacity))
+}
+
+/// The mapped parts of a queue, as [`map_queue`] finds them.
+#[cfg(not(loom))]
+struct QueueParts<D> {
+    head: Mapped<AtomicU32>,
+    tail: Mapped<AtomicU32>,
+    sequence: Mapped<AtomicU32>,
+    data: Mapped<D>,
+    hints: Hints,
+}
+
+/// The parts of the queue at `offset` of `region`, of `capacity` slots (a power of two) of
+/// `elem` bytes, whose data section is `data_len` values of `D`: `head`, `tail`, the
+/// sequence numbers, the data, and first hints at the counters.
+///
+/// # Errors
+///
+/// [`Error::Corrupt`] if any of them lies outside the segment.
+#[cfg(not(loom))]
+fn map_queue<D>(
+    region: &Region,
+    name: &str,
+    offset: u64,
+    capacity: usize,
+    elem: usize,
+    data_len: u64,
+) -> Result<QueueParts<D>> {
+    let outside = || Error::corrupt(name, "queue lies outside the segment");
+    let slots_offset = layout::ring_slots_offset(capacity, elem) as u64;
+    let head = region
+        .mapped::<AtomicU32>(offset + QUEUE_HEAD_OFFSET as u64, 1)
+        .ok_or_else(outside)?;
+    let tail = region
+        .mapped::<AtomicU32>(offset + QUEUE_TAIL_OFFSET as u64, 1)
+        .ok_or_else(outside)?;
+    let sequence = region
+        .mapped(offset + slots_offset, capacity as u64)
+        .ok_or_else(outside)?;
+    let data = region
+        .mapped::<D>(offset + layout::RING_HEADER_SIZE as u64, data_len)
+        .ok_or_else(outside)?;
+    // Relaxed: a first guess at each counter, nothing more.
+    let hints = Hints::new(
+        head.atomic().load(Ordering::Relaxed),
+        tail.atomic().load(Ordering::Relaxed),
+    );
+    Ok(QueueParts {
+        head,
+        tail,
+        sequence,
+        data,
+        hints,
+    })
 }
 
 /// What is wrong with a queue header's `capacity`, if anything: below 2 (one slot cannot
@@ -1162,30 +1233,7 @@ impl RawQueue {
         if elem_size == 0 || elem_size > u32::MAX as usize || capacity == 0 {
             return Err(too_big());
         }
-        let capacity = queue_capacity(capacity).ok_or_else(too_big)?;
-        let size = layout::checked_ring_size(capacity, elem_size).ok_or_else(too_big)?;
-        let data_size = capacity * elem_size;
-        let slots_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            let header = QueueHeader {
-                head: 0,
-                tail: 0,
-                capacity: capacity as u32,
-                elem_size: elem_size as u32,
-            };
-            region.write(offset, header)?;
-            // As in `Queue::create_at`: the data section zero.
-            region.write_bytes(
-                offset + layout::RING_HEADER_SIZE as u64,
-                &vec![0; layout::align8(data_size)],
-            )?;
-            let sequence = region.atomic_u32_slice(offset + slots_offset, capacity as u64)?;
-            for (i, word) in sequence.iter().enumerate() {
-                // Relaxed: published with the entry by the table's Release store.
-                word.store(i as u32, Ordering::Relaxed);
-            }
-            Some(())
-        })?;
+        let (entry, capacity) = add_queue(mem, name, capacity, elem_size, 0, None)?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)
     }
 
@@ -1217,28 +1265,14 @@ impl RawQueue {
         capacity: usize,
         elem_size: usize,
     ) -> Result<RawQueue> {
-        let outside = || Error::corrupt(name, "queue lies outside the segment");
-        let slots_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
-        let head = region
-            .mapped::<AtomicU32>(offset + QUEUE_HEAD_OFFSET as u64, 1)
-            .ok_or_else(outside)?;
-        let tail = region
-            .mapped::<AtomicU32>(offset + QUEUE_TAIL_OFFSET as u64, 1)
-            .ok_or_else(outside)?;
-        let sequence = region
-            .mapped(offset + slots_offset, capacity as u64)
-            .ok_or_else(outside)?;
-        let data = region
-            .mapped::<u8>(
-                offset + layout::RING_HEADER_SIZE as u64,
-                (capacity * elem_size) as u64,
-            )
-            .ok_or_else(outside)?;
-        // Relaxed: a first guess at each counter, nothing more.
-        let hints = Hints::new(
-            head.atomic().load(Ordering::Relaxed),
-            tail.atomic().load(Ordering::Relaxed),
-        );
+        let data_len = (capacity * elem_size) as u64;
+        let QueueParts {
+            head,
+            tail,
+            sequence,
+            data,
+            hints,
+        } = map_queue(region, name, offset, capacity, elem_size, data_len)?;
         Ok(RawQueue {
             head,
             tail,
@@ -1361,7 +1395,7 @@ impl fmt::Debug for RawQueue {
 
 #[cfg(not(loom))]
 mod tools {
-    use super::{layout, ring, Error, Memory, Pod, Queue, MAX_QUEUE_CAPACITY, MIN_QUEUE_CAPACITY};
+    use super::{layout, ring, Error, Memory, Pod, Queue, MIN_QUEUE_CAPACITY};
 
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
@@ -1404,11 +1438,9 @@ mod tools {
             .map(|h| h.as_queue());
         let fits = header.filter(|q| {
             let capacity = q.capacity as usize;
-            capacity.is_power_of_two()
-                && (MIN_QUEUE_CAPACITY..=MAX_QUEUE_CAPACITY).contains(&capacity)
+            super::capacity_problem(capacity).is_none()
                 && q.elem_size > 0
-                && layout::checked_ring_size(capacity, q.elem_size as usize)
-                    .is_some_and(|size| size as u64 == entry.size())
+                && ring::check_size(name, entry, capacity, q.elem_size as usize).is_ok()
         });
         let Some(q) = fits else {
             return Err(Error::corrupt(

@@ -464,44 +464,8 @@ impl<T: Pod> Stack<T> {
     pub fn create(mem: &Memory, name: &str, capacity: usize) -> Result<Stack<T>> {
         let () = crate::structures::ElementType::<T>::OK;
         assert!(capacity > 0, "a stack has room for at least one element");
-        let elem = size_of::<T>();
-        let size = layout::checked_ring_size(capacity, elem)
-            .filter(|_| capacity <= MAX_STACK_CAPACITY)
-            .ok_or(Error::OutOfSpace {
-                requested: u64::MAX,
-                available: mem.size(),
-            })?;
-        let data_size = capacity * elem;
-        let states_offset = layout::ring_slots_offset(capacity, elem) as u64;
-        let elem_type = crate::schema::TypeDesc::of::<T>();
-        let line = crate::schema::EntryDesc {
-            params: &[("capacity", capacity as u64)],
-            ty: Some(elem_type),
-            ..crate::schema::EntryDesc::new(name, "stack")
-        };
-        let entry = mem.add_described(
-            size as u64,
-            |region, offset| {
-                let header = StackHeader {
-                    top: -1,
-                    capacity: capacity as u32,
-                    elem_size: elem as u32,
-                    reserved: 0,
-                };
-                region.write(offset, header)?;
-                // The format wants unused slots zero; see `Queue::create`.
-                region.write_bytes(
-                    offset + layout::RING_HEADER_SIZE as u64,
-                    &vec![0; layout::align8(data_size)],
-                )?;
-                for word in region.atomic_u32_slice(offset + states_offset, capacity as u64)? {
-                    // Relaxed: published with the entry by the table's Release store.
-                    word.store(EMPTY, Ordering::Relaxed);
-                }
-                Some(())
-            },
-            &line,
-        )?;
+        let elem_type = Some(crate::schema::TypeDesc::of::<T>());
+        let entry = add_stack(mem, name, capacity, size_of::<T>(), elem_type)?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity)
     }
 
@@ -526,28 +490,21 @@ impl<T: Pod> Stack<T> {
         check_capacity(name, capacity)?;
         ring::check_geometry::<T>(name, &entry, capacity, header.elem_size)?;
         let stack = Self::from_parts(region, name, entry.offset(), capacity)?;
-        // Relaxed: a validity check of the value only.
-        let top = stack.view().top.load(Ordering::Relaxed);
-        if top < -1 || top >= capacity as i32 {
-            return Err(stack.top_out_of_range(top));
-        }
+        check_top(name, &stack.top, capacity)?;
         Ok(stack)
     }
 
     /// Builds the handle over a stack whose geometry the caller chose or validated:
     /// `capacity` 1 to `MAX_STACK_CAPACITY`, elements of `size_of::<T>()` bytes, at `offset`.
     fn from_parts(region: &Region, name: &str, offset: u64, capacity: usize) -> Result<Stack<T>> {
-        let outside = || Error::corrupt(name, "stack lies outside the segment");
-        let states_offset = layout::ring_slots_offset(capacity, size_of::<T>()) as u64;
-        let top = region
-            .mapped(offset + STACK_TOP_OFFSET as u64, 1)
-            .ok_or_else(outside)?;
-        let state = region
-            .mapped(offset + states_offset, capacity as u64)
-            .ok_or_else(outside)?;
-        let data = region
-            .mapped::<T>(offset + layout::RING_HEADER_SIZE as u64, capacity as u64)
-            .ok_or_else(outside)?;
+        let (top, state, data) = map_stack(
+            region,
+            name,
+            offset,
+            capacity,
+            size_of::<T>(),
+            capacity as u64,
+        )?;
         Ok(Stack {
             top,
             state,
@@ -568,10 +525,7 @@ impl<T: Pod> Stack<T> {
     }
 
     fn top_out_of_range(&self, top: i32) -> Error {
-        Error::corrupt(
-            &self.name,
-            format!("stack top is {top}, outside -1..{}", self.capacity),
-        )
+        top_out_of_range(&self.name, top, self.capacity)
     }
 
     /// The slot a peer holds that the next push (`up`) or pop would take, if any.
@@ -909,6 +863,110 @@ impl<T> Clone for Stack<T> {
     }
 }
 
+/// Adds an empty stack called `name` of `capacity` slots (1 to `MAX_STACK_CAPACITY`) of
+/// `elem` bytes. With an element type its schema line is recorded
+/// ([`Memory::add_described`]); without, a binding's pending line, if any ([`Memory::add`]).
+///
+/// # Errors
+///
+/// As [`Stack::create`].
+#[cfg(not(loom))]
+fn add_stack(
+    mem: &Memory,
+    name: &str,
+    capacity: usize,
+    elem: usize,
+    elem_type: Option<crate::schema::TypeDesc>,
+) -> Result<crate::table::Entry> {
+    let size = layout::checked_ring_size(capacity, elem)
+        .filter(|_| capacity <= MAX_STACK_CAPACITY)
+        .ok_or(Error::OutOfSpace {
+            requested: u64::MAX,
+            available: mem.size(),
+        })?;
+    let states_offset = layout::ring_slots_offset(capacity, elem) as u64;
+    let init = |region: &Region, offset: u64| {
+        let header = StackHeader {
+            top: -1,
+            capacity: capacity as u32,
+            elem_size: elem as u32,
+            reserved: 0,
+        };
+        region.write(offset, header)?;
+        // The format wants unused slots zero; see `add_queue`.
+        region.write_bytes(
+            offset + layout::RING_HEADER_SIZE as u64,
+            &vec![0; layout::align8(capacity * elem)],
+        )?;
+        for word in region.atomic_u32_slice(offset + states_offset, capacity as u64)? {
+            // Relaxed: published with the entry by the table's Release store.
+            word.store(EMPTY, Ordering::Relaxed);
+        }
+        Some(())
+    };
+    match elem_type {
+        Some(ty) => {
+            let line = crate::schema::EntryDesc {
+                params: &[("capacity", capacity as u64)],
+                ty: Some(ty),
+                ..crate::schema::EntryDesc::new(name, "stack")
+            };
+            mem.add_described(size as u64, init, &line)
+        }
+        None => mem.add(name, size as u64, init),
+    }
+}
+
+/// The `top` word, the slot states and the data (`data_len` values of `D`) of the stack at
+/// `offset` of `region`, of `capacity` slots of `elem` bytes.
+///
+/// # Errors
+///
+/// [`Error::Corrupt`] if any of them lies outside the segment.
+#[cfg(not(loom))]
+fn map_stack<D>(
+    region: &Region,
+    name: &str,
+    offset: u64,
+    capacity: usize,
+    elem: usize,
+    data_len: u64,
+) -> Result<(Mapped<AtomicI32>, Mapped<AtomicU32>, Mapped<D>)> {
+    let outside = || Error::corrupt(name, "stack lies outside the segment");
+    let states_offset = layout::ring_slots_offset(capacity, elem) as u64;
+    let top = region
+        .mapped(offset + STACK_TOP_OFFSET as u64, 1)
+        .ok_or_else(outside)?;
+    let state = region
+        .mapped(offset + states_offset, capacity as u64)
+        .ok_or_else(outside)?;
+    let data = region
+        .mapped::<D>(offset + layout::RING_HEADER_SIZE as u64, data_len)
+        .ok_or_else(outside)?;
+    Ok((top, state, data))
+}
+
+/// The error for a `top` outside `-1..capacity`.
+#[cfg(not(loom))]
+fn top_out_of_range(name: &str, top: i32, capacity: usize) -> Error {
+    Error::corrupt(name, format!("stack top is {top}, outside -1..{capacity}"))
+}
+
+/// Checks a stack's `top` word, at open, against its `capacity`: `-1..capacity`.
+///
+/// # Errors
+///
+/// [`Error::Corrupt`] naming the value.
+#[cfg(not(loom))]
+fn check_top(name: &str, top: &Mapped<AtomicI32>, capacity: usize) -> Result<()> {
+    // Relaxed: a validity check of the value only.
+    let top = top.atomic().load(Ordering::Relaxed);
+    if top < -1 || top >= capacity as i32 {
+        return Err(top_out_of_range(name, top, capacity));
+    }
+    Ok(())
+}
+
 /// Checks a stack header's `capacity`: 1 to `MAX_STACK_CAPACITY` (2^31 - 1).
 ///
 /// # Errors
@@ -1075,29 +1133,7 @@ impl RawStack {
         if elem_size == 0 || elem_size > u32::MAX as usize || capacity == 0 {
             return Err(too_big());
         }
-        let size = layout::checked_ring_size(capacity, elem_size)
-            .filter(|_| capacity <= MAX_STACK_CAPACITY)
-            .ok_or_else(too_big)?;
-        let data_size = capacity * elem_size;
-        let states_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
-        let entry = mem.add(name, size as u64, |region, offset| {
-            let header = StackHeader {
-                top: -1,
-                capacity: capacity as u32,
-                elem_size: elem_size as u32,
-                reserved: 0,
-            };
-            region.write(offset, header)?;
-            region.write_bytes(
-                offset + layout::RING_HEADER_SIZE as u64,
-                &vec![0; layout::align8(data_size)],
-            )?;
-            for word in region.atomic_u32_slice(offset + states_offset, capacity as u64)? {
-                // Relaxed: published with the entry by the table's Release store.
-                word.store(EMPTY, Ordering::Relaxed);
-            }
-            Some(())
-        })?;
+        let entry = add_stack(mem, name, capacity, elem_size, None)?;
         Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)
     }
 
@@ -1119,14 +1155,7 @@ impl RawStack {
         }
         ring::check_size(name, &entry, capacity, elem_size)?;
         let stack = Self::from_parts(mem.region(), name, entry.offset(), capacity, elem_size)?;
-        // Relaxed: a validity check of the value only.
-        let top = stack.top.atomic().load(Ordering::Relaxed);
-        if top < -1 || top >= capacity as i32 {
-            return Err(Error::corrupt(
-                name,
-                format!("stack top is {top}, outside -1..{capacity}"),
-            ));
-        }
+        check_top(name, &stack.top, capacity)?;
         Ok(stack)
     }
 
@@ -1137,20 +1166,8 @@ impl RawStack {
         capacity: usize,
         elem_size: usize,
     ) -> Result<RawStack> {
-        let outside = || Error::corrupt(name, "stack lies outside the segment");
-        let states_offset = layout::ring_slots_offset(capacity, elem_size) as u64;
-        let top = region
-            .mapped(offset + STACK_TOP_OFFSET as u64, 1)
-            .ok_or_else(outside)?;
-        let state = region
-            .mapped(offset + states_offset, capacity as u64)
-            .ok_or_else(outside)?;
-        let data = region
-            .mapped::<u8>(
-                offset + layout::RING_HEADER_SIZE as u64,
-                (capacity * elem_size) as u64,
-            )
-            .ok_or_else(outside)?;
+        let data_len = (capacity * elem_size) as u64;
+        let (top, state, data) = map_stack(region, name, offset, capacity, elem_size, data_len)?;
         Ok(RawStack {
             top,
             state,
@@ -1363,7 +1380,7 @@ impl fmt::Debug for RawStack {
 
 #[cfg(not(loom))]
 mod tools {
-    use super::{layout, ring, Error, Memory, Pod, Stack, MAX_STACK_CAPACITY};
+    use super::{layout, ring, Error, Memory, Pod, Stack};
 
     // ---- Its declaration, for `#[zeroipc::segment]` ----------------------------------------
 
@@ -1394,10 +1411,9 @@ mod tools {
             .map(|h| h.as_stack());
         let fits = header.filter(|s| {
             let capacity = s.capacity as usize;
-            (1..=MAX_STACK_CAPACITY).contains(&capacity)
+            super::check_capacity(name, capacity).is_ok()
                 && s.elem_size > 0
-                && layout::checked_ring_size(capacity, s.elem_size as usize)
-                    .is_some_and(|size| size as u64 == entry.size())
+                && ring::check_size(name, entry, capacity, s.elem_size as usize).is_ok()
         });
         let Some(s) = fits else {
             return Err(Error::corrupt(
