@@ -220,3 +220,16 @@ where
         None => open(),
     })
 }
+
+/// `ElementSizeMismatch` unless the structure `name`, opened with `found`-byte elements,
+/// has the `expected` ones (a queue's or stack's open does not take the size).
+pub(crate) fn same_elem_size(name: &str, expected: usize, found: usize) -> zeroipc::Result<()> {
+    if expected == found {
+        return Ok(());
+    }
+    Err(zeroipc::Error::ElementSizeMismatch {
+        name: name.to_owned(),
+        expected: expected as u64,
+        found: found as u64,
+    })
+}

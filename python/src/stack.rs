@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use zeroipc::{BusySince, StackFail};
 
 use crate::errors::{package_error, IntoPy};
-use crate::segment::{create_or_open, Segment};
+use crate::segment::{create_or_open, same_elem_size, Segment};
 use crate::values::{decode, encode, Kind};
 use crate::waiting::{deadline, wait_in_slices};
 
@@ -93,16 +93,7 @@ impl Stack {
             || zeroipc::RawStack::open(memory, name),
         )
         .py(py)?;
-        if raw.elem_size() != elem {
-            return Err(crate::errors::to_py(
-                py,
-                zeroipc::Error::ElementSizeMismatch {
-                    name: name.to_owned(),
-                    expected: elem as u64,
-                    found: raw.elem_size() as u64,
-                },
-            ));
-        }
+        same_elem_size(name, elem, raw.elem_size()).py(py)?;
         Ok(Stack {
             raw,
             kind: Kind::of(dtype),
