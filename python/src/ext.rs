@@ -13,7 +13,7 @@ use zeroipc::{KeyKind, RawKey};
 
 use crate::errors::IntoPy;
 use crate::queue::{check_array, data_ptr};
-use crate::segment::Segment;
+use crate::segment::{create_or_open, Segment};
 use crate::values::{decode, encode, Kind};
 
 /// How long a call waits for a slot a peer is writing, as the crate's typed handles do.
@@ -71,27 +71,17 @@ fn is_full(error: &zeroipc::Error) -> bool {
     matches!(error, zeroipc::Error::Full { .. })
 }
 
-/// Creates (`capacity` given, and no entry of that name) or opens with `open`.
-fn create_or_open<H>(
+/// [`create_or_open`] for a structure whose `capacity` is at least 1.
+fn create_or_open_sized<H: Send>(
     py: Python<'_>,
     capacity: Option<usize>,
     create: impl FnOnce(usize) -> zeroipc::Result<H> + Send,
     open: impl FnOnce() -> zeroipc::Result<H> + Send,
-) -> PyResult<H>
-where
-    H: Send,
-{
+) -> PyResult<H> {
     if capacity == Some(0) {
         return Err(PyValueError::new_err("capacity must be at least 1"));
     }
-    py.allow_threads(|| match capacity {
-        Some(capacity) => match create(capacity) {
-            Err(zeroipc::Error::AlreadyExists { .. }) => open(),
-            other => other,
-        },
-        None => open(),
-    })
-    .py(py)
+    create_or_open(py, capacity, create, open).py(py)
 }
 
 // ---- Map ---------------------------------------------------------------------------------
@@ -121,7 +111,7 @@ impl Map {
         let memory = &segment.get().memory;
         let (key, value) = (Typed::new(key_dtype), Typed::new(value_dtype));
         let (k, v) = (key.key(py), value.layout(py));
-        let raw = create_or_open(
+        let raw = create_or_open_sized(
             py,
             capacity,
             |c| zeroipc::RawMap::create(memory, name, "map", c, k, v),
@@ -376,7 +366,7 @@ impl Set {
         let memory = &segment.get().memory;
         let elem = Typed::new(dtype);
         let k = elem.key(py);
-        let raw = create_or_open(
+        let raw = create_or_open_sized(
             py,
             capacity,
             |c| zeroipc::RawSet::create(memory, name, c, k),
@@ -528,7 +518,7 @@ impl Pool {
         let memory = &segment.get().memory;
         let elem = Typed::new(dtype);
         let (size, align) = elem.layout(py);
-        let raw = create_or_open(
+        let raw = create_or_open_sized(
             py,
             capacity,
             |c| zeroipc::RawPool::create(memory, name, c, size, align),
@@ -652,7 +642,7 @@ impl Ring {
                 "a ring's elements have at least one byte",
             ));
         }
-        let raw = create_or_open(
+        let raw = create_or_open_sized(
             py,
             capacity,
             |c| zeroipc::RawRing::create(memory, name, c, size),

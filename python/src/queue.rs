@@ -7,7 +7,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::errors::IntoPy;
-use crate::segment::Segment;
+use crate::segment::{create_or_open, same_elem_size, Segment};
 use crate::values::{decode, encode, Kind};
 use crate::waiting::{deadline, wait_in_slices};
 
@@ -156,27 +156,14 @@ impl Queue {
     ) -> PyResult<Queue> {
         let memory = &segment.get().memory;
         let elem = dtype.itemsize();
-        let raw = match capacity {
-            Some(capacity) => {
-                match py.allow_threads(|| zeroipc::RawQueue::create(memory, name, capacity, elem)) {
-                    Err(zeroipc::Error::AlreadyExists { .. }) => {
-                        zeroipc::RawQueue::open(memory, name).py(py)?
-                    }
-                    other => other.py(py)?,
-                }
-            }
-            None => zeroipc::RawQueue::open(memory, name).py(py)?,
-        };
-        if raw.elem_size() != elem {
-            return Err(crate::errors::to_py(
-                py,
-                zeroipc::Error::ElementSizeMismatch {
-                    name: name.to_owned(),
-                    expected: elem as u64,
-                    found: raw.elem_size() as u64,
-                },
-            ));
-        }
+        let raw = create_or_open(
+            py,
+            capacity,
+            |capacity| zeroipc::RawQueue::create(memory, name, capacity, elem),
+            || zeroipc::RawQueue::open(memory, name),
+        )
+        .py(py)?;
+        same_elem_size(name, elem, raw.elem_size()).py(py)?;
         let typed = Typed::open(memory, name, elem).py(py)?;
         Ok(Queue {
             raw,

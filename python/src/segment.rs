@@ -165,17 +165,12 @@ impl Segment {
         elem_size: usize,
     ) -> PyResult<(u64, usize)> {
         let memory = &self.memory;
-        let array = match capacity {
-            Some(len) => {
-                match py.allow_threads(|| zeroipc::RawArray::create(memory, name, len, elem_size)) {
-                    Err(zeroipc::Error::AlreadyExists { .. }) => {
-                        zeroipc::RawArray::open(memory, name, elem_size)
-                    }
-                    other => other,
-                }
-            }
-            None => zeroipc::RawArray::open(memory, name, elem_size),
-        }
+        let array = create_or_open(
+            py,
+            capacity,
+            |len| zeroipc::RawArray::create(memory, name, len, elem_size),
+            || zeroipc::RawArray::open(memory, name, elem_size),
+        )
         .map_err(|e| lock_timeout_error(py, memory, e))?;
         Ok((array.data_offset(), array.len()))
     }
@@ -203,4 +198,38 @@ pub(crate) fn segment_of<'py>(memory: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
     Ok(memory
         .call_method0("_segment")?
         .downcast_into::<Segment>()?)
+}
+
+/// Creates with `create(arg)` when `arg` is given, else (or when the entry exists already)
+/// opens with `open`; with the GIL released, as either may wait for the table lock.
+pub(crate) fn create_or_open<A, H>(
+    py: Python<'_>,
+    arg: Option<A>,
+    create: impl FnOnce(A) -> zeroipc::Result<H> + Send,
+    open: impl FnOnce() -> zeroipc::Result<H> + Send,
+) -> zeroipc::Result<H>
+where
+    A: Send,
+    H: Send,
+{
+    py.allow_threads(|| match arg {
+        Some(arg) => match create(arg) {
+            Err(zeroipc::Error::AlreadyExists { .. }) => open(),
+            other => other,
+        },
+        None => open(),
+    })
+}
+
+/// `ElementSizeMismatch` unless the structure `name`, opened with `found`-byte elements,
+/// has the `expected` ones (a queue's or stack's open does not take the size).
+pub(crate) fn same_elem_size(name: &str, expected: usize, found: usize) -> zeroipc::Result<()> {
+    if expected == found {
+        return Ok(());
+    }
+    Err(zeroipc::Error::ElementSizeMismatch {
+        name: name.to_owned(),
+        expected: expected as u64,
+        found: found as u64,
+    })
 }

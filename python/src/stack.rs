@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use zeroipc::{BusySince, StackFail};
 
 use crate::errors::{package_error, IntoPy};
-use crate::segment::Segment;
+use crate::segment::{create_or_open, same_elem_size, Segment};
 use crate::values::{decode, encode, Kind};
 use crate::waiting::{deadline, wait_in_slices};
 
@@ -86,25 +86,14 @@ impl Stack {
         })?;
         let memory = &segment.get().memory;
         let elem = dtype.itemsize();
-        let raw = match capacity {
-            Some(capacity) => match zeroipc::RawStack::create(memory, name, capacity, elem) {
-                Err(zeroipc::Error::AlreadyExists { .. }) => {
-                    zeroipc::RawStack::open(memory, name).py(py)?
-                }
-                other => other.py(py)?,
-            },
-            None => zeroipc::RawStack::open(memory, name).py(py)?,
-        };
-        if raw.elem_size() != elem {
-            return Err(crate::errors::to_py(
-                py,
-                zeroipc::Error::ElementSizeMismatch {
-                    name: name.to_owned(),
-                    expected: elem as u64,
-                    found: raw.elem_size() as u64,
-                },
-            ));
-        }
+        let raw = create_or_open(
+            py,
+            capacity,
+            |capacity| zeroipc::RawStack::create(memory, name, capacity, elem),
+            || zeroipc::RawStack::open(memory, name),
+        )
+        .py(py)?;
+        same_elem_size(name, elem, raw.elem_size()).py(py)?;
         Ok(Stack {
             raw,
             kind: Kind::of(dtype),

@@ -10,23 +10,40 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::errors::{package_error, to_py, IntoPy};
-use crate::segment::segment_of;
+use crate::segment::{create_or_open, segment_of};
 use crate::values::{decode, encode, Kind};
 use crate::waiting::{deadline, wait_in_slices};
 
-/// Creates with `create` (when given) unless the entry exists, else opens with `open`.
-fn create_or_open<T>(
+/// The structure `name` of `memory`'s segment: created with `create(arg)` when `arg` is
+/// given (opened if the entry exists), else opened.
+fn create_or_open_in<A: Send, T: Send>(
     py: Python<'_>,
-    create: Option<impl FnOnce() -> zeroipc::Result<T>>,
-    open: impl FnOnce() -> zeroipc::Result<T>,
+    memory: &Bound<'_, PyAny>,
+    arg: Option<A>,
+    create: impl FnOnce(&zeroipc::Memory, A) -> zeroipc::Result<T> + Send,
+    open: impl FnOnce(&zeroipc::Memory) -> zeroipc::Result<T> + Send,
 ) -> PyResult<T> {
-    match create {
-        Some(create) => match create() {
-            Err(zeroipc::Error::AlreadyExists { .. }) => open().py(py),
-            other => other.py(py),
-        },
-        None => open().py(py),
+    let seg = segment_of(memory)?;
+    let mem = &seg.get().memory;
+    create_or_open(py, arg, |a| create(mem, a), || open(mem)).py(py)
+}
+
+/// Takes with `try_take`, or else waits up to `timeout` seconds in slices with `take`; a
+/// guard taken is forgotten, so what it holds stays held until an explicit release. Whether
+/// it was taken.
+fn try_then_wait<G, E>(
+    py: Python<'_>,
+    timeout: Option<f64>,
+    try_take: impl FnOnce() -> Option<G>,
+    take: impl Fn(Duration) -> Result<G, E> + Send + Sync,
+) -> PyResult<bool> {
+    if let Some(guard) = try_take() {
+        std::mem::forget(guard);
+        return Ok(true);
     }
+    wait_for(py, timeout, |slice| {
+        take(slice).map(std::mem::forget).is_ok()
+    })
 }
 
 /// Waits for `attempt` (a try with a time limit) in slices, up to `timeout` seconds.
@@ -80,12 +97,12 @@ impl Semaphore {
                     })?,
             ),
         };
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            initial.map(|c| move || zeroipc::Semaphore::create(mem, name, c, max)),
-            || zeroipc::Semaphore::open(mem, name),
+            memory,
+            initial,
+            |mem, c| zeroipc::Semaphore::create(mem, name, c, max),
+            |mem| zeroipc::Semaphore::open(mem, name),
         )?;
         Ok(Semaphore { inner })
     }
@@ -94,11 +111,13 @@ impl Semaphore {
     /// time ran out.
     #[pyo3(signature = (timeout = None))]
     fn acquire(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        if self.inner.try_wait() {
-            return Ok(true);
-        }
         let inner = &self.inner;
-        wait_for(py, timeout, |slice| inner.wait_timeout(slice).is_ok())
+        try_then_wait(
+            py,
+            timeout,
+            || inner.try_wait().then_some(()),
+            |slice| inner.wait_timeout(slice),
+        )
     }
 
     /// Takes a permit if one is free, without waiting.
@@ -183,12 +202,12 @@ impl Mutex {
         create_if_missing: bool,
     ) -> PyResult<Mutex> {
         let create = create || create_if_missing;
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            create.then_some(|| zeroipc::Mutex::create(mem, name)),
-            || zeroipc::Mutex::open(mem, name),
+            memory,
+            create.then_some(()),
+            |mem, ()| zeroipc::Mutex::create(mem, name),
+            |mem| zeroipc::Mutex::open(mem, name),
         )?;
         Ok(Mutex { inner })
     }
@@ -197,18 +216,13 @@ impl Mutex {
     /// time ran out.
     #[pyo3(signature = (timeout = None))]
     fn lock(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        if let Some(guard) = self.inner.try_lock() {
-            std::mem::forget(guard);
-            return Ok(true);
-        }
         let inner = &self.inner;
-        wait_for(py, timeout, |slice| match inner.lock_timeout(slice) {
-            Ok(guard) => {
-                std::mem::forget(guard);
-                true
-            }
-            Err(_) => false,
-        })
+        try_then_wait(
+            py,
+            timeout,
+            || inner.try_lock(),
+            |slice| inner.lock_timeout(slice),
+        )
     }
 
     /// Takes the lock if it is free, without waiting.
@@ -317,12 +331,12 @@ impl Once {
         create_if_missing: bool,
     ) -> PyResult<Once> {
         let create = create || create_if_missing;
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            create.then_some(|| zeroipc::Once::create(mem, name)),
-            || zeroipc::Once::open(mem, name),
+            memory,
+            create.then_some(()),
+            |mem, ()| zeroipc::Once::create(mem, name),
+            |mem| zeroipc::Once::open(mem, name),
         )?;
         Ok(Once { inner })
     }
@@ -508,12 +522,12 @@ impl Latch {
                 PyValueError::new_err(format!("count must be 0 to 2**31 - 1, not {c}"))
             })?),
         };
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            count.map(|c| move || zeroipc::Latch::create(mem, name, c)),
-            || zeroipc::Latch::open(mem, name),
+            memory,
+            count,
+            |mem, c| zeroipc::Latch::create(mem, name, c),
+            |mem| zeroipc::Latch::open(mem, name),
         )?;
         Ok(Latch { inner })
     }
@@ -534,11 +548,13 @@ impl Latch {
     /// the time ran out.
     #[pyo3(signature = (timeout = None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        if self.inner.try_wait() {
-            return Ok(true);
-        }
         let inner = &self.inner;
-        wait_for(py, timeout, |slice| inner.wait_timeout(slice).is_ok())
+        try_then_wait(
+            py,
+            timeout,
+            || inner.try_wait().then_some(()),
+            |slice| inner.wait_timeout(slice),
+        )
     }
 
     /// Whether the count is 0, without waiting.
@@ -597,12 +613,12 @@ impl Barrier {
                 PyValueError::new_err(format!("num_participants must be 1 to 2**31 - 1, not {n}"))
             })?),
         };
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            participants.map(|n| move || zeroipc::Barrier::create(mem, name, n)),
-            || zeroipc::Barrier::open(mem, name),
+            memory,
+            participants,
+            |mem, n| zeroipc::Barrier::create(mem, name, n),
+            |mem| zeroipc::Barrier::open(mem, name),
         )?;
         Ok(Barrier { inner })
     }
@@ -680,14 +696,12 @@ impl Event {
             None => None,
         };
         let create = create || create_if_missing;
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let manual = manual_reset.unwrap_or(true);
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            (create || manual_reset.is_some())
-                .then_some(|| zeroipc::Event::create(mem, name, manual)),
-            || zeroipc::Event::open(mem, name),
+            memory,
+            (create || manual_reset.is_some()).then_some(manual_reset.unwrap_or(true)),
+            |mem, manual| zeroipc::Event::create(mem, name, manual),
+            |mem| zeroipc::Event::open(mem, name),
         )?;
         Ok(Event { inner })
     }
@@ -732,11 +746,13 @@ impl Event {
     /// ran out.
     #[pyo3(signature = (timeout = None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        if self.inner.try_wait() {
-            return Ok(true);
-        }
         let inner = &self.inner;
-        wait_for(py, timeout, |slice| inner.wait_timeout(slice).is_ok())
+        try_then_wait(
+            py,
+            timeout,
+            || inner.try_wait().then_some(()),
+            |slice| inner.wait_timeout(slice),
+        )
     }
 
     /// Whether the event stays set until reset.
@@ -782,12 +798,12 @@ impl RwLock {
         create_if_missing: bool,
     ) -> PyResult<RwLock> {
         let create = create || create_if_missing;
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            create.then_some(|| zeroipc::RwLock::create(mem, name)),
-            || zeroipc::RwLock::open(mem, name),
+            memory,
+            create.then_some(()),
+            |mem, ()| zeroipc::RwLock::create(mem, name),
+            |mem| zeroipc::RwLock::open(mem, name),
         )?;
         Ok(RwLock { inner })
     }
@@ -796,14 +812,13 @@ impl RwLock {
     /// time ran out.
     #[pyo3(signature = (timeout = None))]
     fn read_lock(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        if let Some(g) = self.inner.try_read() {
-            std::mem::forget(g);
-            return Ok(true);
-        }
         let inner = &self.inner;
-        wait_for(py, timeout, |slice| {
-            inner.read_timeout(slice).map(std::mem::forget).is_ok()
-        })
+        try_then_wait(
+            py,
+            timeout,
+            || inner.try_read(),
+            |slice| inner.read_timeout(slice),
+        )
     }
 
     /// Leaves a read lock this caller took.
@@ -819,14 +834,13 @@ impl RwLock {
     /// the time ran out.
     #[pyo3(signature = (timeout = None))]
     fn write_lock(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        if let Some(g) = self.inner.try_write() {
-            std::mem::forget(g);
-            return Ok(true);
-        }
         let inner = &self.inner;
-        wait_for(py, timeout, |slice| {
-            inner.write_timeout(slice).map(std::mem::forget).is_ok()
-        })
+        try_then_wait(
+            py,
+            timeout,
+            || inner.try_write(),
+            |slice| inner.write_timeout(slice),
+        )
     }
 
     /// Leaves the write lock this caller took.
@@ -982,12 +996,12 @@ impl Monitor {
         create_if_missing: bool,
     ) -> PyResult<Monitor> {
         let create = create || create_if_missing;
-        let seg = segment_of(memory)?;
-        let mem = &seg.get().memory;
-        let inner = create_or_open(
+        let inner = create_or_open_in(
             py,
-            create.then_some(|| zeroipc::Monitor::create(mem, name)),
-            || zeroipc::Monitor::open(mem, name),
+            memory,
+            create.then_some(()),
+            |mem, ()| zeroipc::Monitor::create(mem, name),
+            |mem| zeroipc::Monitor::open(mem, name),
         )?;
         Ok(Monitor { inner })
     }
@@ -996,14 +1010,13 @@ impl Monitor {
     /// time ran out.
     #[pyo3(signature = (timeout = None))]
     fn lock(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        if let Some(g) = self.inner.try_lock() {
-            std::mem::forget(g);
-            return Ok(true);
-        }
         let inner = &self.inner;
-        wait_for(py, timeout, |slice| {
-            inner.lock_timeout(slice).map(std::mem::forget).is_ok()
-        })
+        try_then_wait(
+            py,
+            timeout,
+            || inner.try_lock(),
+            |slice| inner.lock_timeout(slice),
+        )
     }
 
     /// Takes the lock if it is free, without waiting.

@@ -39,7 +39,7 @@ def test_a_full_queue_refuses_a_push(mem):
 def test_the_layout_is_header_items_then_sequence_numbers(mem):
     queue = Queue(mem, "q", 2, np.int8)
     entry = mem.table.find("q")
-    assert entry.size == 16 + 8 + 8
+    assert entry.size == 16 + 8 + 8 and queue.offset == entry.offset
     queue.push(5)
     head, tail, capacity, elem_size = struct.unpack_from("<IIII", mem.data, entry.offset)
     assert (head, tail, capacity, elem_size) == (0, 1, 2, 1)

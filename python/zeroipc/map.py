@@ -10,7 +10,7 @@ from ._native import Map as _NativeMap
 from ._native import Pool as _NativePool
 from ._native import Ring as _NativeRing
 from ._native import Set as _NativeSet
-from .memory import Memory
+from .memory import Memory, _Entry
 from .schema import _recorded
 
 _MAX_TABLE = (1 << 32) - 1
@@ -26,15 +26,6 @@ def _params(capacity: Optional[int]) -> Optional[Dict[str, int]]:
     """The schema parameters of a structure created with ``capacity`` (in elements); None
     when it is only opened."""
     return None if capacity is None else {"capacity": capacity}
-
-
-class _Entry:
-    __slots__ = ()
-
-    @property
-    def offset(self) -> int:
-        """The entry's offset in the segment."""
-        return self.memory.table.find(self.name).offset
 
 
 class Map(_Entry, _NativeMap):

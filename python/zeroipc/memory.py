@@ -74,6 +74,17 @@ def _unlink(name: str) -> bool:
     return Segment.unlink(segment_name(name))
 
 
+class _Entry:
+    """The ``offset`` of a structure with a ``memory`` attribute and a table ``name``."""
+
+    __slots__ = ()
+
+    @property
+    def offset(self) -> int:
+        """The entry's offset in the segment."""
+        return self.memory.table.find(self.name).offset
+
+
 class _UnlinkMethod:
     """``Memory.unlink(name)`` removes a segment by name; ``memory.unlink()`` removes this one."""
 

@@ -4,7 +4,7 @@ from typing import Optional
 
 from . import _layout as layout
 from ._native import Queue as _NativeQueue
-from .memory import Memory
+from .memory import Memory, _Entry
 from .schema import _recorded
 
 # A queue of one slot cannot tell "full" from "free" with sequence numbers
@@ -13,7 +13,7 @@ _MIN_CAPACITY = 2
 _MAX_CAPACITY = 1 << 31
 
 
-class Queue(_NativeQueue):
+class Queue(_Entry, _NativeQueue):
     """A named FIFO queue of ``dtype`` elements, safe for many producers and consumers.
 
     ``Queue(memory, name, capacity, dtype)`` creates the queue if the entry is
@@ -65,11 +65,6 @@ class Queue(_NativeQueue):
 
     def __init__(self, memory: Memory, name: str, capacity: Optional[int] = None, dtype=None):
         self.memory = memory
-
-    @property
-    def offset(self) -> int:
-        """The entry's offset in the segment."""
-        return self.memory.table.find(self.name).offset
 
 
 __all__ = ["Queue"]

@@ -4,13 +4,13 @@ from typing import Optional
 
 from . import _layout as layout
 from ._native import Stack as _NativeStack
-from .memory import Memory
+from .memory import Memory, _Entry
 from .schema import _recorded
 
 _MAX_CAPACITY = (1 << 31) - 1
 
 
-class Stack(_NativeStack):
+class Stack(_Entry, _NativeStack):
     """A named LIFO stack of ``dtype`` elements, safe for many pushers and poppers.
 
     ``Stack(memory, name, capacity, dtype)`` creates the stack if the entry is
@@ -63,8 +63,3 @@ class Stack(_NativeStack):
 
     def __init__(self, memory: Memory, name: str, capacity=None, dtype=None, *, slot_timeout: float = 2.0):
         self.memory = memory
-
-    @property
-    def offset(self) -> int:
-        """The entry's offset in the segment."""
-        return self.memory.table.find(self.name).offset
