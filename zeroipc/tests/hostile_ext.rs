@@ -163,8 +163,13 @@ fn a_pool_link_past_the_capacity_is_an_error_and_changes_nothing() {
     let (name, _a, _b) = broken(pool, |b, at| put_u32(b, at + 24 + 16 + 8, 9));
     let mem = Memory::open(&name).unwrap();
     let p = Pool::<u64>::open(&mem, "x").unwrap();
+    let before = std::fs::read(shm_path(&name)).unwrap();
     corrupt_says(p.allocate().unwrap_err(), "links to node 9");
     assert_eq!(p.len(), 1);
+    assert!(
+        std::fs::read(shm_path(&name)).unwrap() == before,
+        "the failed allocate changed the segment"
+    );
 }
 
 #[test]
@@ -219,8 +224,11 @@ fn ring_positions_scribbled_after_open_move_nothing() {
     assert_eq!(r.read(&mut [0; 4]), 0);
     assert_eq!(r.write(&[9]), 0);
     assert_eq!(r.len(), 0);
+    assert!(std::fs::read(&path).unwrap() == bytes, "a position moved");
     // Read far behind write: more unread than the capacity.
     bytes[offset..offset + 8].copy_from_slice(&u64::MAX.to_le_bytes());
     std::fs::write(&path, &bytes).unwrap();
     assert_eq!(r.read(&mut [0; 4]), 0);
+    assert_eq!(r.write(&[9]), 0);
+    assert!(std::fs::read(&path).unwrap() == bytes, "a position moved");
 }

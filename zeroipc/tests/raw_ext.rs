@@ -195,3 +195,29 @@ fn raw_readers_read_a_read_only_segment_and_refuse_to_write() {
         Err(Error::ReadOnly { .. })
     ));
 }
+
+#[test]
+fn a_raw_ring_of_elements_of_no_bytes_is_refused_without_a_panic() {
+    let (mem, guard) = segment("raw_ring_zero", 1 << 16);
+    RawRing::create(&mem, "r", 4, 4).unwrap();
+    assert!(matches!(
+        RawRing::open(&mem, "r", 0),
+        Err(Error::ElementSizeMismatch {
+            expected: 0,
+            found: 4,
+            ..
+        })
+    ));
+    // The header's element size broken to 0 (at 0x14), opened for elements of 0 bytes.
+    let at = mem.find("r").unwrap().offset() as usize + 0x14;
+    let mut bytes = std::fs::read(common::shm_path(&guard.0)).unwrap();
+    bytes[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+    let (name, _copy) = raw_segment("raw_ring_zero_copy", &bytes);
+    let broken = Memory::open(&name).unwrap();
+    for open in [RawRing::open, RawRing::open_read] {
+        match open(&broken, "r", 0) {
+            Err(Error::Corrupt { what, .. }) => assert!(what.contains("0 bytes"), "{what}"),
+            other => panic!("expected a corrupt ring, got {other:?}"),
+        }
+    }
+}

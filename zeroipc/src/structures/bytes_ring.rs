@@ -387,6 +387,10 @@ impl<T: Pod> Ring<T> {
 fn check_header(mem: &Memory, name: &str, elem_size: usize) -> Result<(u64, u64)> {
     let (entry, header) = crate::structures::read_header::<RingHeader>(mem, name)?;
     crate::structures::expect_elem_size(name, elem_size, header.elem_size)?;
+    if elem_size == 0 {
+        // Only a run-time size (`RawRing`) can be 0, and then the header's is 0 too.
+        return Err(Error::corrupt(name, "ring elements of 0 bytes"));
+    }
     let capacity = u64::from(header.capacity);
     if capacity == 0 || capacity % elem_size as u64 != 0 {
         return Err(Error::corrupt(
@@ -478,11 +482,6 @@ impl RawRing {
         elem_size: usize,
         reading: Option<String>,
     ) -> Result<RawRing> {
-        let (_, header) = crate::structures::read_header::<RingHeader>(mem, name)?;
-        if elem_size == 0 || header.elem_size == 0 {
-            crate::structures::expect_elem_size(name, elem_size.max(1), header.elem_size)?;
-            return Err(Error::corrupt(name, "ring elements of 0 bytes"));
-        }
         Ring::open_sized(mem, name, elem_size).map(|ring| RawRing { ring, reading })
     }
 

@@ -75,7 +75,8 @@ pub const MAP_INSERTING: u32 = 3;
 /// The largest capacity: the header's `capacity` is a `u32`.
 pub const MAX_MAP_CAPACITY: usize = u32::MAX as usize;
 
-const fn align_up(n: usize, align: usize) -> Option<usize> {
+/// `n` rounded up to a multiple of `align` (a power of two), or `None` on overflow.
+pub(crate) const fn align_up(n: usize, align: usize) -> Option<usize> {
     match n.checked_add(align - 1) {
         Some(v) => Some(v / align * align),
         None => None,

@@ -15,7 +15,7 @@
 //! a mapping, and the loom tests build it from heap atomics.
 
 use crate::atomic::{AtomicU32, AtomicU64, Ordering};
-use crate::structures::slots::Records;
+use crate::structures::{map::align_up, slots::Records};
 
 #[cfg(not(loom))]
 use std::{fmt, marker::PhantomData};
@@ -53,10 +53,7 @@ pub const MAX_POOL_CAPACITY: usize = u32::MAX as usize;
 
 /// Offset of `next` in a node: after the data, aligned to 4.
 pub const fn pool_next_offset(elem_size: usize) -> usize {
-    crate::layout::unwrap_size(match elem_size.checked_add(3) {
-        Some(v) => Some(v & !3),
-        None => None,
-    })
+    crate::layout::unwrap_size(align_up(elem_size, 4))
 }
 
 /// The alignment of a node.
@@ -75,12 +72,8 @@ pub const fn pool_node_align(elem_align: usize) -> usize {
 /// assert_eq!(zeroipc::layout::pool_node_size(4, 4), 8); // Pool<i32>
 /// ```
 pub const fn pool_node_size(elem_size: usize, elem_align: usize) -> usize {
-    let align = pool_node_align(elem_align);
     let end = pool_next_offset(elem_size) + 4;
-    crate::layout::unwrap_size(match end.checked_add(align - 1) {
-        Some(v) => Some(v / align * align),
-        None => None,
-    })
+    crate::layout::unwrap_size(align_up(end, pool_node_align(elem_align)))
 }
 
 /// Size of a pool of `capacity` nodes of `node_size` bytes: `24 + capacity * N`.
@@ -1029,7 +1022,6 @@ mod tools {
     fn check_as<T: Pod>(mem: &Memory, name: &str) -> std::result::Result<String, String> {
         // Stand-in elements are byte arrays (alignment 1); the real type may be aligned more,
         // which changes the node size: try the stored element size with each alignment.
-        let entry = mem.find(name).map_err(|e| format!("Pool::open: {e}"))?;
         let mut last = None;
         for align in [1usize, 2, 4, 8] {
             if size_of::<T>() % align != 0 {
@@ -1042,7 +1034,6 @@ mod tools {
                 pool_node_size(size_of::<T>(), align),
             ) {
                 Ok((_, capacity)) => {
-                    let _ = entry;
                     return Ok(format!(
                         "Pool of {capacity} nodes of {} bytes",
                         size_of::<T>()
