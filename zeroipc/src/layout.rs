@@ -49,12 +49,22 @@ pub const fn align8(n: usize) -> usize {
     }
 }
 
-/// [`align8`], or `None` on overflow.
-pub const fn checked_align8(n: usize) -> Option<usize> {
-    match n.checked_add(7) {
-        Some(v) => Some(v & !7),
+/// `n` rounded up to a multiple of `align` (a power of two), or `None` on overflow.
+///
+/// ```
+/// assert_eq!(zeroipc::layout::checked_align(13, 4), Some(16));
+/// assert_eq!(zeroipc::layout::checked_align(usize::MAX, 8), None);
+/// ```
+pub const fn checked_align(n: usize, align: usize) -> Option<usize> {
+    match n.checked_add(align - 1) {
+        Some(v) => Some(v / align * align),
         None => None,
     }
+}
+
+/// [`align8`], or `None` on overflow.
+pub const fn checked_align8(n: usize) -> Option<usize> {
+    checked_align(n, 8)
 }
 
 /// Size of a table with `max_entries` slots, header included: where the first structure may

@@ -75,14 +75,6 @@ pub const MAP_INSERTING: u32 = 3;
 /// The largest capacity: the header's `capacity` is a `u32`.
 pub const MAX_MAP_CAPACITY: usize = u32::MAX as usize;
 
-/// `n` rounded up to a multiple of `align` (a power of two), or `None` on overflow.
-pub(crate) const fn align_up(n: usize, align: usize) -> Option<usize> {
-    match n.checked_add(align - 1) {
-        Some(v) => Some(v / align * align),
-        None => None,
-    }
-}
-
 const fn max(a: usize, b: usize) -> usize {
     if a > b {
         a
@@ -98,7 +90,10 @@ pub const fn map_key_offset(key_align: usize) -> usize {
 
 /// Offset of the value in a slot: after the key, aligned for the value.
 pub const fn map_value_offset(key_size: usize, key_align: usize, value_align: usize) -> usize {
-    crate::layout::unwrap_size(align_up(map_key_offset(key_align) + key_size, value_align))
+    crate::layout::unwrap_size(crate::layout::checked_align(
+        map_key_offset(key_align) + key_size,
+        value_align,
+    ))
 }
 
 /// The alignment of a slot: that of its most aligned field, the `u32` state included.
@@ -121,7 +116,10 @@ pub const fn map_slot_size(
     value_align: usize,
 ) -> usize {
     let end = map_value_offset(key_size, key_align, value_align) + value_size;
-    crate::layout::unwrap_size(align_up(end, map_slot_align(key_align, value_align)))
+    crate::layout::unwrap_size(crate::layout::checked_align(
+        end,
+        map_slot_align(key_align, value_align),
+    ))
 }
 
 /// Size of a map (or set) of `capacity` slots of `slot_size` bytes: `16 + capacity * E`.
@@ -1667,7 +1665,9 @@ mod tools {
             for va in aligns(value) {
                 let slot = super::map_value_offset(key as usize, ka, va)
                     .checked_add(value as usize)
-                    .and_then(|end| super::align_up(end, super::map_slot_align(ka, va)))?;
+                    .and_then(|end| {
+                        crate::layout::checked_align(end, super::map_slot_align(ka, va))
+                    })?;
                 if super::checked_map_size(capacity as usize, slot).map(|s| s as u64)
                     == Some(entry_size)
                 {

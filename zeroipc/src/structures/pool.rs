@@ -15,7 +15,7 @@
 //! a mapping, and the loom tests build it from heap atomics.
 
 use crate::atomic::{AtomicU32, AtomicU64, Ordering};
-use crate::structures::{map::align_up, slots::Records};
+use crate::structures::slots::Records;
 
 #[cfg(not(loom))]
 use std::{fmt, marker::PhantomData};
@@ -53,7 +53,7 @@ pub const MAX_POOL_CAPACITY: usize = u32::MAX as usize;
 
 /// Offset of `next` in a node: after the data, aligned to 4.
 pub const fn pool_next_offset(elem_size: usize) -> usize {
-    crate::layout::unwrap_size(align_up(elem_size, 4))
+    crate::layout::unwrap_size(crate::layout::checked_align(elem_size, 4))
 }
 
 /// The alignment of a node.
@@ -73,7 +73,10 @@ pub const fn pool_node_align(elem_align: usize) -> usize {
 /// ```
 pub const fn pool_node_size(elem_size: usize, elem_align: usize) -> usize {
     let end = pool_next_offset(elem_size) + 4;
-    crate::layout::unwrap_size(align_up(end, pool_node_align(elem_align)))
+    crate::layout::unwrap_size(crate::layout::checked_align(
+        end,
+        pool_node_align(elem_align),
+    ))
 }
 
 /// Size of a pool of `capacity` nodes of `node_size` bytes: `24 + capacity * N`.
